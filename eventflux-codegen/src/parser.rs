@@ -1,0 +1,212 @@
+//! Text to [`ast::App`]: `${VAR}` substitution, lexing, the LALRPOP parser, and syntax errors.
+
+use crate::ast::{self, App, Element, Expr, ExprKind, StateElement, StateSeparator};
+use crate::diagnostic::Diagnostic;
+use crate::lexer::{LexError, Lexer, Token};
+use crate::span::Span;
+use lalrpop_util::ParseError;
+
+#[allow(clippy::all, missing_docs, unused, unused_qualifications, unused_parens)]
+mod generated {
+    lalrpop_util::lalrpop_mod!(pub grammar);
+}
+
+/// An error raised inside the grammar: a lexing error or a check done by a grammar action.
+#[derive(Clone, Debug)]
+pub enum GrammarError {
+    /// The lexer could not read a token.
+    Lex(LexError),
+    /// A grammar action rejected what it read.
+    Custom {
+        /// The message (starts with "syntax error").
+        message: String,
+        /// Where.
+        span: Span,
+    },
+}
+
+/// A [`ParseError`] carrying a custom message at `l..r` (used by fallible grammar actions).
+pub fn custom(l: usize, r: usize, message: String) -> ParseError<usize, Token, GrammarError> {
+    ParseError::User {
+        error: GrammarError::Custom {
+            message,
+            span: Span::new(l, r),
+        },
+    }
+}
+
+/// A binary expression spanning both operands.
+pub fn binary(op: ast::BinaryOp, a: Expr, b: Expr) -> Expr {
+    let span = a.span.to(b.span);
+    Expr {
+        kind: ExprKind::Binary(op, Box::new(a), Box::new(b)),
+        span,
+    }
+}
+
+/// The first `->` or `,` in a state element tree (decides pattern or sequence).
+pub fn first_separator(element: &StateElement) -> Option<StateSeparator> {
+    match element {
+        StateElement::Next(a, sep, _) => first_separator(a).or(Some(*sep)),
+        StateElement::Every(inner, _) | StateElement::Group(inner, _) => first_separator(inner),
+        StateElement::Logical(a, _, b) => first_separator(a).or_else(|| first_separator(b)),
+        StateElement::Stream { .. } | StateElement::Absent { .. } => None,
+    }
+}
+
+/// Builds the app from its elements: moves `@app:...` annotations to the app, and rejects a
+/// definition written after a query or partition (as SiddhiQL does).
+pub fn assemble_app(
+    mut elements: Vec<Element>,
+) -> Result<App, ParseError<usize, Token, GrammarError>> {
+    let mut annotations = Vec::new();
+    let mut seen_query = false;
+    for element in &mut elements {
+        let list = match element {
+            Element::Definition(d) => {
+                if seen_query {
+                    return Err(custom(
+                        d.span.start,
+                        d.span.end,
+                        "syntax error: definitions must come before queries and partitions"
+                            .into(),
+                    ));
+                }
+                &mut d.annotations
+            }
+            Element::Query(q) => {
+                seen_query = true;
+                &mut q.annotations
+            }
+            Element::Partition(p) => {
+                seen_query = true;
+                &mut p.annotations
+            }
+        };
+        let (app, own): (Vec<_>, Vec<_>) = std::mem::take(list).into_iter().partition(|a| {
+            a.namespace
+                .as_ref()
+                .is_some_and(|ns| ns.name.eq_ignore_ascii_case("app"))
+        });
+        *list = own;
+        annotations.extend(app);
+    }
+    Ok(App {
+        annotations,
+        elements,
+    })
+}
+
+/// Parses `src` (already substituted) into an AST, or returns every lexing error, or the
+/// first syntax error.
+pub fn parse_app(src: &str) -> Result<App, Vec<Diagnostic>> {
+    let lex_errors: Vec<Diagnostic> = Lexer::new(src)
+        .filter_map(|t| t.err())
+        .map(|e| lex_diagnostic(&e))
+        .collect();
+    if !lex_errors.is_empty() {
+        return Err(lex_errors);
+    }
+    let tokens = Lexer::new(src).map(|t| t.map_err(GrammarError::Lex));
+    generated::grammar::AppParser::new()
+        .parse(tokens)
+        .map_err(|e| vec![syntax_diagnostic(src, e)])
+}
+
+/// Parses one expression (the text of an `expression` window argument).
+pub fn parse_expression(src: &str) -> Result<Expr, Vec<Diagnostic>> {
+    let lex_errors: Vec<Diagnostic> = Lexer::new(src)
+        .filter_map(|t| t.err())
+        .map(|e| lex_diagnostic(&e))
+        .collect();
+    if !lex_errors.is_empty() {
+        return Err(lex_errors);
+    }
+    let tokens = Lexer::new(src).map(|t| t.map_err(GrammarError::Lex));
+    generated::grammar::ExpressionParser::new()
+        .parse(tokens)
+        .map_err(|e| vec![syntax_diagnostic(src, e)])
+}
+
+fn lex_diagnostic(e: &LexError) -> Diagnostic {
+    Diagnostic::new(
+        Span::new(e.start, e.end),
+        format!("syntax error: {}", e.kind),
+    )
+}
+
+fn syntax_diagnostic(src: &str, e: ParseError<usize, Token, GrammarError>) -> Diagnostic {
+    match e {
+        ParseError::InvalidToken { location } => Diagnostic::new(
+            Span::new(location, location + 1),
+            "syntax error: invalid token",
+        ),
+        ParseError::UnrecognizedEof { location, expected } => {
+            let at = location.min(src.len());
+            Diagnostic::new(
+                Span::new(at, at),
+                format!(
+                    "syntax error: unexpected end of input, expected {}",
+                    describe_expected(&expected)
+                ),
+            )
+        }
+        ParseError::UnrecognizedToken {
+            token: (l, token, r),
+            expected,
+        } => {
+            let d = Diagnostic::new(
+                Span::new(l, r),
+                format!(
+                    "syntax error: unexpected {token}, expected {}",
+                    describe_expected(&expected)
+                ),
+            );
+            if expected.iter().any(|e| e == "\";\"") {
+                d.with_hint("is a ';' missing before it?")
+            } else {
+                d
+            }
+        }
+        ParseError::ExtraToken {
+            token: (l, token, r),
+        } => Diagnostic::new(
+            Span::new(l, r),
+            format!("syntax error: unexpected {token}"),
+        ),
+        ParseError::User {
+            error: GrammarError::Lex(e),
+        } => lex_diagnostic(&e),
+        ParseError::User {
+            error: GrammarError::Custom { message, span },
+        } => Diagnostic::new(span, message),
+    }
+}
+
+fn describe_expected(expected: &[String]) -> String {
+    let names: Vec<String> = expected
+        .iter()
+        .map(|e| {
+            let e = e.trim_matches('"');
+            match e {
+                "ident" => "a name".to_string(),
+                "unit" => "a time unit".to_string(),
+                "int" | "long" | "float" | "double" => "a number".to_string(),
+                "str" => "a string".to_string(),
+                "body" => "'{'".to_string(),
+                other => format!("'{other}'"),
+            }
+        })
+        .fold(Vec::new(), |mut acc, n| {
+            if !acc.contains(&n) {
+                acc.push(n);
+            }
+            acc
+        });
+    match names.len() {
+        0 => "nothing more".to_string(),
+        1 => names[0].clone(),
+        n if n <= 8 => format!("one of {}", names.join(", ")),
+        _ => format!("one of {}, ...", names[..8].join(", ")),
+    }
+}

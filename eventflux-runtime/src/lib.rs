@@ -1,0 +1,1 @@
+//! The EventFlux runtime and interpreter.

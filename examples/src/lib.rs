@@ -1,0 +1,1 @@
+//! Example EventFlux apps live in `apps/`.
