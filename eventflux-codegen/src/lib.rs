@@ -16,9 +16,14 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+pub mod catalog;
+pub mod check;
 pub mod diagnostic;
+pub mod explain;
 pub mod lexer;
 pub mod parser;
+pub mod printer;
+pub mod plan;
 pub mod span;
 pub mod substitute;
 
@@ -26,20 +31,40 @@ pub use diagnostic::{CompileErrors, Diagnostic};
 
 /// Parses `src` into an AST, substituting `${VAR}` from the process environment.
 pub fn parse(file_name: &str, src: &str) -> Result<ast::App, CompileErrors> {
+    front_end(file_name, src, |_| Ok(())).map(|(app, ())| app)
+}
+
+/// Parses and checks `src` (substituting `${VAR}` from the process environment): the plan, or
+/// every error found.
+pub fn check_app(file_name: &str, src: &str) -> Result<plan::Plan, CompileErrors> {
+    front_end(file_name, src, check::check).map(|(_, plan)| plan)
+}
+
+fn front_end<T>(
+    file_name: &str,
+    src: &str,
+    then: impl FnOnce(&ast::App) -> Result<T, Vec<Diagnostic>>,
+) -> Result<(ast::App, T), CompileErrors> {
     let errors = |diagnostics| CompileErrors {
         file_name: file_name.to_string(),
         text: src.to_string(),
         diagnostics,
     };
     let (text, map) = substitute::substitute(src, |v| std::env::var(v).ok()).map_err(errors)?;
-    parser::parse_app(&text).map_err(|ds| {
+    let remap = |ds: Vec<Diagnostic>| {
         errors(
             ds.into_iter()
                 .map(|mut d| {
                     d.span = map.to_original(d.span);
+                    for (span, _) in &mut d.notes {
+                        *span = map.to_original(*span);
+                    }
                     d
                 })
                 .collect(),
         )
-    })
+    };
+    let app = parser::parse_app(&text).map_err(remap)?;
+    let result = then(&app).map_err(remap)?;
+    Ok((app, result))
 }

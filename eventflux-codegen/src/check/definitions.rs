@@ -1,0 +1,526 @@
+//! `define ...` statements, their annotations, and app-level annotations.
+
+use super::expr::{Aggregates, Scope};
+use super::{Checker, IdKind, time_text_ms};
+use crate::ast::{self, AggregationPeriods, DefinitionKind, Literal, TimeUnit};
+use crate::catalog;
+use crate::diagnostic::Diagnostic;
+use crate::plan::*;
+use crate::span::Span;
+
+/// The text of an annotation value.
+pub(crate) fn literal_text(l: &Literal) -> String {
+    match l {
+        Literal::Int(v) => v.to_string(),
+        Literal::Long(v) => v.to_string(),
+        Literal::Float(v) => v.to_string(),
+        Literal::Double(v) => v.to_string(),
+        Literal::String(s) => s.clone(),
+        Literal::Bool(b) => b.to_string(),
+        Literal::Null => "null".to_string(),
+    }
+}
+
+/// An annotation kept as configuration.
+pub(crate) fn annotation_config(a: &ast::Annotation) -> AnnotationConfig {
+    AnnotationConfig {
+        name: a.full_name(),
+        options: a
+            .elements
+            .iter()
+            .map(|e| (e.key.clone(), literal_text(&e.value)))
+            .collect(),
+        nested: a.nested.iter().map(annotation_config).collect(),
+    }
+}
+
+fn is_true(text: &str) -> bool {
+    text.trim().eq_ignore_ascii_case("true")
+}
+
+impl Checker {
+    /// App-level settings from the `@app:...` annotations.
+    pub(crate) fn app_config(&mut self, annotations: &[ast::Annotation]) -> AppConfig {
+        let mut config = AppConfig {
+            name: "EventFluxApp".to_string(),
+            ..AppConfig::default()
+        };
+        for a in annotations {
+            match a.name.name.to_ascii_lowercase().as_str() {
+                "name" => match a.elements.first().map(|e| &e.value) {
+                    Some(Literal::String(name)) if !name.trim().is_empty() => {
+                        config.name = name.clone()
+                    }
+                    _ => self.err(a.span, "@app:name needs the app's name as a string, such as @app:name('Trading')"),
+                },
+                "playback" => {
+                    let mut playback = PlaybackConfig::default();
+                    for (key, slot) in [
+                        ("idle.time", &mut playback.idle_time_ms),
+                        ("increment", &mut playback.increment_ms),
+                    ] {
+                        if let Some(e) = a.element(key) {
+                            match time_text_ms(&literal_text(&e.value)) {
+                                Some(ms) if ms > 0 => *slot = Some(ms),
+                                _ => self.err(
+                                    e.span,
+                                    format!("@app:playback '{key}' must be a positive time, such as '100 millisec'"),
+                                ),
+                            }
+                        }
+                    }
+                    config.playback = Some(playback);
+                }
+                "statistics" => config.statistics = Some(annotation_config(a)),
+                "async" => config.async_default = a.elements.first().is_none_or(|e| is_true(&literal_text(&e.value))),
+                _ => config.other.push(annotation_config(a)),
+            }
+        }
+        config
+    }
+
+    /// Registers a definition, reporting conflicts and invalid parts.
+    pub(crate) fn definition(&mut self, d: &ast::Definition) {
+        match &d.kind {
+            DefinitionKind::Stream { name, attributes } => {
+                let Some(schema) = self.attributes(attributes) else {
+                    return;
+                };
+                if let Some((kind, first)) = self.id_kind(&name.name) {
+                    let same = kind == IdKind::Stream
+                        && self
+                            .plan
+                            .stream(&name.name)
+                            .is_some_and(|s| s.schema == schema);
+                    if !same {
+                        self.already_defined(name, kind, first);
+                    }
+                    return;
+                }
+                let info = self.stream_info(name, schema, &d.annotations, d.span);
+                if info.on_error == OnErrorAction::Stream {
+                    let mut fault = info.schema.clone();
+                    fault.attributes.push(Attribute {
+                        name: "_error".into(),
+                        ty: Type::Object,
+                    });
+                    self.plan.streams.push(StreamInfo {
+                        name: format!("!{}", name.name),
+                        schema: fault,
+                        kind: StreamKind::Fault {
+                            of: name.name.clone(),
+                        },
+                        async_config: None,
+                        on_error: OnErrorAction::Log,
+                        sources: Vec::new(),
+                        sinks: Vec::new(),
+                        span: d.span,
+                    });
+                }
+                self.plan.streams.push(info);
+            }
+            DefinitionKind::Table { name, attributes } => {
+                let Some(schema) = self.attributes(attributes) else {
+                    return;
+                };
+                if let Some((kind, first)) = self.id_kind(&name.name) {
+                    self.already_defined(name, kind, first);
+                    return;
+                }
+                let mut table = TableInfo {
+                    name: name.name.clone(),
+                    schema,
+                    primary_key: Vec::new(),
+                    indexes: Vec::new(),
+                    store: None,
+                    span: d.span,
+                };
+                for a in &d.annotations {
+                    if a.is("PrimaryKey") {
+                        table.primary_key = self.key_attributes(a, &table);
+                    } else if a.is("Index") {
+                        table.indexes = self.key_attributes(a, &table);
+                    } else if a.is("store") {
+                        if a.element("type").is_none() {
+                            self.err(a.span, "@store needs a type, such as @store(type='redis')");
+                        }
+                        table.store = Some(annotation_config(a));
+                    }
+                }
+                self.plan.tables.push(table);
+            }
+            DefinitionKind::Window {
+                name,
+                attributes,
+                window,
+                output,
+            } => {
+                let Some(schema) = self.attributes(attributes) else {
+                    return;
+                };
+                if let Some((kind, first)) = self.id_kind(&name.name) {
+                    self.already_defined(name, kind, first);
+                    return;
+                }
+                let Some(plan) = self.window(window, &name.name, &schema) else {
+                    return;
+                };
+                self.plan.windows.push(NamedWindowInfo {
+                    name: name.name.clone(),
+                    schema,
+                    window: plan,
+                    output: output.unwrap_or(EventType::All),
+                    span: d.span,
+                });
+            }
+            DefinitionKind::Trigger { name, at } => {
+                if let Some((kind, first)) = self.id_kind(&name.name) {
+                    self.already_defined(name, kind, first);
+                    return;
+                }
+                let schedule = match at {
+                    ast::TriggerAt::Start => TriggerSchedule::Start,
+                    ast::TriggerAt::Every(t) => match t.time_millis() {
+                        Some(ms) if ms > 0 => TriggerSchedule::Every(ms),
+                        _ => {
+                            self.err(t.span, "a trigger period must be a positive time");
+                            return;
+                        }
+                    },
+                    ast::TriggerAt::Cron(expr, span) => {
+                        if let Err(e) = validate_cron(expr) {
+                            self.err(*span, format!("invalid cron expression '{expr}': {e}"));
+                            return;
+                        }
+                        TriggerSchedule::Cron(expr.clone())
+                    }
+                };
+                self.plan.triggers.push(TriggerInfo {
+                    name: name.name.clone(),
+                    schedule,
+                    span: d.span,
+                });
+            }
+            DefinitionKind::Aggregation {
+                name,
+                input,
+                selector,
+                aggregate_by,
+                every,
+            } => self.aggregation(d, name, input, selector, aggregate_by.as_ref(), every),
+            DefinitionKind::Function {
+                name,
+                language,
+                return_type,
+                body,
+            } => {
+                if self.plan.functions.iter().any(|f| f.name == name.name) {
+                    self.err(
+                        name.span,
+                        format!("function '{}' is already defined", name.name),
+                    );
+                    return;
+                }
+                self.plan.functions.push(ScriptFunctionInfo {
+                    name: name.name.clone(),
+                    language: language.name.clone(),
+                    return_type: *return_type,
+                    body: body.clone(),
+                });
+            }
+        }
+    }
+
+    fn already_defined(&mut self, name: &ast::Ident, kind: IdKind, first: Span) {
+        self.error(
+            Diagnostic::new(
+                name.span,
+                format!(
+                    "'{}' is already defined as a {}",
+                    name.name,
+                    kind.describe()
+                ),
+            )
+            .with_note(first, "first defined here"),
+        );
+    }
+
+    /// The schema of an attribute list; duplicate names are errors.
+    pub(crate) fn attributes(&mut self, attributes: &[ast::AttributeDef]) -> Option<Schema> {
+        let mut schema = Schema::default();
+        let mut ok = true;
+        for a in attributes {
+            if schema.position(&a.name.name).is_some() {
+                self.err(
+                    a.name.span,
+                    format!("attribute '{}' is defined twice", a.name.name),
+                );
+                ok = false;
+            }
+            schema.attributes.push(Attribute {
+                name: a.name.name.clone(),
+                ty: a.ty,
+            });
+        }
+        ok.then_some(schema)
+    }
+
+    fn stream_info(
+        &mut self,
+        name: &ast::Ident,
+        schema: Schema,
+        annotations: &[ast::Annotation],
+        span: Span,
+    ) -> StreamInfo {
+        let mut info = StreamInfo {
+            name: name.name.clone(),
+            schema,
+            kind: StreamKind::Defined,
+            async_config: None,
+            on_error: OnErrorAction::Log,
+            sources: Vec::new(),
+            sinks: Vec::new(),
+            span,
+        };
+        for a in annotations {
+            if a.is("Async") {
+                let mut config = AsyncConfig::default();
+                for (key, slot) in [
+                    ("buffer.size", &mut config.buffer_size),
+                    ("workers", &mut config.workers),
+                    ("batch.size.max", &mut config.batch_size_max),
+                ] {
+                    if let Some(e) = a.element(key) {
+                        match literal_text(&e.value).trim().parse::<usize>() {
+                            Ok(n) if n > 0 => *slot = Some(n),
+                            _ => self.err(
+                                e.span,
+                                format!("@Async '{key}' must be a positive whole number"),
+                            ),
+                        }
+                    }
+                }
+                info.async_config = Some(config);
+            } else if a.is("config") {
+                if a
+                    .element("async")
+                    .is_some_and(|e| is_true(&literal_text(&e.value)))
+                {
+                    info.async_config = Some(AsyncConfig::default());
+                }
+            } else if a.is("OnError") {
+                match a.element("action").map(|e| literal_text(&e.value)) {
+                    Some(action) if action.eq_ignore_ascii_case("stream") => {
+                        info.on_error = OnErrorAction::Stream
+                    }
+                    Some(action) if action.eq_ignore_ascii_case("log") => {
+                        info.on_error = OnErrorAction::Log
+                    }
+                    _ => self.err(
+                        a.span,
+                        "@OnError needs action='LOG' or action='STREAM'",
+                    ),
+                }
+            } else if a.is("source") || a.is("sink") {
+                if a.element("type").is_none() {
+                    self.err(
+                        a.span,
+                        format!("@{} needs a type, such as type='log'", a.name.name),
+                    );
+                }
+                if a.is("source") {
+                    info.sources.push(annotation_config(a));
+                } else {
+                    info.sinks.push(annotation_config(a));
+                }
+            }
+        }
+        if info.async_config.is_none() && self.plan.config.async_default {
+            info.async_config = Some(AsyncConfig::default());
+        }
+        info
+    }
+
+    fn key_attributes(&mut self, a: &ast::Annotation, table: &TableInfo) -> Vec<usize> {
+        let mut positions = Vec::new();
+        if a.elements.is_empty() {
+            self.err(
+                a.span,
+                format!("@{} needs at least one attribute name", a.name.name),
+            );
+        }
+        for e in &a.elements {
+            let name = literal_text(&e.value);
+            match table.schema.position(&name) {
+                Some(p) => positions.push(p),
+                None => {
+                    let ident = ast::Ident {
+                        name,
+                        span: e.span,
+                    };
+                    self.unknown_attribute_in(&ident, e.span, "table", &table.name, &table.schema);
+                }
+            }
+        }
+        positions
+    }
+
+    fn aggregation(
+        &mut self,
+        d: &ast::Definition,
+        name: &ast::Ident,
+        input: &ast::SingleInput,
+        selector: &ast::Selector,
+        aggregate_by: Option<&ast::Expr>,
+        every: &AggregationPeriods,
+    ) {
+        if let Some((kind, first)) = self.id_kind(&name.name) {
+            self.already_defined(name, kind, first);
+            return;
+        }
+        let Some(source) = self.single_source(input, None, false) else {
+            return;
+        };
+        if source.kind != SourceKind::Stream {
+            self.err(
+                input.source.name.span,
+                format!(
+                    "an aggregation reads a stream; '{}' is not a stream",
+                    input.source.name.name
+                ),
+            );
+            return;
+        }
+        if source.window().is_some() {
+            self.err(input.span, "an aggregation cannot have a window on its input");
+            return;
+        }
+        for (clause, present, span) in [
+            ("having", selector.having.is_some(), selector.having.as_ref().map(|h| h.span)),
+            ("order by", !selector.order_by.is_empty(), selector.order_by.first().map(|o| o.expr.span)),
+            ("limit", selector.limit.is_some(), selector.limit.as_ref().map(|l| l.span)),
+            ("offset", selector.offset.is_some(), selector.offset.as_ref().map(|o| o.span)),
+        ] {
+            if present {
+                self.err(
+                    span.unwrap_or(d.span),
+                    format!("'{clause}' is not allowed in an aggregation definition"),
+                );
+            }
+        }
+        let scope = Scope::single(&source.name, source.schema.clone(), "select clause");
+        let Some((select, schema)) = self.selector(selector, scope, &source.schema) else {
+            return;
+        };
+        for call in &select.aggregates {
+            if !catalog::aggregator(call.kind.name()).is_some_and(|a| a.incremental) {
+                self.err(
+                    d.span,
+                    format!(
+                        "aggregate function '{}' cannot be kept incrementally; use sum, count, avg, min, max or distinctCount",
+                        call.kind.name()
+                    ),
+                );
+                return;
+            }
+        }
+        let group_by = select
+            .group_by
+            .iter()
+            .filter_map(|g| match g.kind {
+                ExprNode::Attr(AttrRef::Input { position, .. }) => Some(position),
+                _ => None,
+            })
+            .collect();
+        let timestamp = match aggregate_by {
+            None => None,
+            Some(e) => {
+                let mut scope = Scope::single(&source.name, source.schema.clone(), "aggregate by");
+                scope.aggregates = Aggregates::Forbidden("aggregate by");
+                match self.expr(e, &mut scope) {
+                    Some(TypedExpr {
+                        kind: ExprNode::Attr(AttrRef::Input { position, .. }),
+                        ty: Type::Long,
+                    }) => Some(position),
+                    Some(t) => {
+                        self.err(
+                            e.span,
+                            format!("'aggregate by' needs a long attribute holding the event time, found {}", t.ty),
+                        );
+                        return;
+                    }
+                    None => return,
+                }
+            }
+        };
+        let durations: Vec<TimeUnit> = match every {
+            AggregationPeriods::Range(a, b, span) => {
+                if a > b {
+                    self.err(*span, format!("'{} ... {}' runs backwards; write the smaller unit first", a.word(), b.word()));
+                    return;
+                }
+                TimeUnit::ALL
+                    .iter()
+                    .copied()
+                    .filter(|u| u >= a && u <= b && *u != TimeUnit::Week)
+                    .collect()
+            }
+            AggregationPeriods::List(units) => {
+                let mut list: Vec<TimeUnit> = units.iter().map(|(u, _)| *u).collect();
+                list.sort();
+                list.dedup();
+                list
+            }
+        };
+        if let Some(bad) = durations.iter().find(|u| **u == TimeUnit::Millisecond) {
+            self.err(
+                every_span(every),
+                format!("aggregation granularity '{}' is not supported; the smallest is sec", bad.word()),
+            );
+            return;
+        }
+        let mut agg_schema = Schema::new([("AGG_TIMESTAMP".to_string(), Type::Long)]);
+        agg_schema.attributes.extend(schema.attributes);
+        self.plan.aggregations.push(AggregationInfo {
+            name: name.name.clone(),
+            input: source,
+            group_by,
+            select,
+            timestamp,
+            durations,
+            schema: agg_schema,
+            span: d.span,
+        });
+    }
+}
+
+fn every_span(every: &AggregationPeriods) -> Span {
+    match every {
+        AggregationPeriods::Range(_, _, span) => *span,
+        AggregationPeriods::List(units) => units
+            .first()
+            .map(|(_, s)| *s)
+            .unwrap_or_default()
+            .to(units.last().map(|(_, s)| *s).unwrap_or_default()),
+    }
+}
+
+/// Checks the shape of a cron expression: 5 to 7 fields of cron characters.
+pub(crate) fn validate_cron(expr: &str) -> Result<(), String> {
+    let fields: Vec<&str> = expr.split_whitespace().collect();
+    if !(5..=7).contains(&fields.len()) {
+        return Err(format!(
+            "expected 5 to 7 fields (seconds minutes hours day-of-month month day-of-week [year]), found {}",
+            fields.len()
+        ));
+    }
+    for f in &fields {
+        if !f
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "*?/,-#LW".contains(c))
+        {
+            return Err(format!("field '{f}' has characters cron does not use"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,833 @@
+//! The typed logical plan: the one contract between the front-end and both back-ends.
+//!
+//! A [`Plan`] is what a checked app means, with every name resolved and every expression typed:
+//!
+//! - **Definitions**: [`StreamInfo`] (declared, inferred from a query's output, partition inner
+//!   streams and fault streams), [`TableInfo`], [`NamedWindowInfo`], [`TriggerInfo`],
+//!   [`AggregationInfo`], [`ScriptFunctionInfo`]. Each has a [`Schema`].
+//! - **Queries** ([`QueryPlan`]), in the order written (queries inside a partition carry its
+//!   index): an input ([`InputPlan`]: one source with handlers, a join, or a pattern/sequence
+//!   state machine), a [`SelectPlan`] (projections, aggregate calls, group by, having, order by,
+//!   limit, offset), an optional rate limiter ([`RatePlan`]) and an output ([`OutputPlan`]).
+//! - **Expressions** ([`TypedExpr`]): every node carries its result [`Type`]; numeric operands
+//!   carry the promoted type the operation runs in (SiddhiQL's Java rules); attributes are
+//!   resolved to positions ([`AttrRef`]); functions to [`crate::catalog`] entries; aggregate calls
+//!   are hoisted into [`SelectPlan::aggregates`] and referenced by index.
+//! - **Windows, aggregators and functions** are named by the catalog enums with validated
+//!   arguments: time arguments are milliseconds, counts are integers.
+//!
+//! Back-ends never look at the AST: what they need is here.
+
+pub use crate::ast::{
+    AttrType as Type, BinaryOp, EventIndex, EventType, JoinKind, LogicalOp, RateMode, SortOrder,
+    StateKind, TimeUnit, UnaryOp,
+};
+use crate::catalog::{AggregatorKind, ScalarFunction, WindowKind};
+use crate::span::Span;
+
+/// A named, typed attribute.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribute {
+    /// The attribute name.
+    pub name: String,
+    /// Its type.
+    pub ty: Type,
+}
+
+/// The attributes of a stream, table, window or query output, in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Schema {
+    /// The attributes.
+    pub attributes: Vec<Attribute>,
+}
+
+impl Schema {
+    /// A schema of `(name, type)` pairs.
+    pub fn new(attributes: impl IntoIterator<Item = (String, Type)>) -> Self {
+        Schema {
+            attributes: attributes
+                .into_iter()
+                .map(|(name, ty)| Attribute { name, ty })
+                .collect(),
+        }
+    }
+
+    /// The position of attribute `name`.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.attributes.iter().position(|a| a.name == name)
+    }
+
+    /// The attribute names.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.attributes.iter().map(|a| a.name.as_str())
+    }
+}
+
+impl std::fmt::Display for Schema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("(")?;
+        for (i, a) in self.attributes.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{} {}", a.name, a.ty)?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// A constant value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// An int.
+    Int(i32),
+    /// A long.
+    Long(i64),
+    /// A float.
+    Float(f32),
+    /// A double.
+    Double(f64),
+    /// A string.
+    String(String),
+    /// A bool.
+    Bool(bool),
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Int(v) => write!(f, "{v}"),
+            Value::Long(v) => write!(f, "{v}L"),
+            Value::Float(v) => write!(f, "{v:?}f"),
+            Value::Double(v) => write!(f, "{v:?}"),
+            Value::String(s) => write!(f, "'{s}'"),
+            Value::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// The whole checked app.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plan {
+    /// App-level settings from `@app:...` annotations.
+    pub config: AppConfig,
+    /// Every stream: declared, inferred from query outputs, inner and fault streams.
+    pub streams: Vec<StreamInfo>,
+    /// Tables.
+    pub tables: Vec<TableInfo>,
+    /// Named windows.
+    pub windows: Vec<NamedWindowInfo>,
+    /// Triggers.
+    pub triggers: Vec<TriggerInfo>,
+    /// Incremental aggregations.
+    pub aggregations: Vec<AggregationInfo>,
+    /// Script functions.
+    pub functions: Vec<ScriptFunctionInfo>,
+    /// Partitions (their queries are in `queries` with `partition` set).
+    pub partitions: Vec<PartitionPlan>,
+    /// Every query in the order written.
+    pub queries: Vec<QueryPlan>,
+}
+
+impl Plan {
+    /// The stream called `name` (inner streams are found by their name without `#`).
+    pub fn stream(&self, name: &str) -> Option<&StreamInfo> {
+        self.streams.iter().find(|s| s.name == name)
+    }
+
+    /// The table called `name`.
+    pub fn table(&self, name: &str) -> Option<&TableInfo> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+}
+
+/// App-level settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AppConfig {
+    /// `@app:name('...')`, or `EventFluxApp`.
+    pub name: String,
+    /// `@app:playback`: the clock follows event timestamps.
+    pub playback: Option<PlaybackConfig>,
+    /// `@app:statistics(...)`.
+    pub statistics: Option<AnnotationConfig>,
+    /// `@app:async('true')` or `@app(async='true')`: every stream asynchronous by default.
+    pub async_default: bool,
+    /// Other `@app:...` annotations, kept for extensions.
+    pub other: Vec<AnnotationConfig>,
+}
+
+/// `@app:playback(idle.time = '...', increment = '...')`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PlaybackConfig {
+    /// After this long without events the clock advances by `increment` (ms).
+    pub idle_time_ms: Option<i64>,
+    /// How far the clock moves when idle (ms).
+    pub increment_ms: Option<i64>,
+}
+
+/// An annotation kept as configuration: its keyed and positional values, nested annotations.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnnotationConfig {
+    /// `ns:name` or `name`.
+    pub name: String,
+    /// `(key, value)`; positional values have no key. Values are text as written.
+    pub options: Vec<(Option<String>, String)>,
+    /// Nested annotations (`@map` inside `@source`).
+    pub nested: Vec<AnnotationConfig>,
+}
+
+impl AnnotationConfig {
+    /// The value for `key` (case-insensitive).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(k, _)| k.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(key)))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What kind of stream a [`StreamInfo`] is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StreamKind {
+    /// `define stream`.
+    Defined,
+    /// Defined by the output of the first query that inserts into it.
+    Inferred,
+    /// A partition inner stream (`#Name`), local to partition `partition`.
+    Inner {
+        /// The partition index.
+        partition: usize,
+    },
+    /// The fault stream `!of` of a stream with `@OnError(action='STREAM')`.
+    Fault {
+        /// The stream whose errors it carries.
+        of: String,
+    },
+}
+
+/// What happens to an event whose processing fails.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OnErrorAction {
+    /// Log and drop (the default).
+    #[default]
+    Log,
+    /// Send it to the fault stream `!S` with an `_error` attribute.
+    Stream,
+}
+
+/// `@Async(buffer.size = ..., workers = ..., batch.size.max = ...)` or `@config(async = 'true')`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AsyncConfig {
+    /// Queue capacity in events.
+    pub buffer_size: Option<usize>,
+    /// Worker threads.
+    pub workers: Option<usize>,
+    /// Largest batch handed to the pipeline at once.
+    pub batch_size_max: Option<usize>,
+}
+
+/// A stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StreamInfo {
+    /// The stream id (inner streams without `#`, fault streams with `!`).
+    pub name: String,
+    /// Its attributes.
+    pub schema: Schema,
+    /// How it came to be.
+    pub kind: StreamKind,
+    /// Asynchronous delivery settings.
+    pub async_config: Option<AsyncConfig>,
+    /// Error handling.
+    pub on_error: OnErrorAction,
+    /// `@source(...)` annotations.
+    pub sources: Vec<AnnotationConfig>,
+    /// `@sink(...)` annotations.
+    pub sinks: Vec<AnnotationConfig>,
+    /// Where it was defined (or first inserted into).
+    pub span: Span,
+}
+
+/// A table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableInfo {
+    /// The table id.
+    pub name: String,
+    /// Its attributes.
+    pub schema: Schema,
+    /// `@PrimaryKey` attribute positions.
+    pub primary_key: Vec<usize>,
+    /// `@Index` attribute positions.
+    pub indexes: Vec<usize>,
+    /// `@store(...)`, for an external store.
+    pub store: Option<AnnotationConfig>,
+    /// Where it was defined.
+    pub span: Span,
+}
+
+/// A named window (`define window`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedWindowInfo {
+    /// The window id.
+    pub name: String,
+    /// Its attributes.
+    pub schema: Schema,
+    /// The window kind with its arguments.
+    pub window: WindowPlan,
+    /// Which events its readers see (`output ... events`, default all).
+    pub output: EventType,
+    /// Where it was defined.
+    pub span: Span,
+}
+
+/// When a trigger fires.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TriggerSchedule {
+    /// Once, at start.
+    Start,
+    /// Every period (ms).
+    Every(i64),
+    /// On a cron expression.
+    Cron(String),
+}
+
+/// A trigger: a stream with one attribute `triggered_time long`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TriggerInfo {
+    /// The trigger id.
+    pub name: String,
+    /// When it fires.
+    pub schedule: TriggerSchedule,
+    /// Where it was defined.
+    pub span: Span,
+}
+
+/// An incremental aggregation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AggregationInfo {
+    /// The aggregation id.
+    pub name: String,
+    /// The input stream.
+    pub input: SourcePlan,
+    /// Group-by attribute positions in the input.
+    pub group_by: Vec<usize>,
+    /// The select clause (its aggregates are the ones kept per bucket).
+    pub select: SelectPlan,
+    /// The input attribute that holds event time, or `None` for the event timestamp.
+    pub timestamp: Option<usize>,
+    /// The granularities kept, smallest first.
+    pub durations: Vec<TimeUnit>,
+    /// What a join reads: `AGG_TIMESTAMP long` then the select outputs.
+    pub schema: Schema,
+    /// Where it was defined.
+    pub span: Span,
+}
+
+/// A script function (`define function f[lang] return type { ... }`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScriptFunctionInfo {
+    /// The function name.
+    pub name: String,
+    /// The script language.
+    pub language: String,
+    /// The return type.
+    pub return_type: Type,
+    /// The script text.
+    pub body: String,
+}
+
+/// A partition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartitionPlan {
+    /// One key per partitioned stream.
+    pub keys: Vec<PartitionKeyPlan>,
+    /// `@purge`: how idle partition keys are dropped.
+    pub purge: Option<PurgeConfig>,
+}
+
+/// How one stream is partitioned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartitionKeyPlan {
+    /// The stream.
+    pub stream: String,
+    /// Value or ranges.
+    pub kind: PartitionKeyKind,
+}
+
+/// A value key or a list of labelled ranges.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PartitionKeyKind {
+    /// One partition per value of the expression.
+    Value(TypedExpr),
+    /// One partition per label whose condition holds, in order.
+    Range(Vec<(TypedExpr, String)>),
+}
+
+/// `@purge(enable = 'true', interval = '...', idle.period = '...')`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PurgeConfig {
+    /// How often to look for idle keys (ms).
+    pub interval_ms: i64,
+    /// How long a key may stay idle before its state is dropped (ms).
+    pub idle_period_ms: i64,
+}
+
+/// One query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueryPlan {
+    /// `@info(name = ...)`, or `query_N` (N from 1, in order).
+    pub name: String,
+    /// The partition this query is in.
+    pub partition: Option<usize>,
+    /// What it reads.
+    pub input: InputPlan,
+    /// What it computes.
+    pub select: SelectPlan,
+    /// Its rate limiter.
+    pub rate: Option<RatePlan>,
+    /// Where its rows go.
+    pub output: OutputPlan,
+    /// The schema of its rows.
+    pub output_schema: Schema,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// What kind of thing a source is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A stream.
+    Stream,
+    /// A partition inner stream.
+    InnerStream,
+    /// A fault stream.
+    FaultStream,
+    /// A table.
+    Table,
+    /// A named window.
+    Window,
+    /// A trigger.
+    Trigger,
+    /// An incremental aggregation.
+    Aggregation,
+}
+
+/// One source with its handlers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourcePlan {
+    /// What kind of thing it reads.
+    pub kind: SourceKind,
+    /// Its id.
+    pub name: String,
+    /// Filters, stream functions and the window, in order.
+    pub handlers: Vec<HandlerPlan>,
+    /// The schema of its events.
+    pub schema: Schema,
+}
+
+impl SourcePlan {
+    /// The window handler, if any.
+    pub fn window(&self) -> Option<&WindowPlan> {
+        self.handlers.iter().find_map(|h| match h {
+            HandlerPlan::Window(w) => Some(w),
+            _ => None,
+        })
+    }
+}
+
+/// A handler on a source.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HandlerPlan {
+    /// Keep events for which the condition is true.
+    Filter(TypedExpr),
+    /// A window.
+    Window(WindowPlan),
+    /// A stream function (`#log(...)`).
+    Function(StreamFunctionPlan),
+}
+
+/// A window with validated arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowPlan {
+    /// Which window.
+    pub kind: WindowKind,
+    /// The arguments, in the order of the matched signature.
+    pub args: Vec<WindowArg>,
+}
+
+/// One validated window argument.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WindowArg {
+    /// A constant (counts, flags, strings, start times).
+    Value(Value),
+    /// A duration in milliseconds.
+    Duration(i64),
+    /// An attribute of the window's input.
+    Attribute {
+        /// Its position.
+        position: usize,
+        /// Its type.
+        ty: Type,
+    },
+    /// The condition of an `expression` or `expressionBatch` window.
+    Condition {
+        /// The text as written.
+        text: String,
+        /// The typed condition; its aggregates run over the window's contents.
+        expr: TypedExpr,
+        /// The aggregate calls the condition uses.
+        aggregates: Vec<AggregateCall>,
+    },
+}
+
+/// A built-in stream function.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StreamFunctionPlan {
+    /// `#log([priority,] [message,] [is.event.logged])`: logs each event and passes it on.
+    Log {
+        /// The arguments.
+        args: Vec<TypedExpr>,
+    },
+}
+
+/// One side of a join.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JoinSidePlan {
+    /// The source.
+    pub source: SourcePlan,
+    /// The name its attributes are qualified with (the alias, or the source id).
+    pub reference: String,
+    /// Whether only this side's arrivals trigger the join.
+    pub unidirectional: bool,
+}
+
+/// A join of two sources. Attributes refer to input 0 (left) and 1 (right).
+#[derive(Clone, Debug, PartialEq)]
+pub struct JoinPlan {
+    /// The join kind.
+    pub kind: JoinKind,
+    /// The left side (input 0).
+    pub left: JoinSidePlan,
+    /// The right side (input 1).
+    pub right: JoinSidePlan,
+    /// The join condition.
+    pub on: Option<TypedExpr>,
+    /// Aggregation retrieval: `within start[, end]`.
+    pub within: Option<(TypedExpr, Option<TypedExpr>)>,
+    /// Aggregation retrieval: `per granularity`.
+    pub per: Option<TypedExpr>,
+}
+
+/// One event slot of a pattern or sequence: an element's alias and stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventSlot {
+    /// `e1` in `e1=S`, if written.
+    pub alias: Option<String>,
+    /// The stream.
+    pub stream: String,
+    /// Its schema.
+    pub schema: Schema,
+    /// Whether the slot holds several events (counting, `+`, `*`).
+    pub collection: bool,
+}
+
+/// A pattern or sequence. Attributes refer to event slots by index.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StatePlan {
+    /// Pattern (`->`) or sequence (`,`).
+    pub kind: StateKind,
+    /// The state machine tree.
+    pub root: StateNode,
+    /// `within`, in milliseconds.
+    pub within_ms: Option<i64>,
+    /// The event slots, in the order their elements are written.
+    pub slots: Vec<EventSlot>,
+}
+
+/// A node of a pattern or sequence.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StateNode {
+    /// An event (or `min..=max` events) of the slot's stream passing the filters.
+    Stream {
+        /// The event slot.
+        slot: usize,
+        /// The filters, all of which must hold.
+        filters: Vec<TypedExpr>,
+        /// Fewest events (1 for a plain element).
+        min: u32,
+        /// Most events (`None` = unbounded).
+        max: Option<u32>,
+    },
+    /// No matching event of the slot's stream (for `waiting` ms, when given).
+    Absent {
+        /// The event slot.
+        slot: usize,
+        /// The filters of the event that must not come.
+        filters: Vec<TypedExpr>,
+        /// `for T`, in ms.
+        waiting_ms: Option<i64>,
+    },
+    /// `every`: restart the inner node whenever it starts matching.
+    Every(Box<StateNode>),
+    /// The left node, then the right one.
+    Next(Box<StateNode>, Box<StateNode>),
+    /// Both (`and`) or either (`or`).
+    Logical(LogicalOp, Box<StateNode>, Box<StateNode>),
+}
+
+/// What a query reads.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InputPlan {
+    /// One source (input 0).
+    Single(SourcePlan),
+    /// A join.
+    Join(Box<JoinPlan>),
+    /// A pattern or sequence.
+    State(StatePlan),
+}
+
+/// An aggregate call hoisted out of the select, having or a window condition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AggregateCall {
+    /// Which aggregator.
+    pub kind: AggregatorKind,
+    /// Its arguments (evaluated per input event).
+    pub args: Vec<TypedExpr>,
+    /// Its result type.
+    pub ty: Type,
+}
+
+/// The select clause and its companions.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SelectPlan {
+    /// Output attributes: name and expression (over the input; aggregates by index).
+    pub items: Vec<(String, TypedExpr)>,
+    /// The aggregate calls the items and `having` use.
+    pub aggregates: Vec<AggregateCall>,
+    /// Group-by keys (expressions over the input).
+    pub group_by: Vec<TypedExpr>,
+    /// `having` (over the output row).
+    pub having: Option<TypedExpr>,
+    /// `order by`: output positions and directions.
+    pub order_by: Vec<(usize, SortOrder)>,
+    /// `limit`.
+    pub limit: Option<u64>,
+    /// `offset`.
+    pub offset: Option<u64>,
+}
+
+/// A rate limiter.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RatePlan {
+    /// Every N rows.
+    Events {
+        /// Which rows pass.
+        mode: RateMode,
+        /// N.
+        count: u64,
+    },
+    /// Every period.
+    Time {
+        /// Which rows pass.
+        mode: RateMode,
+        /// The period in ms.
+        period_ms: i64,
+    },
+    /// Every period, the current state of the window (or last rows).
+    Snapshot {
+        /// The period in ms.
+        period_ms: i64,
+    },
+}
+
+/// Where `insert into` sends rows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum InsertTarget {
+    /// A stream.
+    Stream(String),
+    /// A partition inner stream.
+    InnerStream(String),
+    /// A table.
+    Table(String),
+    /// A named window.
+    Window(String),
+}
+
+/// Where a query's rows go.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OutputPlan {
+    /// `insert into`.
+    Insert {
+        /// The target.
+        target: InsertTarget,
+        /// Which events.
+        events: EventType,
+    },
+    /// `delete T on cond`. In `on`, `AttrRef::Table` is the table row, `AttrRef::Output` the
+    /// query's row.
+    Delete {
+        /// The table.
+        table: String,
+        /// Which events.
+        events: EventType,
+        /// Which rows.
+        on: TypedExpr,
+    },
+    /// `update T set ... on cond`.
+    Update {
+        /// The table.
+        table: String,
+        /// Which events.
+        events: EventType,
+        /// Table attribute positions and their new values (over the output row).
+        set: Vec<(usize, TypedExpr)>,
+        /// Which rows.
+        on: TypedExpr,
+    },
+    /// `update or insert into T set ... on cond`.
+    UpdateOrInsert {
+        /// The table.
+        table: String,
+        /// Which events.
+        events: EventType,
+        /// Table attribute positions and their new values (over the output row).
+        set: Vec<(usize, TypedExpr)>,
+        /// Which rows.
+        on: TypedExpr,
+    },
+    /// `return` (rows go to the caller of a query callback).
+    Return {
+        /// Which events.
+        events: EventType,
+    },
+}
+
+/// What an attribute reference points at.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AttrRef {
+    /// An attribute of an input event: input 0 for a single source, 0/1 for a join's sides,
+    /// the slot for a pattern.
+    Input {
+        /// The input or slot.
+        input: usize,
+        /// For pattern collections: which event.
+        index: Option<EventIndex>,
+        /// The attribute position.
+        position: usize,
+    },
+    /// An attribute of the query's output row (having, order by, update and delete).
+    Output {
+        /// The attribute position.
+        position: usize,
+    },
+    /// An attribute of the table row being matched (`in`, `delete`, `update`).
+    Table {
+        /// The attribute position.
+        position: usize,
+    },
+}
+
+/// A function a [`TypedExpr::Call`] invokes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Function {
+    /// A built-in of the catalog.
+    Builtin(ScalarFunction),
+    /// A script function defined in the app.
+    Script(String),
+}
+
+/// A typed expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypedExpr {
+    /// What it computes.
+    pub kind: ExprNode,
+    /// Its result type (`object` for a bare `null`).
+    pub ty: Type,
+}
+
+/// The kinds of typed expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprNode {
+    /// A constant (time values are long milliseconds).
+    Const(Value),
+    /// An attribute.
+    Attr(AttrRef),
+    /// `-x`, computed in `ty`.
+    Neg(Box<TypedExpr>),
+    /// `+ - * / %`, computed in `operand` (the promoted type).
+    Arith {
+        /// The operator.
+        op: BinaryOp,
+        /// The type both operands are widened to.
+        operand: Type,
+        /// Left operand.
+        lhs: Box<TypedExpr>,
+        /// Right operand.
+        rhs: Box<TypedExpr>,
+    },
+    /// `< <= > >= == !=`, compared in `operand`.
+    Compare {
+        /// The operator.
+        op: BinaryOp,
+        /// The type both operands are widened to (`object` when one side is `null`).
+        operand: Type,
+        /// Left operand.
+        lhs: Box<TypedExpr>,
+        /// Right operand.
+        rhs: Box<TypedExpr>,
+    },
+    /// `and`.
+    And(Box<TypedExpr>, Box<TypedExpr>),
+    /// `or`.
+    Or(Box<TypedExpr>, Box<TypedExpr>),
+    /// `not`.
+    Not(Box<TypedExpr>),
+    /// `x is null`.
+    IsNull(Box<TypedExpr>),
+    /// `e1 is null` in a pattern: whether slot `slot` holds no event.
+    EventIsNull(usize),
+    /// `cond in T`: whether some row of table `table` satisfies the condition (in which
+    /// `AttrRef::Table` is the row).
+    InTable {
+        /// The table.
+        table: String,
+        /// The condition.
+        condition: Box<TypedExpr>,
+    },
+    /// A function call.
+    Call {
+        /// The function.
+        function: Function,
+        /// Its arguments.
+        args: Vec<TypedExpr>,
+    },
+    /// The value of aggregate call `n` of the enclosing select (or window condition).
+    Aggregate(usize),
+}
+
+impl TypedExpr {
+    /// A constant of type `ty`.
+    pub fn constant(value: Value, ty: Type) -> Self {
+        TypedExpr {
+            kind: ExprNode::Const(value),
+            ty,
+        }
+    }
+
+    /// The constant value, if this expression is one (folding a negated number).
+    pub fn const_value(&self) -> Option<Value> {
+        match &self.kind {
+            ExprNode::Const(v) => Some(v.clone()),
+            ExprNode::Neg(inner) => match inner.const_value()? {
+                Value::Int(v) => Some(Value::Int(v.wrapping_neg())),
+                Value::Long(v) => Some(Value::Long(v.wrapping_neg())),
+                Value::Float(v) => Some(Value::Float(-v)),
+                Value::Double(v) => Some(Value::Double(-v)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
