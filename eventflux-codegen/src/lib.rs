@@ -22,8 +22,8 @@ pub mod diagnostic;
 pub mod explain;
 pub mod lexer;
 pub mod parser;
-pub mod printer;
 pub mod plan;
+pub mod printer;
 pub mod span;
 pub mod substitute;
 

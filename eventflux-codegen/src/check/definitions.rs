@@ -79,8 +79,25 @@ impl Checker {
         config
     }
 
-    /// Registers a definition, reporting conflicts and invalid parts.
+    /// Registers a definition, reporting conflicts and invalid parts. When it fails, its id is
+    /// poisoned so that its readers report nothing more.
     pub(crate) fn definition(&mut self, d: &ast::Definition) {
+        let before = self.errors.len();
+        self.define(d);
+        let name = match &d.kind {
+            DefinitionKind::Stream { name, .. }
+            | DefinitionKind::Table { name, .. }
+            | DefinitionKind::Window { name, .. }
+            | DefinitionKind::Trigger { name, .. }
+            | DefinitionKind::Aggregation { name, .. }
+            | DefinitionKind::Function { name, .. } => name,
+        };
+        if self.errors.len() > before && self.id_kind(&name.name).is_none() {
+            self.poisoned.push(name.name.clone());
+        }
+    }
+
+    fn define(&mut self, d: &ast::Definition) {
         match &d.kind {
             DefinitionKind::Stream { name, attributes } => {
                 let Some(schema) = self.attributes(attributes) else {
