@@ -3,6 +3,10 @@
 //! The parser produces it, the printer turns it back into text, and the checker turns it into the
 //! typed [`crate::plan`]. Nothing here is resolved or typed yet.
 
+// The AST is built once per compile and walked a few times: boxing large variants would only
+// add noise to the grammar and the printer.
+#![allow(clippy::large_enum_variant)]
+
 use crate::span::Span;
 
 /// A name as written (without backquotes), with its place in the text.

@@ -124,46 +124,366 @@ macro_rules! function {
 
 /// Every built-in scalar function.
 pub const FUNCTIONS: &[FunctionInfo] = &[
-    function!(Cast, None, "cast", 2, Some(2), "cast(value, 'type')", "the value as the named type (no conversion)"),
-    function!(Convert, None, "convert", 2, Some(2), "convert(value, 'type')", "the value converted to the named type; null when it does not convert"),
-    function!(Coalesce, None, "coalesce", 1, None, "coalesce(a, b, ...)", "the first argument that is not null"),
-    function!(IfThenElse, None, "ifThenElse", 3, Some(3), "ifThenElse(condition, then, else)", "then when the condition holds, else otherwise"),
-    function!(InstanceOfBoolean, None, "instanceOfBoolean", 1, Some(1), "instanceOfBoolean(value)", "whether the value is a bool"),
-    function!(InstanceOfDouble, None, "instanceOfDouble", 1, Some(1), "instanceOfDouble(value)", "whether the value is a double"),
-    function!(InstanceOfFloat, None, "instanceOfFloat", 1, Some(1), "instanceOfFloat(value)", "whether the value is a float"),
-    function!(InstanceOfInteger, None, "instanceOfInteger", 1, Some(1), "instanceOfInteger(value)", "whether the value is an int"),
-    function!(InstanceOfLong, None, "instanceOfLong", 1, Some(1), "instanceOfLong(value)", "whether the value is a long"),
-    function!(InstanceOfString, None, "instanceOfString", 1, Some(1), "instanceOfString(value)", "whether the value is a string"),
-    function!(Maximum, None, "maximum", 1, None, "maximum(a, b, ...)", "the largest argument"),
-    function!(Minimum, None, "minimum", 1, None, "minimum(a, b, ...)", "the smallest argument"),
-    function!(Default, None, "default", 2, Some(2), "default(value, fallback)", "the value, or the fallback when it is null"),
-    function!(EventTimestamp, None, "eventTimestamp", 0, Some(1), "eventTimestamp([event])", "the event's timestamp in ms"),
-    function!(CurrentTimeMillis, None, "currentTimeMillis", 0, Some(0), "currentTimeMillis()", "the wall-clock time in ms"),
-    function!(Uuid, None, "UUID", 0, Some(0), "UUID()", "a random UUID string"),
-    function!(CreateSet, None, "createSet", 1, Some(1), "createSet(value)", "a set holding the value"),
-    function!(SizeOfSet, None, "sizeOfSet", 1, Some(1), "sizeOfSet(set)", "the number of elements of a set"),
-    function!(Abs, Some("math"), "abs", 1, Some(1), "math:abs(number)", "the absolute value"),
-    function!(Ceil, Some("math"), "ceil", 1, Some(1), "math:ceil(number)", "the smallest whole number not below it, as a double"),
-    function!(Floor, Some("math"), "floor", 1, Some(1), "math:floor(number)", "the largest whole number not above it, as a double"),
-    function!(Round, Some("math"), "round", 1, Some(1), "math:round(number)", "the nearest whole number (int for float, long for double)"),
-    function!(Sqrt, Some("math"), "sqrt", 1, Some(1), "math:sqrt(number)", "the square root"),
-    function!(Power, Some("math"), "power", 2, Some(2), "math:power(base, exponent)", "base raised to the exponent"),
-    function!(Ln, Some("math"), "ln", 1, Some(1), "math:ln(number)", "the natural logarithm"),
-    function!(Log10, Some("math"), "log10", 1, Some(1), "math:log10(number)", "the base-10 logarithm"),
-    function!(Exp, Some("math"), "exp", 1, Some(1), "math:exp(number)", "e raised to the number"),
-    function!(Sin, Some("math"), "sin", 1, Some(1), "math:sin(radians)", "the sine"),
-    function!(Cos, Some("math"), "cos", 1, Some(1), "math:cos(radians)", "the cosine"),
-    function!(Tan, Some("math"), "tan", 1, Some(1), "math:tan(radians)", "the tangent"),
-    function!(Concat, Some("str"), "concat", 1, None, "str:concat(a, b, ...)", "the strings joined"),
-    function!(Length, Some("str"), "length", 1, Some(1), "str:length(string)", "the number of characters"),
-    function!(Upper, Some("str"), "upper", 1, Some(1), "str:upper(string)", "the string in upper case"),
-    function!(Lower, Some("str"), "lower", 1, Some(1), "str:lower(string)", "the string in lower case"),
-    function!(Trim, Some("str"), "trim", 1, Some(1), "str:trim(string)", "the string without leading and trailing white space"),
-    function!(Substr, Some("str"), "substr", 2, Some(3), "str:substr(string, start[, length])", "part of the string, from a 0-based character index"),
-    function!(Contains, Some("str"), "contains", 2, Some(2), "str:contains(string, part)", "whether the string contains the part"),
-    function!(ReplaceAll, Some("str"), "replaceAll", 3, Some(3), "str:replaceAll(string, regex, replacement)", "every match of the regex replaced"),
-    function!(EqualsIgnoreCase, Some("str"), "equalsIgnoreCase", 2, Some(2), "str:equalsIgnoreCase(a, b)", "whether the strings are equal ignoring case"),
-    function!(Reverse, Some("str"), "reverse", 1, Some(1), "str:reverse(string)", "the characters in reverse order"),
+    function!(
+        Cast,
+        None,
+        "cast",
+        2,
+        Some(2),
+        "cast(value, 'type')",
+        "the value as the named type (no conversion)"
+    ),
+    function!(
+        Convert,
+        None,
+        "convert",
+        2,
+        Some(2),
+        "convert(value, 'type')",
+        "the value converted to the named type; null when it does not convert"
+    ),
+    function!(
+        Coalesce,
+        None,
+        "coalesce",
+        1,
+        None,
+        "coalesce(a, b, ...)",
+        "the first argument that is not null"
+    ),
+    function!(
+        IfThenElse,
+        None,
+        "ifThenElse",
+        3,
+        Some(3),
+        "ifThenElse(condition, then, else)",
+        "then when the condition holds, else otherwise"
+    ),
+    function!(
+        InstanceOfBoolean,
+        None,
+        "instanceOfBoolean",
+        1,
+        Some(1),
+        "instanceOfBoolean(value)",
+        "whether the value is a bool"
+    ),
+    function!(
+        InstanceOfDouble,
+        None,
+        "instanceOfDouble",
+        1,
+        Some(1),
+        "instanceOfDouble(value)",
+        "whether the value is a double"
+    ),
+    function!(
+        InstanceOfFloat,
+        None,
+        "instanceOfFloat",
+        1,
+        Some(1),
+        "instanceOfFloat(value)",
+        "whether the value is a float"
+    ),
+    function!(
+        InstanceOfInteger,
+        None,
+        "instanceOfInteger",
+        1,
+        Some(1),
+        "instanceOfInteger(value)",
+        "whether the value is an int"
+    ),
+    function!(
+        InstanceOfLong,
+        None,
+        "instanceOfLong",
+        1,
+        Some(1),
+        "instanceOfLong(value)",
+        "whether the value is a long"
+    ),
+    function!(
+        InstanceOfString,
+        None,
+        "instanceOfString",
+        1,
+        Some(1),
+        "instanceOfString(value)",
+        "whether the value is a string"
+    ),
+    function!(
+        Maximum,
+        None,
+        "maximum",
+        1,
+        None,
+        "maximum(a, b, ...)",
+        "the largest argument"
+    ),
+    function!(
+        Minimum,
+        None,
+        "minimum",
+        1,
+        None,
+        "minimum(a, b, ...)",
+        "the smallest argument"
+    ),
+    function!(
+        Default,
+        None,
+        "default",
+        2,
+        Some(2),
+        "default(value, fallback)",
+        "the value, or the fallback when it is null"
+    ),
+    function!(
+        EventTimestamp,
+        None,
+        "eventTimestamp",
+        0,
+        Some(1),
+        "eventTimestamp([event])",
+        "the event's timestamp in ms"
+    ),
+    function!(
+        CurrentTimeMillis,
+        None,
+        "currentTimeMillis",
+        0,
+        Some(0),
+        "currentTimeMillis()",
+        "the wall-clock time in ms"
+    ),
+    function!(
+        Uuid,
+        None,
+        "UUID",
+        0,
+        Some(0),
+        "UUID()",
+        "a random UUID string"
+    ),
+    function!(
+        CreateSet,
+        None,
+        "createSet",
+        1,
+        Some(1),
+        "createSet(value)",
+        "a set holding the value"
+    ),
+    function!(
+        SizeOfSet,
+        None,
+        "sizeOfSet",
+        1,
+        Some(1),
+        "sizeOfSet(set)",
+        "the number of elements of a set"
+    ),
+    function!(
+        Abs,
+        Some("math"),
+        "abs",
+        1,
+        Some(1),
+        "math:abs(number)",
+        "the absolute value"
+    ),
+    function!(
+        Ceil,
+        Some("math"),
+        "ceil",
+        1,
+        Some(1),
+        "math:ceil(number)",
+        "the smallest whole number not below it, as a double"
+    ),
+    function!(
+        Floor,
+        Some("math"),
+        "floor",
+        1,
+        Some(1),
+        "math:floor(number)",
+        "the largest whole number not above it, as a double"
+    ),
+    function!(
+        Round,
+        Some("math"),
+        "round",
+        1,
+        Some(1),
+        "math:round(number)",
+        "the nearest whole number (int for float, long for double)"
+    ),
+    function!(
+        Sqrt,
+        Some("math"),
+        "sqrt",
+        1,
+        Some(1),
+        "math:sqrt(number)",
+        "the square root"
+    ),
+    function!(
+        Power,
+        Some("math"),
+        "power",
+        2,
+        Some(2),
+        "math:power(base, exponent)",
+        "base raised to the exponent"
+    ),
+    function!(
+        Ln,
+        Some("math"),
+        "ln",
+        1,
+        Some(1),
+        "math:ln(number)",
+        "the natural logarithm"
+    ),
+    function!(
+        Log10,
+        Some("math"),
+        "log10",
+        1,
+        Some(1),
+        "math:log10(number)",
+        "the base-10 logarithm"
+    ),
+    function!(
+        Exp,
+        Some("math"),
+        "exp",
+        1,
+        Some(1),
+        "math:exp(number)",
+        "e raised to the number"
+    ),
+    function!(
+        Sin,
+        Some("math"),
+        "sin",
+        1,
+        Some(1),
+        "math:sin(radians)",
+        "the sine"
+    ),
+    function!(
+        Cos,
+        Some("math"),
+        "cos",
+        1,
+        Some(1),
+        "math:cos(radians)",
+        "the cosine"
+    ),
+    function!(
+        Tan,
+        Some("math"),
+        "tan",
+        1,
+        Some(1),
+        "math:tan(radians)",
+        "the tangent"
+    ),
+    function!(
+        Concat,
+        Some("str"),
+        "concat",
+        1,
+        None,
+        "str:concat(a, b, ...)",
+        "the strings joined"
+    ),
+    function!(
+        Length,
+        Some("str"),
+        "length",
+        1,
+        Some(1),
+        "str:length(string)",
+        "the number of characters"
+    ),
+    function!(
+        Upper,
+        Some("str"),
+        "upper",
+        1,
+        Some(1),
+        "str:upper(string)",
+        "the string in upper case"
+    ),
+    function!(
+        Lower,
+        Some("str"),
+        "lower",
+        1,
+        Some(1),
+        "str:lower(string)",
+        "the string in lower case"
+    ),
+    function!(
+        Trim,
+        Some("str"),
+        "trim",
+        1,
+        Some(1),
+        "str:trim(string)",
+        "the string without leading and trailing white space"
+    ),
+    function!(
+        Substr,
+        Some("str"),
+        "substr",
+        2,
+        Some(3),
+        "str:substr(string, start[, length])",
+        "part of the string, from a 0-based character index"
+    ),
+    function!(
+        Contains,
+        Some("str"),
+        "contains",
+        2,
+        Some(2),
+        "str:contains(string, part)",
+        "whether the string contains the part"
+    ),
+    function!(
+        ReplaceAll,
+        Some("str"),
+        "replaceAll",
+        3,
+        Some(3),
+        "str:replaceAll(string, regex, replacement)",
+        "every match of the regex replaced"
+    ),
+    function!(
+        EqualsIgnoreCase,
+        Some("str"),
+        "equalsIgnoreCase",
+        2,
+        Some(2),
+        "str:equalsIgnoreCase(a, b)",
+        "whether the strings are equal ignoring case"
+    ),
+    function!(
+        Reverse,
+        Some("str"),
+        "reverse",
+        1,
+        Some(1),
+        "str:reverse(string)",
+        "the characters in reverse order"
+    ),
 ];
 
 /// The catalog entry of `ns:name` (names are case-sensitive, namespaces are not).
@@ -239,18 +559,90 @@ pub struct AggregatorInfo {
 
 /// Every built-in aggregator.
 pub const AGGREGATORS: &[AggregatorInfo] = &[
-    AggregatorInfo { kind: AggregatorKind::Sum, name: "sum", input: AggregatorInput::Numeric, incremental: true, doc: "the sum (long for int/long, double for float/double); null when empty" },
-    AggregatorInfo { kind: AggregatorKind::Count, name: "count", input: AggregatorInput::OptionalAny, incremental: true, doc: "the number of events (long)" },
-    AggregatorInfo { kind: AggregatorKind::Avg, name: "avg", input: AggregatorInput::Numeric, incremental: true, doc: "the mean (double); null when empty" },
-    AggregatorInfo { kind: AggregatorKind::Min, name: "min", input: AggregatorInput::Numeric, incremental: true, doc: "the smallest value in the window" },
-    AggregatorInfo { kind: AggregatorKind::Max, name: "max", input: AggregatorInput::Numeric, incremental: true, doc: "the largest value in the window" },
-    AggregatorInfo { kind: AggregatorKind::MinForever, name: "minForever", input: AggregatorInput::Numeric, incremental: false, doc: "the smallest value ever seen" },
-    AggregatorInfo { kind: AggregatorKind::MaxForever, name: "maxForever", input: AggregatorInput::Numeric, incremental: false, doc: "the largest value ever seen" },
-    AggregatorInfo { kind: AggregatorKind::DistinctCount, name: "distinctCount", input: AggregatorInput::Any, incremental: true, doc: "the number of distinct values (long)" },
-    AggregatorInfo { kind: AggregatorKind::StdDev, name: "stdDev", input: AggregatorInput::Numeric, incremental: false, doc: "the population standard deviation (double)" },
-    AggregatorInfo { kind: AggregatorKind::And, name: "and", input: AggregatorInput::Bool, incremental: false, doc: "whether every value is true" },
-    AggregatorInfo { kind: AggregatorKind::Or, name: "or", input: AggregatorInput::Bool, incremental: false, doc: "whether some value is true" },
-    AggregatorInfo { kind: AggregatorKind::UnionSet, name: "unionSet", input: AggregatorInput::Set, incremental: false, doc: "the union of the sets" },
+    AggregatorInfo {
+        kind: AggregatorKind::Sum,
+        name: "sum",
+        input: AggregatorInput::Numeric,
+        incremental: true,
+        doc: "the sum (long for int/long, double for float/double); null when empty",
+    },
+    AggregatorInfo {
+        kind: AggregatorKind::Count,
+        name: "count",
+        input: AggregatorInput::OptionalAny,
+        incremental: true,
+        doc: "the number of events (long)",
+    },
+    AggregatorInfo {
+        kind: AggregatorKind::Avg,
+        name: "avg",
+        input: AggregatorInput::Numeric,
+        incremental: true,
+        doc: "the mean (double); null when empty",
+    },
+    AggregatorInfo {
+        kind: AggregatorKind::Min,
+        name: "min",
+        input: AggregatorInput::Numeric,
+        incremental: true,
+        doc: "the smallest value in the window",
+    },
+    AggregatorInfo {
+        kind: AggregatorKind::Max,
+        name: "max",
+        input: AggregatorInput::Numeric,
+        incremental: true,
+        doc: "the largest value in the window",
+    },
+    AggregatorInfo {
+        kind: AggregatorKind::MinForever,
+        name: "minForever",
+        input: AggregatorInput::Numeric,
+        incremental: false,
+        doc: "the smallest value ever seen",
+    },
+    AggregatorInfo {
+        kind: AggregatorKind::MaxForever,
+        name: "maxForever",
+        input: AggregatorInput::Numeric,
+        incremental: false,
+        doc: "the largest value ever seen",
+    },
+    AggregatorInfo {
+        kind: AggregatorKind::DistinctCount,
+        name: "distinctCount",
+        input: AggregatorInput::Any,
+        incremental: true,
+        doc: "the number of distinct values (long)",
+    },
+    AggregatorInfo {
+        kind: AggregatorKind::StdDev,
+        name: "stdDev",
+        input: AggregatorInput::Numeric,
+        incremental: false,
+        doc: "the population standard deviation (double)",
+    },
+    AggregatorInfo {
+        kind: AggregatorKind::And,
+        name: "and",
+        input: AggregatorInput::Bool,
+        incremental: false,
+        doc: "whether every value is true",
+    },
+    AggregatorInfo {
+        kind: AggregatorKind::Or,
+        name: "or",
+        input: AggregatorInput::Bool,
+        incremental: false,
+        doc: "whether some value is true",
+    },
+    AggregatorInfo {
+        kind: AggregatorKind::UnionSet,
+        name: "unionSet",
+        input: AggregatorInput::Set,
+        incremental: false,
+        doc: "the union of the sets",
+    },
 ];
 
 /// The catalog entry of aggregator `name`.
@@ -401,42 +793,228 @@ use ParamKind as K;
 
 /// Every built-in window.
 pub const WINDOWS: &[WindowInfo] = &[
-    WindowInfo { kind: WindowKind::Length, name: "length", signatures: &[&[p("window.length", K::Count)]], repeated: None, batch: false, doc: "the last N events" },
-    WindowInfo { kind: WindowKind::LengthBatch, name: "lengthBatch", signatures: &[&[p("window.length", K::Count)], &[p("window.length", K::Count), p("stream.current.event", K::Flag)]], repeated: None, batch: true, doc: "batches of N events" },
-    WindowInfo { kind: WindowKind::Time, name: "time", signatures: &[&[p("window.time", K::Duration)]], repeated: None, batch: false, doc: "events of the last T" },
-    WindowInfo { kind: WindowKind::TimeBatch, name: "timeBatch", signatures: &[
-        &[p("window.time", K::Duration)],
-        &[p("window.time", K::Duration), p("stream.current.event", K::Flag)],
-        &[p("window.time", K::Duration), p("start.time", K::Timestamp)],
-        &[p("window.time", K::Duration), p("start.time", K::Timestamp), p("stream.current.event", K::Flag)],
-    ], repeated: None, batch: true, doc: "batches of T, from the first event or a start time" },
-    WindowInfo { kind: WindowKind::TimeLength, name: "timeLength", signatures: &[&[p("window.time", K::Duration), p("window.length", K::Count)]], repeated: None, batch: false, doc: "events of the last T, at most N" },
-    WindowInfo { kind: WindowKind::ExternalTime, name: "externalTime", signatures: &[&[p("timestamp", K::LongAttribute), p("window.time", K::Duration)]], repeated: None, batch: false, doc: "events of the last T by a timestamp attribute" },
-    WindowInfo { kind: WindowKind::ExternalTimeBatch, name: "externalTimeBatch", signatures: &[
-        &[p("timestamp", K::LongAttribute), p("window.time", K::Duration)],
-        &[p("timestamp", K::LongAttribute), p("window.time", K::Duration), p("start.time", K::Timestamp)],
-        &[p("timestamp", K::LongAttribute), p("window.time", K::Duration), p("start.time", K::Timestamp), p("timeout", K::Duration)],
-        &[p("timestamp", K::LongAttribute), p("window.time", K::Duration), p("start.time", K::Timestamp), p("timeout", K::Duration), p("replace.with.batchtime", K::Flag)],
-    ], repeated: None, batch: true, doc: "batches of T by a timestamp attribute" },
-    WindowInfo { kind: WindowKind::Session, name: "session", signatures: &[
-        &[p("window.session", K::Duration)],
-        &[p("window.session", K::Duration), p("window.key", K::Attribute)],
-        &[p("window.session", K::Duration), p("window.key", K::Attribute), p("window.allowed.latency", K::Duration)],
-    ], repeated: None, batch: true, doc: "sessions closed by a gap of T, optionally per key" },
-    WindowInfo { kind: WindowKind::Sort, name: "sort", signatures: &[&[p("window.length", K::Count)]], repeated: Some(p("attribute [, 'asc'|'desc']", K::Attribute)), batch: false, doc: "the N events that sort first by the given attributes" },
-    WindowInfo { kind: WindowKind::Frequent, name: "frequent", signatures: &[&[p("event.count", K::Count)]], repeated: Some(p("attribute", K::Attribute)), batch: false, doc: "events of the N most frequent keys" },
-    WindowInfo { kind: WindowKind::LossyFrequent, name: "lossyFrequent", signatures: &[&[p("support.threshold", K::Number)], &[p("support.threshold", K::Number), p("error.bound", K::Number)]], repeated: Some(p("attribute", K::Attribute)), batch: false, doc: "events of keys whose frequency passes the support threshold" },
-    WindowInfo { kind: WindowKind::Delay, name: "delay", signatures: &[&[p("window.delay", K::Duration)]], repeated: None, batch: false, doc: "events released after a delay" },
-    WindowInfo { kind: WindowKind::Batch, name: "batch", signatures: &[&[], &[p("window.length", K::Count)]], repeated: None, batch: true, doc: "each input chunk (at most N events) as a batch" },
-    WindowInfo { kind: WindowKind::Expression, name: "expression", signatures: &[&[p("expression", K::Condition)], &[p("expression", K::Condition), p("include.triggering.event", K::Flag)]], repeated: None, batch: false, doc: "events while the condition over the window holds" },
-    WindowInfo { kind: WindowKind::ExpressionBatch, name: "expressionBatch", signatures: &[
-        &[p("expression", K::Condition)],
-        &[p("expression", K::Condition), p("include.triggering.event", K::Flag)],
-        &[p("expression", K::Condition), p("include.triggering.event", K::Flag), p("stream.current.event", K::Flag)],
-    ], repeated: None, batch: true, doc: "batches closed when the condition over the window stops holding" },
-    WindowInfo { kind: WindowKind::Cron, name: "cron", signatures: &[&[p("cron.expression", K::Text)]], repeated: None, batch: true, doc: "batches emitted on a cron schedule" },
-    WindowInfo { kind: WindowKind::Unique, name: "unique", signatures: &[&[p("attribute", K::Attribute)]], repeated: Some(p("attribute", K::Attribute)), batch: false, doc: "the latest event per key" },
-    WindowInfo { kind: WindowKind::FirstUnique, name: "firstUnique", signatures: &[&[p("attribute", K::Attribute)]], repeated: Some(p("attribute", K::Attribute)), batch: false, doc: "the first event per key" },
+    WindowInfo {
+        kind: WindowKind::Length,
+        name: "length",
+        signatures: &[&[p("window.length", K::Count)]],
+        repeated: None,
+        batch: false,
+        doc: "the last N events",
+    },
+    WindowInfo {
+        kind: WindowKind::LengthBatch,
+        name: "lengthBatch",
+        signatures: &[
+            &[p("window.length", K::Count)],
+            &[
+                p("window.length", K::Count),
+                p("stream.current.event", K::Flag),
+            ],
+        ],
+        repeated: None,
+        batch: true,
+        doc: "batches of N events",
+    },
+    WindowInfo {
+        kind: WindowKind::Time,
+        name: "time",
+        signatures: &[&[p("window.time", K::Duration)]],
+        repeated: None,
+        batch: false,
+        doc: "events of the last T",
+    },
+    WindowInfo {
+        kind: WindowKind::TimeBatch,
+        name: "timeBatch",
+        signatures: &[
+            &[p("window.time", K::Duration)],
+            &[
+                p("window.time", K::Duration),
+                p("stream.current.event", K::Flag),
+            ],
+            &[p("window.time", K::Duration), p("start.time", K::Timestamp)],
+            &[
+                p("window.time", K::Duration),
+                p("start.time", K::Timestamp),
+                p("stream.current.event", K::Flag),
+            ],
+        ],
+        repeated: None,
+        batch: true,
+        doc: "batches of T, from the first event or a start time",
+    },
+    WindowInfo {
+        kind: WindowKind::TimeLength,
+        name: "timeLength",
+        signatures: &[&[p("window.time", K::Duration), p("window.length", K::Count)]],
+        repeated: None,
+        batch: false,
+        doc: "events of the last T, at most N",
+    },
+    WindowInfo {
+        kind: WindowKind::ExternalTime,
+        name: "externalTime",
+        signatures: &[&[
+            p("timestamp", K::LongAttribute),
+            p("window.time", K::Duration),
+        ]],
+        repeated: None,
+        batch: false,
+        doc: "events of the last T by a timestamp attribute",
+    },
+    WindowInfo {
+        kind: WindowKind::ExternalTimeBatch,
+        name: "externalTimeBatch",
+        signatures: &[
+            &[
+                p("timestamp", K::LongAttribute),
+                p("window.time", K::Duration),
+            ],
+            &[
+                p("timestamp", K::LongAttribute),
+                p("window.time", K::Duration),
+                p("start.time", K::Timestamp),
+            ],
+            &[
+                p("timestamp", K::LongAttribute),
+                p("window.time", K::Duration),
+                p("start.time", K::Timestamp),
+                p("timeout", K::Duration),
+            ],
+            &[
+                p("timestamp", K::LongAttribute),
+                p("window.time", K::Duration),
+                p("start.time", K::Timestamp),
+                p("timeout", K::Duration),
+                p("replace.with.batchtime", K::Flag),
+            ],
+        ],
+        repeated: None,
+        batch: true,
+        doc: "batches of T by a timestamp attribute",
+    },
+    WindowInfo {
+        kind: WindowKind::Session,
+        name: "session",
+        signatures: &[
+            &[p("window.session", K::Duration)],
+            &[
+                p("window.session", K::Duration),
+                p("window.key", K::Attribute),
+            ],
+            &[
+                p("window.session", K::Duration),
+                p("window.key", K::Attribute),
+                p("window.allowed.latency", K::Duration),
+            ],
+        ],
+        repeated: None,
+        batch: true,
+        doc: "sessions closed by a gap of T, optionally per key",
+    },
+    WindowInfo {
+        kind: WindowKind::Sort,
+        name: "sort",
+        signatures: &[&[p("window.length", K::Count)]],
+        repeated: Some(p("attribute [, 'asc'|'desc']", K::Attribute)),
+        batch: false,
+        doc: "the N events that sort first by the given attributes",
+    },
+    WindowInfo {
+        kind: WindowKind::Frequent,
+        name: "frequent",
+        signatures: &[&[p("event.count", K::Count)]],
+        repeated: Some(p("attribute", K::Attribute)),
+        batch: false,
+        doc: "events of the N most frequent keys",
+    },
+    WindowInfo {
+        kind: WindowKind::LossyFrequent,
+        name: "lossyFrequent",
+        signatures: &[
+            &[p("support.threshold", K::Number)],
+            &[
+                p("support.threshold", K::Number),
+                p("error.bound", K::Number),
+            ],
+        ],
+        repeated: Some(p("attribute", K::Attribute)),
+        batch: false,
+        doc: "events of keys whose frequency passes the support threshold",
+    },
+    WindowInfo {
+        kind: WindowKind::Delay,
+        name: "delay",
+        signatures: &[&[p("window.delay", K::Duration)]],
+        repeated: None,
+        batch: false,
+        doc: "events released after a delay",
+    },
+    WindowInfo {
+        kind: WindowKind::Batch,
+        name: "batch",
+        signatures: &[&[], &[p("window.length", K::Count)]],
+        repeated: None,
+        batch: true,
+        doc: "each input chunk (at most N events) as a batch",
+    },
+    WindowInfo {
+        kind: WindowKind::Expression,
+        name: "expression",
+        signatures: &[
+            &[p("expression", K::Condition)],
+            &[
+                p("expression", K::Condition),
+                p("include.triggering.event", K::Flag),
+            ],
+        ],
+        repeated: None,
+        batch: false,
+        doc: "events while the condition over the window holds",
+    },
+    WindowInfo {
+        kind: WindowKind::ExpressionBatch,
+        name: "expressionBatch",
+        signatures: &[
+            &[p("expression", K::Condition)],
+            &[
+                p("expression", K::Condition),
+                p("include.triggering.event", K::Flag),
+            ],
+            &[
+                p("expression", K::Condition),
+                p("include.triggering.event", K::Flag),
+                p("stream.current.event", K::Flag),
+            ],
+        ],
+        repeated: None,
+        batch: true,
+        doc: "batches closed when the condition over the window stops holding",
+    },
+    WindowInfo {
+        kind: WindowKind::Cron,
+        name: "cron",
+        signatures: &[&[p("cron.expression", K::Text)]],
+        repeated: None,
+        batch: true,
+        doc: "batches emitted on a cron schedule",
+    },
+    WindowInfo {
+        kind: WindowKind::Unique,
+        name: "unique",
+        signatures: &[&[p("attribute", K::Attribute)]],
+        repeated: Some(p("attribute", K::Attribute)),
+        batch: false,
+        doc: "the latest event per key",
+    },
+    WindowInfo {
+        kind: WindowKind::FirstUnique,
+        name: "firstUnique",
+        signatures: &[&[p("attribute", K::Attribute)]],
+        repeated: Some(p("attribute", K::Attribute)),
+        batch: false,
+        doc: "the first event per key",
+    },
 ];
 
 /// The catalog entry of window `name`.

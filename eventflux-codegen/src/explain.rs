@@ -124,7 +124,10 @@ pub fn explain(plan: &Plan) -> String {
     for (i, p) in plan.partitions.iter().enumerate() {
         let _ = writeln!(out, "partition {i}");
         for k in &p.keys {
-            let schema = plan.stream(&k.stream).map(|s| s.schema.clone()).unwrap_or_default();
+            let schema = plan
+                .stream(&k.stream)
+                .map(|s| s.schema.clone())
+                .unwrap_or_default();
             let names = Names::single(&k.stream, &schema, &tables);
             match &k.kind {
                 PartitionKeyKind::Value(e) => {
@@ -165,7 +168,11 @@ fn options(a: &AnnotationConfig) -> String {
             None => format!("'{v}'"),
         })
         .collect();
-    parts.extend(a.nested.iter().map(|n| format!("@{}{}", n.name, options(n))));
+    parts.extend(
+        a.nested
+            .iter()
+            .map(|n| format!("@{}{}", n.name, options(n))),
+    );
     format!("({})", parts.join(", "))
 }
 
@@ -228,7 +235,11 @@ fn query(out: &mut String, q: &QueryPlan, plan: &Plan, tables: &Tables) {
                     source_kind(side.source.kind),
                     side.source.name,
                     side.reference,
-                    if side.unidirectional { " (unidirectional)" } else { "" }
+                    if side.unidirectional {
+                        " (unidirectional)"
+                    } else {
+                        ""
+                    }
                 );
                 handlers(out, &side.source, &names);
             }
@@ -294,7 +305,9 @@ fn query(out: &mut String, q: &QueryPlan, plan: &Plan, tables: &Tables) {
         output: q.output_schema.clone(),
         table: Some((
             table.to_string(),
-            plan.table(table).map(|t| t.schema.clone()).unwrap_or_default(),
+            plan.table(table)
+                .map(|t| t.schema.clone())
+                .unwrap_or_default(),
         )),
         tables: tables.clone(),
     };
@@ -508,11 +521,7 @@ fn state(node: &StateNode, plan: &StatePlan, names: &Names) -> String {
             } else {
                 ", "
             };
-            format!(
-                "{}{sep}{}",
-                state(a, plan, names),
-                state(b, plan, names)
-            )
+            format!("{}{sep}{}", state(a, plan, names), state(b, plan, names))
         }
         StateNode::Logical(op, a, b) => format!(
             "({} {} {})",
@@ -615,7 +624,10 @@ fn expr(e: &TypedExpr, names: &Names) -> String {
             let inner = Names {
                 inputs: names.inputs.clone(),
                 output: names.output.clone(),
-                table: Some((table.clone(), names.tables.get(table).cloned().unwrap_or_default())),
+                table: Some((
+                    table.clone(),
+                    names.tables.get(table).cloned().unwrap_or_default(),
+                )),
                 tables: names.tables.clone(),
             };
             format!("({}) in {table}", expr(condition, &inner))

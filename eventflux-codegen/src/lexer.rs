@@ -103,9 +103,9 @@ fn int(lex: &mut logos::Lexer<'_, Token>) -> Result<i32, LexErrorKind> {
 
 fn long(lex: &mut logos::Lexer<'_, Token>) -> Result<i64, LexErrorKind> {
     let s = lex.slice();
-    s[..s.len() - 1].parse().map_err(|_| {
-        LexErrorKind::BadNumber(format!("{s} (out of range for long)"))
-    })
+    s[..s.len() - 1]
+        .parse()
+        .map_err(|_| LexErrorKind::BadNumber(format!("{s} (out of range for long)")))
 }
 
 fn float(lex: &mut logos::Lexer<'_, Token>) -> Result<f32, LexErrorKind> {
@@ -565,12 +565,18 @@ mod tests {
                 Token::From,
                 Token::Ident("S".into()),
                 Token::Select,
-                Token::Unit(UnitWord { unit: TimeUnit::Minute, text: "min".into() }),
+                Token::Unit(UnitWord {
+                    unit: TimeUnit::Minute,
+                    text: "min".into()
+                }),
                 Token::LParen,
                 Token::Ident("x".into()),
                 Token::RParen,
                 Token::Int(2),
-                Token::Unit(UnitWord { unit: TimeUnit::Minute, text: "MIN".into() }),
+                Token::Unit(UnitWord {
+                    unit: TimeUnit::Minute,
+                    text: "MIN".into()
+                }),
             ]
         );
     }

@@ -6,7 +6,13 @@ use crate::lexer::{LexError, Lexer, Token};
 use crate::span::Span;
 use lalrpop_util::ParseError;
 
-#[allow(clippy::all, missing_docs, unused, unused_qualifications, unused_parens)]
+#[allow(
+    clippy::all,
+    missing_docs,
+    unused,
+    unused_qualifications,
+    unused_parens
+)]
 mod generated {
     lalrpop_util::lalrpop_mod!(pub grammar);
 }
@@ -68,8 +74,7 @@ pub fn assemble_app(
                     return Err(custom(
                         d.span.start,
                         d.span.end,
-                        "syntax error: definitions must come before queries and partitions"
-                            .into(),
+                        "syntax error: definitions must come before queries and partitions".into(),
                     ));
                 }
                 &mut d.annotations
@@ -170,10 +175,7 @@ fn syntax_diagnostic(src: &str, e: ParseError<usize, Token, GrammarError>) -> Di
         }
         ParseError::ExtraToken {
             token: (l, token, r),
-        } => Diagnostic::new(
-            Span::new(l, r),
-            format!("syntax error: unexpected {token}"),
-        ),
+        } => Diagnostic::new(Span::new(l, r), format!("syntax error: unexpected {token}")),
         ParseError::User {
             error: GrammarError::Lex(e),
         } => lex_diagnostic(&e),

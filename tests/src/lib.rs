@@ -73,7 +73,11 @@ pub fn workspace_root() -> PathBuf {
 pub fn case_folders() -> Vec<PathBuf> {
     let root = workspace_root();
     let mut folders = vec![root.join("tests").join("conformance")];
-    let shared = root.join("..").join("shared").join("conformance").join("cases");
+    let shared = root
+        .join("..")
+        .join("shared")
+        .join("conformance")
+        .join("cases");
     if shared.is_dir() {
         folders.push(shared);
     }
@@ -100,10 +104,7 @@ pub fn yaml_files(folder: &Path) -> Vec<PathBuf> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|e| e == "yaml" || e == "yml")
-            {
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
                 out.push(path);
             }
         }
@@ -117,10 +118,10 @@ pub fn load_cases(folders: &[PathBuf]) -> Result<Vec<LoadedCase>, String> {
     let mut cases = Vec::new();
     for folder in folders {
         for path in yaml_files(folder) {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            let case: Case = serde_saphyr::from_str(&text)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let case: Case =
+                serde_saphyr::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
             cases.push(LoadedCase { path, case });
         }
     }

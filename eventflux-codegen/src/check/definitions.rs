@@ -51,7 +51,10 @@ impl Checker {
                     Some(Literal::String(name)) if !name.trim().is_empty() => {
                         config.name = name.clone()
                     }
-                    _ => self.err(a.span, "@app:name needs the app's name as a string, such as @app:name('Trading')"),
+                    _ => self.err(
+                        a.span,
+                        "@app:name needs the app's name as a string, such as @app:name('Trading')",
+                    ),
                 },
                 "playback" => {
                     let mut playback = PlaybackConfig::default();
@@ -72,7 +75,12 @@ impl Checker {
                     config.playback = Some(playback);
                 }
                 "statistics" => config.statistics = Some(annotation_config(a)),
-                "async" => config.async_default = a.elements.first().is_none_or(|e| is_true(&literal_text(&e.value))),
+                "async" => {
+                    config.async_default = a
+                        .elements
+                        .first()
+                        .is_none_or(|e| is_true(&literal_text(&e.value)))
+                }
                 _ => config.other.push(annotation_config(a)),
             }
         }
@@ -319,8 +327,7 @@ impl Checker {
                 }
                 info.async_config = Some(config);
             } else if a.is("config") {
-                if a
-                    .element("async")
+                if a.element("async")
                     .is_some_and(|e| is_true(&literal_text(&e.value)))
                 {
                     info.async_config = Some(AsyncConfig::default());
@@ -333,10 +340,7 @@ impl Checker {
                     Some(action) if action.eq_ignore_ascii_case("log") => {
                         info.on_error = OnErrorAction::Log
                     }
-                    _ => self.err(
-                        a.span,
-                        "@OnError needs action='LOG' or action='STREAM'",
-                    ),
+                    _ => self.err(a.span, "@OnError needs action='LOG' or action='STREAM'"),
                 }
             } else if a.is("source") || a.is("sink") {
                 if a.element("type").is_none() {
@@ -371,10 +375,7 @@ impl Checker {
             match table.schema.position(&name) {
                 Some(p) => positions.push(p),
                 None => {
-                    let ident = ast::Ident {
-                        name,
-                        span: e.span,
-                    };
+                    let ident = ast::Ident { name, span: e.span };
                     self.unknown_attribute_in(&ident, e.span, "table", &table.name, &table.schema);
                 }
             }
@@ -409,14 +410,33 @@ impl Checker {
             return;
         }
         if source.window().is_some() {
-            self.err(input.span, "an aggregation cannot have a window on its input");
+            self.err(
+                input.span,
+                "an aggregation cannot have a window on its input",
+            );
             return;
         }
         for (clause, present, span) in [
-            ("having", selector.having.is_some(), selector.having.as_ref().map(|h| h.span)),
-            ("order by", !selector.order_by.is_empty(), selector.order_by.first().map(|o| o.expr.span)),
-            ("limit", selector.limit.is_some(), selector.limit.as_ref().map(|l| l.span)),
-            ("offset", selector.offset.is_some(), selector.offset.as_ref().map(|o| o.span)),
+            (
+                "having",
+                selector.having.is_some(),
+                selector.having.as_ref().map(|h| h.span),
+            ),
+            (
+                "order by",
+                !selector.order_by.is_empty(),
+                selector.order_by.first().map(|o| o.expr.span),
+            ),
+            (
+                "limit",
+                selector.limit.is_some(),
+                selector.limit.as_ref().map(|l| l.span),
+            ),
+            (
+                "offset",
+                selector.offset.is_some(),
+                selector.offset.as_ref().map(|o| o.span),
+            ),
         ] {
             if present {
                 self.err(
@@ -473,7 +493,14 @@ impl Checker {
         let durations: Vec<TimeUnit> = match every {
             AggregationPeriods::Range(a, b, span) => {
                 if a > b {
-                    self.err(*span, format!("'{} ... {}' runs backwards; write the smaller unit first", a.word(), b.word()));
+                    self.err(
+                        *span,
+                        format!(
+                            "'{} ... {}' runs backwards; write the smaller unit first",
+                            a.word(),
+                            b.word()
+                        ),
+                    );
                     return;
                 }
                 TimeUnit::ALL
@@ -492,7 +519,10 @@ impl Checker {
         if let Some(bad) = durations.iter().find(|u| **u == TimeUnit::Millisecond) {
             self.err(
                 every_span(every),
-                format!("aggregation granularity '{}' is not supported; the smallest is sec", bad.word()),
+                format!(
+                    "aggregation granularity '{}' is not supported; the smallest is sec",
+                    bad.word()
+                ),
             );
             return;
         }

@@ -177,7 +177,9 @@ impl Checker {
                     self.undefined("table", table);
                     return None;
                 };
-                let saved = scope.table.replace((info.name.clone(), info.schema.clone()));
+                let saved = scope
+                    .table
+                    .replace((info.name.clone(), info.schema.clone()));
                 let condition = self.condition(cond, scope, "'in' condition");
                 scope.table = saved;
                 Some(TypedExpr {
@@ -254,12 +256,7 @@ impl Checker {
                     _ => {
                         self.err(
                             span,
-                            format!(
-                                "'{}' cannot be applied to {} and {}",
-                                op.symbol(),
-                                lt,
-                                rt
-                            ),
+                            format!("'{}' cannot be applied to {} and {}", op.symbol(), lt, rt),
                         );
                         return None;
                     }
@@ -325,10 +322,7 @@ impl Checker {
         let Some(q) = qualifier else {
             if let Some(output) = &scope.output {
                 if let Some(pos) = output.position(&name.name) {
-                    return attr(
-                        AttrRef::Output { position: pos },
-                        output.attributes[pos].ty,
-                    );
+                    return attr(AttrRef::Output { position: pos }, output.attributes[pos].ty);
                 }
                 if scope.inputs.is_empty() {
                     let mut d = Diagnostic::new(
@@ -382,11 +376,8 @@ impl Checker {
                         .map(|(i, _)| format!("'{}.{}'", scope.inputs[*i].reference, name.name))
                         .collect();
                     self.error(
-                        Diagnostic::new(
-                            span,
-                            format!("attribute '{}' is ambiguous", name.name),
-                        )
-                        .with_hint(format!("qualify it: {}", refs.join(" or "))),
+                        Diagnostic::new(span, format!("attribute '{}' is ambiguous", name.name))
+                            .with_hint(format!("qualify it: {}", refs.join(" or "))),
                     );
                     None
                 }
@@ -800,14 +791,12 @@ impl Checker {
             return Some(Type::Object);
         };
         if let Some(other) = typed.iter().find(|t| **t != first) {
-            let span = call.args[first_arg..]
-                .first()
-                .map_or(call.span, |a| a.span.to(call.args.last().map_or(a.span, |l| l.span)));
+            let span = call.args[first_arg..].first().map_or(call.span, |a| {
+                a.span.to(call.args.last().map_or(a.span, |l| l.span))
+            });
             self.err(
                 span,
-                format!(
-                    "function '{full}' needs arguments of one type, found {first} and {other}"
-                ),
+                format!("function '{full}' needs arguments of one type, found {first} and {other}"),
             );
             return None;
         }

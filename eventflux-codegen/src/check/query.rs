@@ -42,12 +42,17 @@ impl Checker {
             self.poison_output(&q.output);
             return;
         };
-        let Some((select, schema)) = self.selector(&q.selector, Scope::new(inputs, "select clause"), &Schema::default()) else {
+        let Some((select, schema)) = self.selector(
+            &q.selector,
+            Scope::new(inputs, "select clause"),
+            &Schema::default(),
+        ) else {
             self.poison_output(&q.output);
             return;
         };
         let rate = q.output_rate.as_ref().and_then(|r| self.rate(r));
-        let Some(output) = self.output(&q.output, &schema, partition, q.output_rate.as_ref(), &name)
+        let Some(output) =
+            self.output(&q.output, &schema, partition, q.output_rate.as_ref(), &name)
         else {
             return;
         };
@@ -100,7 +105,10 @@ impl Checker {
             if partition.is_none() {
                 self.err(
                     id.span,
-                    format!("inner stream '#{}' can be used only inside a partition", id.name),
+                    format!(
+                        "inner stream '#{}' can be used only inside a partition",
+                        id.name
+                    ),
                 );
                 return None;
             }
@@ -143,7 +151,12 @@ impl Checker {
                 ),
                 Some((IdKind::Window, _)) => (
                     SourceKind::Window,
-                    self.plan.windows.iter().find(|w| w.name == id.name)?.schema.clone(),
+                    self.plan
+                        .windows
+                        .iter()
+                        .find(|w| w.name == id.name)?
+                        .schema
+                        .clone(),
                 ),
                 Some((IdKind::Trigger, _)) => (SourceKind::Trigger, trigger_schema()),
                 Some((IdKind::Table, _)) if stored => {
@@ -170,7 +183,11 @@ impl Checker {
                         )
                         .with_hint(format!(
                             "join it with a stream{}",
-                            if kind == IdKind::Table { ", or test rows with 'in'" } else { "" }
+                            if kind == IdKind::Table {
+                                ", or test rows with 'in'"
+                            } else {
+                                ""
+                            }
                         )),
                     );
                     return None;
@@ -199,7 +216,10 @@ impl Checker {
                         ok = false;
                         continue;
                     }
-                    if matches!(kind, SourceKind::Window | SourceKind::Table | SourceKind::Aggregation) {
+                    if matches!(
+                        kind,
+                        SourceKind::Window | SourceKind::Table | SourceKind::Aggregation
+                    ) {
                         self.err(
                             call.span,
                             format!(
@@ -226,9 +246,8 @@ impl Checker {
                         let args: Option<Vec<TypedExpr>> =
                             call.args.iter().map(|a| self.expr(a, &mut scope)).collect();
                         match args {
-                            Some(args) if args.len() <= 3 => {
-                                handlers.push(HandlerPlan::Function(StreamFunctionPlan::Log { args }))
-                            }
+                            Some(args) if args.len() <= 3 => handlers
+                                .push(HandlerPlan::Function(StreamFunctionPlan::Log { args })),
                             Some(_) => {
                                 self.err(call.span, "stream function 'log' takes at most 3 arguments: log([priority,] [message,] [is.event.logged])");
                                 ok = false;
@@ -290,10 +309,16 @@ impl Checker {
             return None;
         }
         for (side, source) in [(&j.left, &left), (&j.right, &right)] {
-            if side.unidirectional && source.kind != SourceKind::Stream && source.kind != SourceKind::InnerStream {
+            if side.unidirectional
+                && source.kind != SourceKind::Stream
+                && source.kind != SourceKind::InnerStream
+            {
                 self.err(
                     side.input.span,
-                    format!("'unidirectional' applies to a stream; '{}' is not one", source.name),
+                    format!(
+                        "'unidirectional' applies to a stream; '{}' is not one",
+                        source.name
+                    ),
                 );
                 return None;
             }
@@ -358,7 +383,10 @@ impl Checker {
             Some(p) => {
                 let typed = self.expr(p, &mut scope)?;
                 if typed.ty != Type::String {
-                    self.err(p.span, format!("'per' needs a string such as 'seconds', found {}", typed.ty));
+                    self.err(
+                        p.span,
+                        format!("'per' needs a string such as 'seconds', found {}", typed.ty),
+                    );
                     return None;
                 }
                 if let Some(Value::String(text)) = typed.const_value()
@@ -400,7 +428,10 @@ impl Checker {
         if !matches!(typed.ty, Type::Int | Type::Long | Type::String) {
             self.err(
                 e.span,
-                format!("'within' needs a long timestamp or a date string, found {}", typed.ty),
+                format!(
+                    "'within' needs a long timestamp or a date string, found {}",
+                    typed.ty
+                ),
             );
             return None;
         }
@@ -454,12 +485,14 @@ impl Checker {
                     let typed = self.expr(&item.expr, &mut scope);
                     let name = match (&item.alias, &item.expr.kind) {
                         (Some(alias), _) => Some((alias.name.clone(), alias.span)),
-                        (None, ExprKind::Attribute { name, .. }) => Some((name.name.clone(), name.span)),
+                        (None, ExprKind::Attribute { name, .. }) => {
+                            Some((name.name.clone(), name.span))
+                        }
                         (None, _) => {
                             self.error(
                                 Diagnostic::new(
                                     item.expr.span,
-                                    "a selected expression needs a name",
+                                    "syntax error: a selected expression needs a name",
                                 )
                                 .with_hint("add 'as <name>'"),
                             );
@@ -469,10 +502,7 @@ impl Checker {
                     };
                     if let Some((name, span)) = name {
                         if items.iter().any(|(n, _)| *n == name) {
-                            self.err(
-                                span,
-                                format!("output attribute '{name}' is selected twice"),
-                            );
+                            self.err(span, format!("output attribute '{name}' is selected twice"));
                             ok = false;
                         }
                         match typed {
@@ -490,7 +520,12 @@ impl Checker {
         let mut group_by = Vec::new();
         for g in &sel.group_by {
             match self.expr(g, &mut scope) {
-                Some(t @ TypedExpr { kind: ExprNode::Attr(_), .. }) => group_by.push(t),
+                Some(
+                    t @ TypedExpr {
+                        kind: ExprNode::Attr(_),
+                        ..
+                    },
+                ) => group_by.push(t),
                 Some(_) => {
                     self.err(g.span, "'group by' takes attributes of the input");
                     ok = false;
@@ -618,22 +653,27 @@ impl Checker {
         query: &str,
     ) -> Option<OutputPlan> {
         let snapshot = matches!(rate, Some(ast::OutputRate::Snapshot { .. }));
-        let events = |this: &mut Checker, events: Option<EventType>, span: Span| -> Option<EventType> {
-            match (snapshot, events) {
-                (true, None | Some(EventType::All)) => Some(EventType::All),
-                (true, Some(e)) => {
-                    this.err(
-                        span,
-                        format!(
-                            "'output snapshot' can only insert all events, not {} events",
-                            if e == EventType::Current { "current" } else { "expired" }
-                        ),
-                    );
-                    None
+        let events =
+            |this: &mut Checker, events: Option<EventType>, span: Span| -> Option<EventType> {
+                match (snapshot, events) {
+                    (true, None | Some(EventType::All)) => Some(EventType::All),
+                    (true, Some(e)) => {
+                        this.err(
+                            span,
+                            format!(
+                                "'output snapshot' can only insert all events, not {} events",
+                                if e == EventType::Current {
+                                    "current"
+                                } else {
+                                    "expired"
+                                }
+                            ),
+                        );
+                        None
+                    }
+                    (false, e) => Some(e.unwrap_or(EventType::Current)),
                 }
-                (false, e) => Some(e.unwrap_or(EventType::Current)),
-            }
-        };
+            };
         match output {
             QueryOutput::Insert {
                 events: ev,
@@ -643,21 +683,34 @@ impl Checker {
                 let events = events(self, *ev, *span)?;
                 let id = &target.name;
                 if target.fault {
-                    self.err(id.span, format!("cannot insert into the fault stream '!{}'", id.name));
+                    self.err(
+                        id.span,
+                        format!("cannot insert into the fault stream '!{}'", id.name),
+                    );
                     return None;
                 }
                 if target.inner {
                     let Some(p) = partition else {
                         self.err(
                             id.span,
-                            format!("inner stream '#{}' can be used only inside a partition", id.name),
+                            format!(
+                                "inner stream '#{}' can be used only inside a partition",
+                                id.name
+                            ),
                         );
                         return None;
                     };
                     match self.stream_index(&id.name, partition, true) {
                         Some(i) => {
                             let existing = self.plan.streams[i].schema.clone();
-                            self.compatible(schema, &existing, &format!("inner stream '#{}'", id.name), true, *span, query)?;
+                            self.compatible(
+                                schema,
+                                &existing,
+                                &format!("inner stream '#{}'", id.name),
+                                true,
+                                *span,
+                                query,
+                            )?;
                         }
                         None => self.plan.streams.push(StreamInfo {
                             name: id.name.clone(),
@@ -678,17 +731,44 @@ impl Checker {
                 let target = match self.id_kind(&id.name) {
                     Some((IdKind::Stream, _)) => {
                         let existing = self.plan.stream(&id.name)?.schema.clone();
-                        self.compatible(schema, &existing, &format!("stream '{}'", id.name), true, *span, query)?;
+                        self.compatible(
+                            schema,
+                            &existing,
+                            &format!("stream '{}'", id.name),
+                            true,
+                            *span,
+                            query,
+                        )?;
                         InsertTarget::Stream(id.name.clone())
                     }
                     Some((IdKind::Table, _)) => {
                         let existing = self.plan.table(&id.name)?.schema.clone();
-                        self.compatible(schema, &existing, &format!("table '{}'", id.name), false, *span, query)?;
+                        self.compatible(
+                            schema,
+                            &existing,
+                            &format!("table '{}'", id.name),
+                            false,
+                            *span,
+                            query,
+                        )?;
                         InsertTarget::Table(id.name.clone())
                     }
                     Some((IdKind::Window, _)) => {
-                        let existing = self.plan.windows.iter().find(|w| w.name == id.name)?.schema.clone();
-                        self.compatible(schema, &existing, &format!("window '{}'", id.name), false, *span, query)?;
+                        let existing = self
+                            .plan
+                            .windows
+                            .iter()
+                            .find(|w| w.name == id.name)?
+                            .schema
+                            .clone();
+                        self.compatible(
+                            schema,
+                            &existing,
+                            &format!("window '{}'", id.name),
+                            false,
+                            *span,
+                            query,
+                        )?;
                         InsertTarget::Window(id.name.clone())
                     }
                     Some((kind, _)) => {
@@ -747,7 +827,14 @@ impl Checker {
                 let table = self.output_table(target)?;
                 let upsert = matches!(output, QueryOutput::UpdateOrInsert { .. });
                 if upsert {
-                    self.compatible(schema, &table.schema, &format!("table '{}'", table.name), false, *span, query)?;
+                    self.compatible(
+                        schema,
+                        &table.schema,
+                        &format!("table '{}'", table.name),
+                        false,
+                        *span,
+                        query,
+                    )?;
                 }
                 let on_typed = self.table_condition(on, schema, &table);
                 let set = self.assignments(set, schema, &table, *span);
@@ -792,7 +879,12 @@ impl Checker {
         scope
     }
 
-    fn table_condition(&mut self, on: &ast::Expr, schema: &Schema, table: &TableInfo) -> Option<TypedExpr> {
+    fn table_condition(
+        &mut self,
+        on: &ast::Expr,
+        schema: &Schema,
+        table: &TableInfo,
+    ) -> Option<TypedExpr> {
         let mut scope = self.table_scope(schema, table, "table condition");
         self.condition(on, &mut scope, "the 'on' condition")
     }
@@ -841,13 +933,22 @@ impl Checker {
             {
                 self.err(
                     q.name.span,
-                    format!("'set' assigns to attributes of table '{}', not of '{}'", table.name, q.name.name),
+                    format!(
+                        "'set' assigns to attributes of table '{}', not of '{}'",
+                        table.name, q.name.name
+                    ),
                 );
                 ok = false;
                 continue;
             }
             let Some(tp) = table.schema.position(&name.name) else {
-                self.unknown_attribute_in(name, assignment.target.span, "table", &table.name, &table.schema);
+                self.unknown_attribute_in(
+                    name,
+                    assignment.target.span,
+                    "table",
+                    &table.name,
+                    &table.schema,
+                );
                 ok = false;
                 continue;
             };
@@ -857,10 +958,15 @@ impl Checker {
                 continue;
             };
             let target_ty = table.schema.attributes[tp].ty;
-            if !assignable(value.ty, target_ty) && !matches!(value.kind, ExprNode::Const(Value::Null)) {
+            if !assignable(value.ty, target_ty)
+                && !matches!(value.kind, ExprNode::Const(Value::Null))
+            {
                 self.err(
                     assignment.value.span,
-                    format!("cannot assign {} to '{}' ({target_ty}) of table '{}'", value.ty, name.name, table.name),
+                    format!(
+                        "cannot assign {} to '{}' ({target_ty}) of table '{}'",
+                        value.ty, name.name, table.name
+                    ),
                 );
                 ok = false;
                 continue;
@@ -894,7 +1000,12 @@ impl Checker {
                 .enumerate()
                 .find_map(|(i, (o, t))| {
                     if by_name && o.name != t.name {
-                        Some(format!("attribute {} is '{}', {what} has '{}'", i + 1, o.name, t.name))
+                        Some(format!(
+                            "attribute {} is '{}', {what} has '{}'",
+                            i + 1,
+                            o.name,
+                            t.name
+                        ))
                     } else if !assignable(o.ty, t.ty) || (by_name && o.ty != t.ty) {
                         Some(format!(
                             "attribute '{}' is {}, {what} has {} for '{}'",
@@ -924,19 +1035,32 @@ impl Checker {
         let mut ok = true;
         for key in &p.keys {
             let stream = match key {
-                ast::PartitionKey::Value { stream, .. } | ast::PartitionKey::Range { stream, .. } => stream,
+                ast::PartitionKey::Value { stream, .. }
+                | ast::PartitionKey::Range { stream, .. } => stream,
             };
-            if keys.iter().any(|k: &PartitionKeyPlan| k.stream == stream.name) {
-                self.err(stream.span, format!("stream '{}' is partitioned twice", stream.name));
+            if keys
+                .iter()
+                .any(|k: &PartitionKeyPlan| k.stream == stream.name)
+            {
+                self.err(
+                    stream.span,
+                    format!("stream '{}' is partitioned twice", stream.name),
+                );
                 ok = false;
                 continue;
             }
             let schema = match self.id_kind(&stream.name) {
-                Some((IdKind::Stream, _)) => self.plan.stream(&stream.name).map(|s| s.schema.clone()),
+                Some((IdKind::Stream, _)) => {
+                    self.plan.stream(&stream.name).map(|s| s.schema.clone())
+                }
                 Some((kind, _)) => {
                     self.err(
                         stream.span,
-                        format!("only streams can be partitioned; '{}' is a {}", stream.name, kind.describe()),
+                        format!(
+                            "only streams can be partitioned; '{}' is a {}",
+                            stream.name,
+                            kind.describe()
+                        ),
                     );
                     None
                 }
@@ -957,7 +1081,8 @@ impl Checker {
                 ast::PartitionKey::Range { ranges, .. } => {
                     let mut typed = Vec::new();
                     for (cond, label, _) in ranges {
-                        let mut scope = Scope::single(&stream.name, schema.clone(), "partition range");
+                        let mut scope =
+                            Scope::single(&stream.name, schema.clone(), "partition range");
                         if let Some(c) = self.condition(cond, &mut scope, "a partition range") {
                             typed.push((c, label.clone()));
                         }
@@ -988,9 +1113,9 @@ impl Checker {
     }
 
     fn purge(&mut self, a: &ast::Annotation) -> Option<PurgeConfig> {
-        let enabled = a
-            .element("enable")
-            .is_none_or(|e| super::definitions::literal_text(&e.value).eq_ignore_ascii_case("true"));
+        let enabled = a.element("enable").is_none_or(|e| {
+            super::definitions::literal_text(&e.value).eq_ignore_ascii_case("true")
+        });
         if !enabled {
             return None;
         }
@@ -1000,12 +1125,18 @@ impl Checker {
                 Some(e) => match time_text_ms(&super::definitions::literal_text(&e.value)) {
                     Some(ms) if ms > 0 => *slot = ms,
                     _ => {
-                        self.err(e.span, format!("@purge '{key}' must be a positive time such as '10 sec'"));
+                        self.err(
+                            e.span,
+                            format!("@purge '{key}' must be a positive time such as '10 sec'"),
+                        );
                         return None;
                     }
                 },
                 None => {
-                    self.err(a.span, format!("@purge needs '{key}', such as {key}='10 sec'"));
+                    self.err(
+                        a.span,
+                        format!("@purge needs '{key}', such as {key}='10 sec'"),
+                    );
                     return None;
                 }
             }

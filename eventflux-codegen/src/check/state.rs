@@ -21,7 +21,9 @@ impl Checker {
     ) -> Option<(StatePlan, Vec<ScopeInput>)> {
         let mut separators = Vec::new();
         collect_separators(&s.element, &mut separators);
-        if separators.contains(&StateSeparator::Arrow) && separators.contains(&StateSeparator::Comma) {
+        if separators.contains(&StateSeparator::Arrow)
+            && separators.contains(&StateSeparator::Comma)
+        {
             self.err(
                 s.span,
                 "a query cannot mix '->' (pattern) and ',' (sequence) between its elements",
@@ -31,7 +33,9 @@ impl Checker {
         let mut slots = Vec::new();
         let mut units = Vec::new();
         let mut ok = true;
-        self.collect_slots(&s.element, s.kind, partition, &mut slots, &mut units, &mut ok);
+        self.collect_slots(
+            &s.element, s.kind, partition, &mut slots, &mut units, &mut ok,
+        );
         if !ok {
             return None;
         }
@@ -71,7 +75,7 @@ impl Checker {
             None => None,
         };
         let mut next = 0;
-        let root = self.state_node(&s.element, s.kind, &mut filters, &mut next, false);
+        let root = self.state_node(&s.element, &mut filters, &mut next, false);
         if !ok {
             return None;
         }
@@ -107,7 +111,15 @@ impl Checker {
                     Some(Quantifier::OneOrMore | Quantifier::ZeroOrMore) => true,
                     _ => false,
                 };
-                self.add_slot(alias.as_ref(), input, collection, partition, slots, units, ok);
+                self.add_slot(
+                    alias.as_ref(),
+                    input,
+                    collection,
+                    partition,
+                    slots,
+                    units,
+                    ok,
+                );
                 if let Some(q) = quantifier
                     && kind == StateKind::Pattern
                     && !matches!(q, Quantifier::Count(..))
@@ -175,13 +187,18 @@ impl Checker {
             match self.stream_index(&id.name, partition, true) {
                 Some(i) => Some(self.plan.streams[i].schema.clone()),
                 None => {
-                    self.err(id.span, format!("inner stream '#{}' is not defined", id.name));
+                    self.err(
+                        id.span,
+                        format!("inner stream '#{}' is not defined", id.name),
+                    );
                     None
                 }
             }
         } else {
             match self.id_kind(&id.name) {
-                Some((super::IdKind::Stream, _)) => self.plan.stream(&id.name).map(|s| s.schema.clone()),
+                Some((super::IdKind::Stream, _)) => {
+                    self.plan.stream(&id.name).map(|s| s.schema.clone())
+                }
                 Some((super::IdKind::Trigger, _)) => Some(super::trigger_schema()),
                 Some((kind, _)) => {
                     self.err(
@@ -219,7 +236,6 @@ impl Checker {
     fn state_node(
         &mut self,
         element: &StateElement,
-        kind: StateKind,
         filters: &mut Vec<Option<Vec<TypedExpr>>>,
         next: &mut usize,
         in_and: bool,
@@ -272,8 +288,11 @@ impl Checker {
                     },
                     None if !in_and => {
                         self.error(
-                            Diagnostic::new(*span, "'not' needs 'for <time>' unless it is combined with 'and'")
-                                .with_hint("write 'not S[...] for 1 sec', or 'not S[...] and e2=T'"),
+                            Diagnostic::new(
+                                *span,
+                                "'not' needs 'for <time>' unless it is combined with 'and'",
+                            )
+                            .with_hint("write 'not S[...] for 1 sec', or 'not S[...] and e2=T'"),
                         );
                         return None;
                     }
@@ -286,21 +305,27 @@ impl Checker {
                 })
             }
             StateElement::Every(inner, _) => Some(StateNode::Every(Box::new(
-                self.state_node(inner, kind, filters, next, false)?,
+                self.state_node(inner, filters, next, false)?,
             ))),
-            StateElement::Group(inner, _) => self.state_node(inner, kind, filters, next, in_and),
+            StateElement::Group(inner, _) => self.state_node(inner, filters, next, in_and),
             StateElement::Next(a, _, b) => {
-                let a = self.state_node(a, kind, filters, next, false);
-                let b = self.state_node(b, kind, filters, next, false);
+                let a = self.state_node(a, filters, next, false);
+                let b = self.state_node(b, filters, next, false);
                 Some(StateNode::Next(Box::new(a?), Box::new(b?)))
             }
             StateElement::Logical(a, op, b) => {
                 let and = *op == LogicalOp::And;
-                let a = self.state_node(a, kind, filters, next, and);
-                let b = self.state_node(b, kind, filters, next, and);
+                let a = self.state_node(a, filters, next, and);
+                let b = self.state_node(b, filters, next, and);
                 let (a, b) = (a?, b?);
-                if matches!(a, StateNode::Absent { .. }) && matches!(b, StateNode::Absent { .. }) && !and {
-                    self.err(element_span(element), "'or' of two absent elements never completes");
+                if matches!(a, StateNode::Absent { .. })
+                    && matches!(b, StateNode::Absent { .. })
+                    && !and
+                {
+                    self.err(
+                        element_span(element),
+                        "'or' of two absent elements never completes",
+                    );
                     return None;
                 }
                 Some(StateNode::Logical(*op, Box::new(a), Box::new(b)))
@@ -313,7 +338,9 @@ fn element_span(e: &StateElement) -> crate::span::Span {
     match e {
         StateElement::Stream { span, .. } | StateElement::Absent { span, .. } => *span,
         StateElement::Every(_, span) | StateElement::Group(_, span) => *span,
-        StateElement::Next(a, _, b) | StateElement::Logical(a, _, b) => element_span(a).to(element_span(b)),
+        StateElement::Next(a, _, b) | StateElement::Logical(a, _, b) => {
+            element_span(a).to(element_span(b))
+        }
     }
 }
 
@@ -328,7 +355,9 @@ fn collect_separators(e: &StateElement, out: &mut Vec<StateSeparator>) {
             collect_separators(a, out);
             collect_separators(b, out);
         }
-        StateElement::Every(inner, _) | StateElement::Group(inner, _) => collect_separators(inner, out),
+        StateElement::Every(inner, _) | StateElement::Group(inner, _) => {
+            collect_separators(inner, out)
+        }
         StateElement::Stream { .. } | StateElement::Absent { .. } => {}
     }
 }

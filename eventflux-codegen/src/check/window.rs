@@ -74,7 +74,10 @@ impl Checker {
                     (info.kind, args.first())
                     && let Err(e) = super::definitions::validate_cron(expr)
                 {
-                    self.err(call.args[0].span, format!("invalid cron expression '{expr}': {e}"));
+                    self.err(
+                        call.args[0].span,
+                        format!("invalid cron expression '{expr}': {e}"),
+                    );
                     return None;
                 }
                 return Some(WindowPlan {
@@ -117,7 +120,9 @@ impl Checker {
                 ),
             ),
         };
-        self.error(Diagnostic::new(span, message).with_hint(format!("usage: {}", usage.join(" or "))));
+        self.error(
+            Diagnostic::new(span, message).with_hint(format!("usage: {}", usage.join(" or "))),
+        );
         None
     }
 
@@ -182,11 +187,15 @@ impl Checker {
                 let value = self.constant(arg)?;
                 let is_time = matches!(arg.kind, ExprKind::Time(_));
                 match (kind, value.const_value()?) {
-                    (ParamKind::Count, Value::Int(n)) if n > 0 => Some(WindowArg::Value(Value::Int(n))),
+                    (ParamKind::Count, Value::Int(n)) if n > 0 => {
+                        Some(WindowArg::Value(Value::Int(n)))
+                    }
                     (ParamKind::Count, Value::Long(n)) if n > 0 && n <= i32::MAX as i64 => {
                         Some(WindowArg::Value(Value::Int(n as i32)))
                     }
-                    (ParamKind::Duration, Value::Long(ms)) if ms > 0 => Some(WindowArg::Duration(ms)),
+                    (ParamKind::Duration, Value::Long(ms)) if ms > 0 => {
+                        Some(WindowArg::Duration(ms))
+                    }
                     (ParamKind::Duration, Value::Int(ms)) if ms > 0 => {
                         Some(WindowArg::Duration(ms as i64))
                     }
@@ -197,10 +206,18 @@ impl Checker {
                         Some(WindowArg::Value(Value::Long(t)))
                     }
                     (ParamKind::Flag, Value::Bool(b)) => Some(WindowArg::Value(Value::Bool(b))),
-                    (ParamKind::Number, Value::Int(v)) => Some(WindowArg::Value(Value::Double(v as f64))),
-                    (ParamKind::Number, Value::Long(v)) => Some(WindowArg::Value(Value::Double(v as f64))),
-                    (ParamKind::Number, Value::Float(v)) => Some(WindowArg::Value(Value::Double(v as f64))),
-                    (ParamKind::Number, Value::Double(v)) => Some(WindowArg::Value(Value::Double(v))),
+                    (ParamKind::Number, Value::Int(v)) => {
+                        Some(WindowArg::Value(Value::Double(v as f64)))
+                    }
+                    (ParamKind::Number, Value::Long(v)) => {
+                        Some(WindowArg::Value(Value::Double(v as f64)))
+                    }
+                    (ParamKind::Number, Value::Float(v)) => {
+                        Some(WindowArg::Value(Value::Double(v as f64)))
+                    }
+                    (ParamKind::Number, Value::Double(v)) => {
+                        Some(WindowArg::Value(Value::Double(v)))
+                    }
                     (ParamKind::Text, Value::String(s)) => Some(WindowArg::Value(Value::String(s))),
                     _ => None,
                 }
@@ -213,7 +230,10 @@ impl Checker {
 fn shift_expr(mut e: ast::Expr, offset: usize) -> ast::Expr {
     e.span = e.span.shifted(offset);
     e.kind = match e.kind {
-        ExprKind::Attribute { qualifier, mut name } => {
+        ExprKind::Attribute {
+            qualifier,
+            mut name,
+        } => {
             name.span = name.span.shifted(offset);
             ExprKind::Attribute {
                 qualifier: qualifier.map(|mut q| {
@@ -226,7 +246,11 @@ fn shift_expr(mut e: ast::Expr, offset: usize) -> ast::Expr {
         ExprKind::Call(mut call) => {
             call.span = call.span.shifted(offset);
             call.name.span = call.name.span.shifted(offset);
-            call.args = call.args.into_iter().map(|a| shift_expr(a, offset)).collect();
+            call.args = call
+                .args
+                .into_iter()
+                .map(|a| shift_expr(a, offset))
+                .collect();
             ExprKind::Call(call)
         }
         ExprKind::Unary(op, inner) => ExprKind::Unary(op, Box::new(shift_expr(*inner, offset))),
