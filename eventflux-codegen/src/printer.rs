@@ -765,9 +765,9 @@ fn expr_list(out: &mut String, list: &[Expr]) {
 }
 
 /// A literal. Numbers keep their type through their suffix; floats use the shortest text that
-/// reads back to the same value, and infinity (what the lexer makes of a literal too large for
-/// its type) a literal too large for its type. Negative numbers (only in annotation values)
-/// start with `-`.
+/// reads back to the same value. Infinity, which the lexer makes of a float literal too large for
+/// its type, is written as such a literal. Negative numbers (only in annotation values) start
+/// with `-`.
 fn literal(out: &mut String, l: &Literal) {
     match l {
         Literal::Int(n) => out.push_str(&n.to_string()),

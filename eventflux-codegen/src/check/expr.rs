@@ -566,7 +566,11 @@ impl Checker {
                     call.span,
                     format!(
                         "function '{full}' takes {expected} argument{}, found {n}",
-                        if expected == "1" { "" } else { "s" }
+                        if expected.ends_with(" 1") || expected == "1" {
+                            ""
+                        } else {
+                            "s"
+                        }
                     ),
                 )
                 .with_hint(format!("usage: {}", info.signature)),
