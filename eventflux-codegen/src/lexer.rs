@@ -110,15 +110,25 @@ fn long(lex: &mut logos::Lexer<'_, Token>) -> Result<i64, LexErrorKind> {
 
 fn float(lex: &mut logos::Lexer<'_, Token>) -> Result<f32, LexErrorKind> {
     let s = lex.slice();
-    s[..s.len() - 1]
-        .parse()
-        .map_err(|_| LexErrorKind::BadNumber(s.to_string()))
+    match s[..s.len() - 1].parse::<f32>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(LexErrorKind::BadNumber(format!(
+            "{s} (out of range for float)"
+        ))),
+        Err(_) => Err(LexErrorKind::BadNumber(s.to_string())),
+    }
 }
 
 fn double(lex: &mut logos::Lexer<'_, Token>) -> Result<f64, LexErrorKind> {
     let s = lex.slice().trim_end_matches(['d', 'D']);
-    s.parse()
-        .map_err(|_| LexErrorKind::BadNumber(lex.slice().to_string()))
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(LexErrorKind::BadNumber(format!(
+            "{} (out of range for double)",
+            lex.slice()
+        ))),
+        Err(_) => Err(LexErrorKind::BadNumber(lex.slice().to_string())),
+    }
 }
 
 fn unit(lex: &mut logos::Lexer<'_, Token>) -> Option<UnitWord> {
@@ -605,5 +615,7 @@ mod tests {
         assert_eq!(errs[0].start, 2);
         let errs: Vec<_> = Lexer::new("99999999999").filter_map(|t| t.err()).collect();
         assert!(matches!(errs[0].kind, LexErrorKind::IntegerOutOfRange(_)));
+        let errs: Vec<_> = Lexer::new("1e39f 1e999").filter_map(|t| t.err()).collect();
+        assert_eq!(errs.len(), 2);
     }
 }
