@@ -999,12 +999,22 @@ proptest! {
     #[test]
     fn parsing_arbitrary_text_never_panics(text in any::<String>()) {
         let _ = eventflux_codegen::parse("arbitrary", &text);
+        let _ = eventflux_codegen::check_app("arbitrary", &text);
         let _ = parse_expression(&text);
+    }
+
+    #[test]
+    fn checking_generated_apps_never_panics(app in app()) {
+        let printed = print_app(&app);
+        if let Ok(plan) = eventflux_codegen::check_app("generated", &printed) {
+            let _ = eventflux_codegen::explain::explain(&plan);
+        }
     }
 
     #[test]
     fn parsing_fragments_never_panics_and_what_parses_round_trips(text in fragments()) {
         let _ = parse_expression(&text);
+        let _ = eventflux_codegen::check_app("fragments", &text);
         if let Some(result) = round_trip("fragments", &text) {
             prop_assert!(result.is_ok(), "{}", result.unwrap_err());
         }
