@@ -961,13 +961,7 @@ pub const WINDOWS: &[WindowInfo] = &[
     WindowInfo {
         kind: WindowKind::Expression,
         name: "expression",
-        signatures: &[
-            &[p("expression", K::Condition)],
-            &[
-                p("expression", K::Condition),
-                p("include.triggering.event", K::Flag),
-            ],
-        ],
+        signatures: &[&[p("expression", K::Condition)]],
         repeated: None,
         batch: false,
         doc: "events while the condition over the window holds",

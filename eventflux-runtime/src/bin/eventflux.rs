@@ -2,8 +2,13 @@
 //! EventFlux apps.
 
 use clap::{Parser, Subcommand};
+use eventflux_runtime::conformance;
+use eventflux_runtime::{App, Value};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
 
 /// EventFlux: a complex event processing engine whose queries compile to Rust.
 #[derive(Parser)]
@@ -26,15 +31,193 @@ enum Command {
         /// The `.eventflux` file to explain.
         app: PathBuf,
     },
+    /// Run an app: events in as JSON lines ({"stream": "S", "t": 1000, "data": [...]}), output
+    /// events out as JSON lines on stdout, logs on stderr.
+    Run {
+        /// The `.eventflux` file to run.
+        app: PathBuf,
+        /// Where events come from: a file, or `-` for standard input.
+        #[arg(long, default_value = "-")]
+        input: String,
+        /// Event time: the clock follows the events' `t` (otherwise the wall clock).
+        #[arg(long)]
+        playback: bool,
+    },
+    /// Run conformance cases (YAML files, or folders searched recursively) and report each.
+    Test {
+        /// Case files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
 }
 
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("error: cannot read {}: {e}", path.display()))
 }
 
+/// One line of `run` input.
+#[derive(serde::Deserialize)]
+struct InputEvent {
+    stream: Option<String>,
+    t: Option<i64>,
+    #[serde(default)]
+    data: Vec<serde_json::Value>,
+    #[serde(default)]
+    advance: bool,
+}
+
+fn run(path: &Path, input: &str, playback: bool) -> ExitCode {
+    let mut app = match App::from_file(path) {
+        Ok(app) => app,
+        Err(e) => {
+            eprint!("{e}");
+            if !e.to_string().ends_with('\n') {
+                eprintln!();
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    if playback {
+        app.set_playback(true);
+    }
+    let outputs: Vec<String> = app
+        .plan()
+        .queries
+        .iter()
+        .filter_map(|q| match &q.output {
+            eventflux_codegen::plan::OutputPlan::Insert {
+                target: eventflux_codegen::plan::InsertTarget::Stream(s),
+                ..
+            } => Some(s.clone()),
+            eventflux_codegen::plan::OutputPlan::Return { .. } => Some(q.name.clone()),
+            _ => None,
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for stream in outputs {
+        app.subscribe(&stream, |out| {
+            let line = serde_json::json!({
+                "stream": out.stream,
+                "t": out.timestamp,
+                "data": out.values.iter().map(Value::to_json).collect::<Vec<_>>(),
+            });
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "{line}");
+        });
+    }
+    let reader: Box<dyn BufRead + Send> = if input == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        match std::fs::File::open(input) {
+            Ok(f) => Box::new(std::io::BufReader::new(f)),
+            Err(e) => {
+                eprintln!("error: cannot read {input}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    let (tx, rx) = mpsc::channel::<std::io::Result<String>>();
+    std::thread::spawn(move || {
+        for line in reader.lines() {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut number = 0usize;
+    loop {
+        let next = if playback {
+            rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+        } else {
+            app.tick();
+            let wait = app
+                .next_due()
+                .map(|due| (due - app.clock()).clamp(1, 1000) as u64)
+                .unwrap_or(1000);
+            rx.recv_timeout(Duration::from_millis(wait))
+        };
+        let line = match next {
+            Ok(Ok(line)) => line,
+            Ok(Err(e)) => {
+                eprintln!("error: cannot read input: {e}");
+                return ExitCode::FAILURE;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => continue,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        };
+        number += 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let event: InputEvent = match serde_json::from_str(&line) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("line {number}: skipped: not an event: {e}");
+                continue;
+            }
+        };
+        if event.advance {
+            match event.t {
+                Some(t) => app.advance_to(t),
+                None => eprintln!("line {number}: skipped: 'advance' needs 't'"),
+            }
+            continue;
+        }
+        let Some(stream) = event.stream else {
+            eprintln!("line {number}: skipped: missing \"stream\"");
+            continue;
+        };
+        if let Err(e) = app.send_json(&stream, event.t, &event.data) {
+            eprintln!("line {number}: skipped: {e}");
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn test(paths: &[PathBuf]) -> ExitCode {
+    let (mut passed, mut failed) = (0, 0);
+    for path in paths {
+        let files = conformance::case_files(path);
+        if files.is_empty() {
+            eprintln!("error: no cases in {}", path.display());
+            failed += 1;
+        }
+        for file in files {
+            let result = conformance::load_case(&file).and_then(|loaded| {
+                conformance::run_case(&loaded.case)
+                    .map(|()| loaded.case.name.clone())
+                    .map_err(|e| format!("{}: {e}", loaded.case.name))
+            });
+            match result {
+                Ok(name) => {
+                    passed += 1;
+                    println!("PASS {name}");
+                }
+                Err(e) => {
+                    failed += 1;
+                    println!("FAIL {e}");
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Run {
+            app,
+            input,
+            playback,
+        } => run(&app, &input, playback),
+        Command::Test { paths } => test(&paths),
         Command::Check { apps } => {
             let mut failed = false;
             for path in &apps {

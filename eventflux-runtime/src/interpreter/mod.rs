@@ -1,0 +1,1105 @@
+//! The interpreter: runs a checked [`Plan`] loaded at run time.
+//!
+//! Events are delivered synchronously and depth first, as SiddhiQL's stream junctions do: when
+//! a query inserts into a stream, that stream's readers process the rows before the next reader
+//! of the original stream sees its event. Readers of one stream run in definition order.
+//!
+//! Time: one clock. In playback (event time) it follows event timestamps and explicit
+//! advances; otherwise the caller drives it from the wall clock ([`App::tick`]). Every timer
+//! (window expiry, batch ends, rate limiter periods, triggers, partition purges) fires when the
+//! clock reaches it, once per due time in order, before an event with a later timestamp.
+
+pub mod expr;
+mod functions;
+mod query;
+pub mod select;
+pub mod table;
+mod window;
+
+use crate::event::{Chunk, Event, EventKind};
+use crate::state::{self, StateError};
+use crate::value::Value;
+use crate::window::Window;
+use eventflux_codegen::plan::{
+    EventType, NamedWindowInfo, PartitionKeyKind, Plan, PurgeConfig, StreamKind, TriggerSchedule,
+    Type,
+};
+use expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
+use query::{Destination, QueryRt};
+use select::Single;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use table::TableSet;
+
+/// The interpreter's value of a plan constant.
+pub(crate) fn const_value(v: &eventflux_codegen::plan::Value) -> Value {
+    use eventflux_codegen::plan::Value as P;
+    match v {
+        P::Null => Value::Null,
+        P::Int(x) => Value::Int(*x),
+        P::Long(x) => Value::Long(*x),
+        P::Float(x) => Value::Float(*x),
+        P::Double(x) => Value::Double(*x),
+        P::String(s) => Value::String(Arc::from(s.as_str())),
+        P::Bool(b) => Value::Bool(*b),
+    }
+}
+
+/// Why an app could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The app text has errors (every one is listed).
+    #[error("{0}")]
+    Invalid(#[from] eventflux_codegen::CompileErrors),
+    /// The app uses something this runtime cannot run.
+    #[error("{0}")]
+    Unsupported(#[from] CompileError),
+    /// The app file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// Why an event was refused. The app keeps running.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum SendError {
+    /// No stream of that name.
+    #[error("unknown stream '{0}'")]
+    UnknownStream(String),
+    /// Wrong number of values.
+    #[error("stream '{stream}' has {expected} attributes, the event has {found} values")]
+    Arity {
+        /// The stream.
+        stream: String,
+        /// Attributes in the stream.
+        expected: usize,
+        /// Values given.
+        found: usize,
+    },
+    /// A value of the wrong type.
+    #[error("stream '{stream}', attribute '{attribute}' ({expected}): {problem}")]
+    Type {
+        /// The stream.
+        stream: String,
+        /// The attribute.
+        attribute: String,
+        /// Its type.
+        expected: Type,
+        /// What is wrong with the value.
+        problem: String,
+    },
+    /// An event older than the clock in playback.
+    #[error("stream '{stream}': event time {timestamp} is before the clock ({clock})")]
+    OutOfOrder {
+        /// The stream.
+        stream: String,
+        /// The event's time.
+        timestamp: i64,
+        /// The clock.
+        clock: i64,
+    },
+}
+
+/// An output event handed to a callback.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output<'a> {
+    /// The stream (or, for `return`, the query) it comes from.
+    pub stream: &'a str,
+    /// Its time.
+    pub timestamp: i64,
+    /// Current or expired.
+    pub kind: EventKind,
+    /// Its values.
+    pub values: &'a [Value],
+}
+
+type Callback = Box<dyn FnMut(&Output) + Send>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Consumer {
+    Query(usize),
+    Partition(usize),
+}
+
+struct StreamRt {
+    name: String,
+    types: Vec<(String, Type)>,
+    consumers: Vec<Consumer>,
+    /// Where errors raised while processing its events go: its fault stream, or the log.
+    fault_stream: Option<usize>,
+}
+
+/// A stream's input handle: sending through it skips the lookup by name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputHandle {
+    stream: usize,
+    name: String,
+}
+
+impl InputHandle {
+    /// The stream's name.
+    pub fn stream(&self) -> &str {
+        &self.name
+    }
+}
+
+struct NamedWindowRt {
+    name: String,
+    window: Box<dyn Window<Single>>,
+    output: EventType,
+    consumers: Vec<Consumer>,
+}
+
+struct TriggerRt {
+    stream: String,
+    schedule: TriggerSchedule,
+    next: Option<i64>,
+}
+
+enum KeyRt {
+    Value(Eval),
+    Range(Vec<(Pred, String)>),
+}
+
+struct Instance {
+    queries: Vec<QueryRt>,
+    last_seen: i64,
+}
+
+struct PartitionRt {
+    keys: HashMap<String, KeyRt>,
+    templates: Vec<QueryRt>,
+    instances: BTreeMap<Value, Instance>,
+    purge: Option<PurgeConfig>,
+    next_purge: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+enum Timer {
+    Query(usize),
+    Window(usize),
+    Trigger(usize),
+    PartitionQuery(usize, Value, usize),
+    Purge(usize),
+}
+
+/// A partition instance in a snapshot: its key, when it last saw an event, its queries' states.
+type InstanceState = (Value, i64, Vec<Vec<u8>>);
+
+#[derive(Serialize, Deserialize)]
+struct AppState {
+    /// [`fingerprint`] of the plan that took the snapshot.
+    app: u64,
+    clock: i64,
+    queries: Vec<Vec<u8>>,
+    windows: Vec<Vec<u8>>,
+    triggers: Vec<Option<i64>>,
+    tables: Vec<(String, Vec<u8>)>,
+    partitions: Vec<Vec<InstanceState>>,
+}
+
+/// A running app.
+pub struct App {
+    plan: Arc<Plan>,
+    streams: Vec<StreamRt>,
+    stream_ids: HashMap<String, usize>,
+    queries: Vec<QueryRt>,
+    windows: Vec<NamedWindowRt>,
+    triggers: Vec<TriggerRt>,
+    partitions: Vec<PartitionRt>,
+    tables: TableSet,
+    clock: i64,
+    playback: bool,
+    callbacks: HashMap<String, Vec<Callback>>,
+    /// Errors raised while the current event is processed, not yet reported.
+    errors: Vec<String>,
+}
+
+/// A stable digest of a plan (FNV-1a over its debug form): snapshots carry it so that one is
+/// never restored into a different app.
+fn fingerprint(plan: &Plan) -> u64 {
+    format!("{plan:?}")
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+        })
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl App {
+    /// Builds an app from EventFluxQL text (`name` is used in error messages).
+    pub fn from_text(name: &str, text: &str) -> Result<App, BuildError> {
+        let plan = eventflux_codegen::check_app(name, text)?;
+        App::from_plan(plan)
+    }
+
+    /// Builds an app from a `.eventflux` file.
+    pub fn from_file(path: &std::path::Path) -> Result<App, BuildError> {
+        let text = std::fs::read_to_string(path).map_err(|source| BuildError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        App::from_text(&path.display().to_string(), &text)
+    }
+
+    /// Builds an app from a checked plan.
+    pub fn from_plan(plan: Plan) -> Result<App, BuildError> {
+        let mut app = App {
+            playback: plan.config.playback.is_some(),
+            plan: Arc::new(plan.clone()),
+            streams: Vec::new(),
+            stream_ids: HashMap::new(),
+            queries: Vec::new(),
+            windows: Vec::new(),
+            triggers: Vec::new(),
+            partitions: Vec::new(),
+            tables: TableSet::default(),
+            clock: 0,
+            callbacks: HashMap::new(),
+            errors: Vec::new(),
+        };
+        for s in &plan.streams {
+            if matches!(s.kind, StreamKind::Inner { .. }) {
+                continue;
+            }
+            app.add_stream(
+                &s.name,
+                s.schema
+                    .attributes
+                    .iter()
+                    .map(|a| (a.name.clone(), a.ty))
+                    .collect(),
+            );
+        }
+        for t in &plan.triggers {
+            app.add_stream(&t.name, vec![("triggered_time".into(), Type::Long)]);
+            let next = match &t.schedule {
+                TriggerSchedule::Start => Some(0),
+                TriggerSchedule::Every(p) => Some(*p),
+                TriggerSchedule::Cron(_) => None,
+            };
+            app.triggers.push(TriggerRt {
+                stream: t.name.clone(),
+                schedule: t.schedule.clone(),
+                next,
+            });
+        }
+        for t in &plan.tables {
+            app.tables.add(t);
+        }
+        for w in &plan.windows {
+            app.add_named_window(w)?;
+        }
+        if let Some(a) = plan.aggregations.first() {
+            return Err(CompileError::Unsupported(format!(
+                "aggregation '{}': incremental aggregations do not run in the interpreter yet",
+                a.name
+            ))
+            .into());
+        }
+        for (index, p) in plan.partitions.iter().enumerate() {
+            let mut keys = HashMap::new();
+            for k in &p.keys {
+                let key = match &k.kind {
+                    PartitionKeyKind::Value(e) => KeyRt::Value(compile(e)?),
+                    PartitionKeyKind::Range(ranges) => KeyRt::Range(
+                        ranges
+                            .iter()
+                            .map(|(c, label)| compile_predicate(c).map(|p| (p, label.clone())))
+                            .collect::<Result<_, _>>()?,
+                    ),
+                };
+                keys.insert(k.stream.clone(), key);
+            }
+            let templates = plan
+                .queries
+                .iter()
+                .filter(|q| q.partition == Some(index))
+                .map(QueryRt::new)
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut sources: Vec<String> = templates
+                .iter()
+                .filter(|q| !q.source_inner)
+                .map(|q| q.source.clone())
+                .collect();
+            sources.dedup();
+            let next_purge = p.purge.as_ref().map(|c| c.interval_ms);
+            app.partitions.push(PartitionRt {
+                keys,
+                templates,
+                instances: BTreeMap::new(),
+                purge: p.purge.clone(),
+                next_purge,
+            });
+            for source in sources {
+                app.subscribe_consumer(&source, Consumer::Partition(index));
+            }
+        }
+        for q in plan.queries.iter().filter(|q| q.partition.is_none()) {
+            let rt = QueryRt::new(q)?;
+            let id = app.queries.len();
+            app.subscribe_consumer(&rt.source.clone(), Consumer::Query(id));
+            app.queries.push(rt);
+        }
+        for s in &plan.streams {
+            if let StreamKind::Fault { of } = &s.kind
+                && let (Some(fault), Some(source)) = (
+                    app.stream_ids.get(&s.name).copied(),
+                    app.stream_ids.get(of).copied(),
+                )
+            {
+                app.streams[source].fault_stream = Some(fault);
+            }
+        }
+        app.order_consumers(&plan);
+        Ok(app)
+    }
+
+    fn add_stream(&mut self, name: &str, types: Vec<(String, Type)>) {
+        self.stream_ids.insert(name.to_string(), self.streams.len());
+        self.streams.push(StreamRt {
+            name: name.to_string(),
+            types,
+            consumers: Vec::new(),
+            fault_stream: None,
+        });
+    }
+
+    fn add_named_window(&mut self, w: &NamedWindowInfo) -> Result<(), CompileError> {
+        self.windows.push(NamedWindowRt {
+            name: w.name.clone(),
+            window: window::build_window(&w.window)?,
+            output: w.output,
+            consumers: Vec::new(),
+        });
+        Ok(())
+    }
+
+    fn subscribe_consumer(&mut self, source: &str, consumer: Consumer) {
+        if let Some(w) = self.windows.iter_mut().find(|w| w.name == source) {
+            if !w.consumers.contains(&consumer) {
+                w.consumers.push(consumer);
+            }
+            return;
+        }
+        if let Some(id) = self.stream_ids.get(source) {
+            let consumers = &mut self.streams[*id].consumers;
+            if !consumers.contains(&consumer) {
+                consumers.push(consumer);
+            }
+        }
+    }
+
+    /// Puts each stream's readers in the order their queries are written.
+    fn order_consumers(&mut self, plan: &Plan) {
+        let position = |c: &Consumer, queries: &[QueryRt]| -> usize {
+            match c {
+                Consumer::Query(q) => plan
+                    .queries
+                    .iter()
+                    .position(|p| p.partition.is_none() && p.name == queries[*q].name)
+                    .unwrap_or(usize::MAX),
+                Consumer::Partition(p) => plan
+                    .queries
+                    .iter()
+                    .position(|q| q.partition == Some(*p))
+                    .unwrap_or(usize::MAX),
+            }
+        };
+        for s in &mut self.streams {
+            s.consumers.sort_by_key(|c| position(c, &self.queries));
+        }
+        for w in &mut self.windows {
+            w.consumers.sort_by_key(|c| position(c, &self.queries));
+        }
+    }
+
+    /// The checked plan this app runs.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The clock, in ms.
+    pub fn clock(&self) -> i64 {
+        self.clock
+    }
+
+    /// Whether the clock follows event time.
+    pub fn is_playback(&self) -> bool {
+        self.playback
+    }
+
+    /// Makes the clock follow event time (or the wall clock, when `false`).
+    pub fn set_playback(&mut self, playback: bool) {
+        self.playback = playback;
+    }
+
+    /// The attribute names and types of stream `name`.
+    pub fn stream_schema(&self, name: &str) -> Option<&[(String, Type)]> {
+        self.stream_ids
+            .get(name)
+            .map(|id| self.streams[*id].types.as_slice())
+    }
+
+    /// Calls `callback` for every event of stream `stream` (or every row a `return` query named
+    /// `stream` returns).
+    pub fn subscribe(&mut self, stream: &str, callback: impl FnMut(&Output) + Send + 'static) {
+        self.callbacks
+            .entry(stream.to_string())
+            .or_default()
+            .push(Box::new(callback));
+    }
+
+    /// The input handle of stream `stream`.
+    pub fn input(&self, stream: &str) -> Result<InputHandle, SendError> {
+        self.stream_ids
+            .get(stream)
+            .map(|id| InputHandle {
+                stream: *id,
+                name: stream.to_string(),
+            })
+            .ok_or_else(|| SendError::UnknownStream(stream.to_string()))
+    }
+
+    /// Sends one event to `stream`. In playback `timestamp` moves the clock (missing: the
+    /// clock's time); otherwise events are stamped with the wall clock.
+    pub fn send(
+        &mut self,
+        stream: &str,
+        timestamp: Option<i64>,
+        values: Vec<Value>,
+    ) -> Result<(), SendError> {
+        let input = self.input(stream)?;
+        self.send_to(&input, timestamp, values)
+    }
+
+    /// Sends one event through an input handle (see [`App::send`]).
+    pub fn send_to(
+        &mut self,
+        input: &InputHandle,
+        timestamp: Option<i64>,
+        values: Vec<Value>,
+    ) -> Result<(), SendError> {
+        let id = input.stream;
+        let row = self.validate(id, values)?;
+        let ts = if self.playback {
+            let ts = timestamp.unwrap_or(self.clock);
+            if ts < self.clock {
+                return Err(SendError::OutOfOrder {
+                    stream: input.name.clone(),
+                    timestamp: ts,
+                    clock: self.clock,
+                });
+            }
+            ts
+        } else {
+            timestamp.unwrap_or_else(now_ms).max(self.clock)
+        };
+        self.advance_to(ts);
+        self.deliver(id, vec![Event::current(ts, Single(row))]);
+        Ok(())
+    }
+
+    /// Sends one event given as JSON values (`t` as in [`App::send`]).
+    pub fn send_json(
+        &mut self,
+        stream: &str,
+        timestamp: Option<i64>,
+        values: &[serde_json::Value],
+    ) -> Result<(), SendError> {
+        let id = *self
+            .stream_ids
+            .get(stream)
+            .ok_or_else(|| SendError::UnknownStream(stream.to_string()))?;
+        let types = &self.streams[id].types;
+        if values.len() != types.len() {
+            return Err(SendError::Arity {
+                stream: stream.to_string(),
+                expected: types.len(),
+                found: values.len(),
+            });
+        }
+        let converted = values
+            .iter()
+            .zip(types)
+            .map(|(v, (name, ty))| {
+                Value::from_json(v, *ty).map_err(|problem| SendError::Type {
+                    stream: stream.to_string(),
+                    attribute: name.clone(),
+                    expected: *ty,
+                    problem,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.send(stream, timestamp, converted)
+    }
+
+    fn validate(&self, id: usize, values: Vec<Value>) -> Result<Row, SendError> {
+        let s = &self.streams[id];
+        if values.len() != s.types.len() {
+            return Err(SendError::Arity {
+                stream: s.name.clone(),
+                expected: s.types.len(),
+                found: values.len(),
+            });
+        }
+        let mut row = Vec::with_capacity(values.len());
+        for (v, (name, ty)) in values.into_iter().zip(&s.types) {
+            let ok = match (&v, ty) {
+                (Value::Null, _) | (_, Type::Object) => true,
+                (v, t) if v.ty() == Some(*t) => true,
+                (Value::Int(_), Type::Long | Type::Float | Type::Double) => true,
+                (Value::Long(_) | Value::Float(_), Type::Double) => true,
+                _ => false,
+            };
+            if !ok {
+                return Err(SendError::Type {
+                    stream: s.name.clone(),
+                    attribute: name.clone(),
+                    expected: *ty,
+                    problem: format!(
+                        "found {} ({})",
+                        v.to_text(),
+                        v.ty().map_or("null".into(), |t| t.to_string())
+                    ),
+                });
+            }
+            row.push(if ty.is_numeric() {
+                v.to_numeric(*ty)
+            } else {
+                v
+            });
+        }
+        Ok(Arc::from(row))
+    }
+
+    /// Moves the clock to `time`, firing every timer due on the way, in order.
+    pub fn advance_to(&mut self, time: i64) {
+        while let Some((due, timer)) = self.next_timer() {
+            if due > time {
+                break;
+            }
+            self.clock = self.clock.max(due);
+            self.fire(timer, due);
+        }
+        self.clock = self.clock.max(time);
+    }
+
+    /// Advances the clock to the wall-clock time (outside playback).
+    pub fn tick(&mut self) {
+        if !self.playback {
+            self.advance_to(now_ms());
+        }
+    }
+
+    /// When the next timer is due, if any.
+    pub fn next_due(&self) -> Option<i64> {
+        self.next_timer().map(|(due, _)| due)
+    }
+
+    fn next_timer(&self) -> Option<(i64, Timer)> {
+        let mut best: Option<(i64, Timer)> = None;
+        let mut consider = |due: Option<i64>, timer: Timer| {
+            if let Some(due) = due
+                && best.as_ref().is_none_or(|(b, _)| due < *b)
+            {
+                best = Some((due, timer));
+            }
+        };
+        for (i, t) in self.triggers.iter().enumerate() {
+            consider(t.next, Timer::Trigger(i));
+        }
+        for (i, w) in self.windows.iter().enumerate() {
+            consider(w.window.next_due(), Timer::Window(i));
+        }
+        for (i, q) in self.queries.iter().enumerate() {
+            consider(q.next_due(), Timer::Query(i));
+        }
+        for (p, part) in self.partitions.iter().enumerate() {
+            consider(part.next_purge, Timer::Purge(p));
+            for (key, inst) in &part.instances {
+                for (i, q) in inst.queries.iter().enumerate() {
+                    consider(q.next_due(), Timer::PartitionQuery(p, key.clone(), i));
+                }
+            }
+        }
+        best
+    }
+
+    fn fire(&mut self, timer: Timer, due: i64) {
+        match timer {
+            Timer::Trigger(i) => {
+                let t = &mut self.triggers[i];
+                t.next = match t.schedule {
+                    TriggerSchedule::Every(p) => Some(due + p.max(1)),
+                    _ => None,
+                };
+                let stream = t.stream.clone();
+                if let Some(id) = self.stream_ids.get(&stream).copied() {
+                    let row: Row = Arc::from(vec![Value::Long(due)]);
+                    self.deliver(id, vec![Event::current(due, Single(row))]);
+                }
+            }
+            Timer::Window(i) => {
+                let mut out = Vec::new();
+                self.windows[i].window.on_time(due, &mut out);
+                self.window_emit(i, out);
+            }
+            Timer::Query(i) => {
+                let rows = self.queries[i].on_time(due, &self.tables);
+                let dest = self.queries[i].destination.clone();
+                let name = self.queries[i].name.clone();
+                self.emit(&dest, &name, rows, None);
+            }
+            Timer::PartitionQuery(p, key, i) => {
+                let Some(inst) = self.partitions[p].instances.get_mut(&key) else {
+                    return;
+                };
+                let rows = inst.queries[i].on_time(due, &self.tables);
+                let dest = inst.queries[i].destination.clone();
+                let name = inst.queries[i].name.clone();
+                self.emit(&dest, &name, rows, Some((p, key)));
+            }
+            Timer::Purge(p) => {
+                let part = &mut self.partitions[p];
+                if let Some(purge) = &part.purge {
+                    let idle = purge.idle_period_ms;
+                    part.instances.retain(|_, inst| due - inst.last_seen < idle);
+                    part.next_purge = Some(due + purge.interval_ms.max(1));
+                }
+            }
+        }
+    }
+
+    fn callbacks_for(&mut self, name: &str, events: &[Event<Row>]) {
+        if let Some(callbacks) = self.callbacks.get_mut(name) {
+            for e in events {
+                let out = Output {
+                    stream: name,
+                    timestamp: e.timestamp,
+                    kind: e.kind,
+                    values: &e.data,
+                };
+                for cb in callbacks.iter_mut() {
+                    cb(&out);
+                }
+            }
+        }
+    }
+
+    fn deliver(&mut self, id: usize, chunk: Chunk<Single>) {
+        if chunk.is_empty() {
+            return;
+        }
+        let name = self.streams[id].name.clone();
+        if self.callbacks.contains_key(&name) {
+            let rows: Vec<Event<Row>> = chunk
+                .iter()
+                .map(|e| Event {
+                    timestamp: e.timestamp,
+                    kind: e.kind,
+                    data: e.data.0.clone(),
+                })
+                .collect();
+            self.callbacks_for(&name, &rows);
+        }
+        let consumers = self.streams[id].consumers.clone();
+        let raised = self.errors.len();
+        let events = (!consumers.is_empty()).then(|| chunk.clone());
+        for c in consumers {
+            self.consume(c, &name, chunk.clone());
+        }
+        if self.errors.len() > raised {
+            let errors: Vec<String> = self.errors.drain(raised..).collect();
+            self.report(id, events.unwrap_or_default(), errors);
+        }
+    }
+
+    /// Sends the events whose processing raised `errors` to the stream's fault stream, or
+    /// logs them.
+    fn report(&mut self, id: usize, events: Chunk<Single>, errors: Vec<String>) {
+        let message = errors.join("; ");
+        match self.streams[id].fault_stream {
+            Some(fault) => {
+                let chunk = events
+                    .into_iter()
+                    .map(|e| {
+                        let mut values = e.data.0.to_vec();
+                        values.push(Value::String(Arc::from(message.as_str())));
+                        Event::current(e.timestamp, Single(Arc::from(values)))
+                    })
+                    .collect();
+                self.deliver(fault, chunk);
+            }
+            None => eprintln!(
+                "error: processing an event of stream '{}': {message}",
+                self.streams[id].name
+            ),
+        }
+    }
+
+    fn consume(&mut self, consumer: Consumer, source: &str, chunk: Chunk<Single>) {
+        match consumer {
+            Consumer::Query(q) => {
+                let now = self.clock;
+                let rows = self.queries[q].process(now, chunk, &self.tables);
+                let dest = self.queries[q].destination.clone();
+                let name = self.queries[q].name.clone();
+                self.emit(&dest, &name, rows, None);
+            }
+            Consumer::Partition(p) => self.partition_deliver(p, source, chunk),
+        }
+    }
+
+    fn window_emit(&mut self, w: usize, out: Chunk<Single>) {
+        let output = self.windows[w].output;
+        let chunk: Chunk<Single> = out
+            .into_iter()
+            .filter(|e| match e.kind {
+                EventKind::Current => output != EventType::Expired,
+                EventKind::Expired => output != EventType::Current,
+                EventKind::Reset => true,
+            })
+            .collect();
+        if chunk.iter().all(|e| e.kind == EventKind::Reset) {
+            return;
+        }
+        let name = self.windows[w].name.clone();
+        for c in self.windows[w].consumers.clone() {
+            self.consume(c, &name, chunk.clone());
+        }
+    }
+
+    fn emit(
+        &mut self,
+        dest: &Destination,
+        query: &str,
+        rows: Vec<Event<Row>>,
+        partition: Option<(usize, Value)>,
+    ) {
+        if rows.is_empty() {
+            return;
+        }
+        match dest {
+            Destination::Stream(name) => {
+                if let Some(id) = self.stream_ids.get(name).copied() {
+                    let chunk = rows
+                        .into_iter()
+                        .map(|e| Event::current(e.timestamp, Single(e.data)))
+                        .collect();
+                    self.deliver(id, chunk);
+                }
+            }
+            Destination::Inner(name) => {
+                if let Some((p, key)) = partition {
+                    let chunk = rows
+                        .into_iter()
+                        .map(|e| Event::current(e.timestamp, Single(e.data)))
+                        .collect();
+                    self.instance_deliver(p, &key, name, true, chunk);
+                }
+            }
+            Destination::Window(name) => {
+                if let Some(w) = self.windows.iter().position(|w| w.name == *name) {
+                    let mut out = Vec::new();
+                    let now = self.clock;
+                    let chunk = rows
+                        .into_iter()
+                        .map(|e| Event::current(e.timestamp, Single(e.data)))
+                        .collect();
+                    self.windows[w].window.process(now, chunk, &mut out);
+                    self.window_emit(w, out);
+                }
+            }
+            Destination::TableInsert(table) => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    for e in rows {
+                        if t.table.insert(e.data.clone()) == crate::table::Inserted::DuplicateKey {
+                            let key: Vec<String> = t
+                                .info
+                                .primary_key
+                                .iter()
+                                .filter_map(|p| e.data.get(*p).map(Value::to_text))
+                                .collect();
+                            self.errors.push(format!(
+                                "table '{table}' already has a row with primary key ({})",
+                                key.join(", ")
+                            ));
+                        }
+                    }
+                }
+            }
+            Destination::TableDelete { table, on } => {
+                for e in rows {
+                    let Some(t) = self.tables.get(table) else {
+                        return;
+                    };
+                    let c = output_ctx(&e.data, &self.tables);
+                    let lookup = t.lookup(&on.equalities, &c);
+                    let doomed: Vec<Row> = t
+                        .table
+                        .candidates(&lookup)
+                        .into_iter()
+                        .filter_map(|id| t.table.get(id).cloned())
+                        .filter(|row| {
+                            (on.predicate)(&Ctx {
+                                table_row: Some(row),
+                                ..output_ctx(&e.data, &self.tables)
+                            })
+                        })
+                        .collect();
+                    if let Some(t) = self.tables.get_mut(table) {
+                        t.table
+                            .delete(&lookup, |row| doomed.iter().any(|d| Arc::ptr_eq(d, row)));
+                    }
+                }
+            }
+            Destination::TableUpdate {
+                table,
+                set,
+                on,
+                upsert,
+            } => {
+                for e in rows {
+                    let Some(t) = self.tables.get(table) else {
+                        return;
+                    };
+                    let c = output_ctx(&e.data, &self.tables);
+                    let lookup = t.lookup(&on.equalities, &c);
+                    let changes: Vec<(Row, Row)> = t
+                        .table
+                        .candidates(&lookup)
+                        .into_iter()
+                        .filter_map(|id| t.table.get(id).cloned())
+                        .filter_map(|row| {
+                            let c = Ctx {
+                                table_row: Some(&row),
+                                ..output_ctx(&e.data, &self.tables)
+                            };
+                            if !(on.predicate)(&c) {
+                                return None;
+                            }
+                            let mut values = row.to_vec();
+                            for (position, value) in set {
+                                let ty = t.info.schema.attributes[*position].ty;
+                                let v = value(&c);
+                                values[*position] =
+                                    if ty.is_numeric() { v.to_numeric(ty) } else { v };
+                            }
+                            Some((row.clone(), Arc::from(values)))
+                        })
+                        .collect();
+                    let matched = !changes.is_empty();
+                    if let Some(t) = self.tables.get_mut(table) {
+                        for (old, new) in changes {
+                            t.table
+                                .update(&lookup, |row| Arc::ptr_eq(row, &old), |_| new.clone());
+                        }
+                        if *upsert && !matched {
+                            t.table.insert(e.data.clone());
+                        }
+                    }
+                }
+            }
+            Destination::Return => self.callbacks_for(query, &rows),
+        }
+    }
+
+    fn partition_keys(
+        &self,
+        p: usize,
+        source: &str,
+        row: &Row,
+        timestamp: i64,
+    ) -> Option<Vec<Value>> {
+        let key = self.partitions[p].keys.get(source)?;
+        let inputs = [std::slice::from_ref(row)];
+        let c = Ctx::single(&inputs, timestamp, &self.tables);
+        Some(match key {
+            KeyRt::Value(e) => vec![e(&c)],
+            KeyRt::Range(ranges) => ranges
+                .iter()
+                .filter(|(pred, _)| pred(&c))
+                .map(|(_, label)| Value::String(Arc::from(label.as_str())))
+                .collect(),
+        })
+    }
+
+    fn partition_deliver(&mut self, p: usize, source: &str, chunk: Chunk<Single>) {
+        for event in chunk {
+            match self.partition_keys(p, source, &event.data.0, event.timestamp) {
+                Some(keys) => {
+                    for key in keys {
+                        if !self.partitions[p].instances.contains_key(&key) {
+                            let queries = self.partitions[p]
+                                .templates
+                                .iter()
+                                .map(|q| q.fresh())
+                                .collect::<Result<Vec<_>, _>>();
+                            let Ok(queries) = queries else { continue };
+                            self.partitions[p].instances.insert(
+                                key.clone(),
+                                Instance {
+                                    queries,
+                                    last_seen: event.timestamp,
+                                },
+                            );
+                        }
+                        self.instance_deliver(p, &key, source, false, vec![event.clone()]);
+                    }
+                }
+                None => {
+                    let keys: Vec<Value> = self.partitions[p].instances.keys().cloned().collect();
+                    for key in keys {
+                        self.instance_deliver(p, &key, source, false, vec![event.clone()]);
+                    }
+                }
+            }
+        }
+    }
+
+    fn instance_deliver(
+        &mut self,
+        p: usize,
+        key: &Value,
+        source: &str,
+        inner: bool,
+        chunk: Chunk<Single>,
+    ) {
+        let now = self.clock;
+        let count = match self.partitions[p].instances.get_mut(key) {
+            Some(inst) => {
+                inst.last_seen = now;
+                inst.queries.len()
+            }
+            None => return,
+        };
+        for i in 0..count {
+            let Some(inst) = self.partitions[p].instances.get_mut(key) else {
+                return;
+            };
+            let q = &mut inst.queries[i];
+            if q.source != source || q.source_inner != inner {
+                continue;
+            }
+            let rows = q.process(now, chunk.clone(), &self.tables);
+            let dest = q.destination.clone();
+            let name = q.name.clone();
+            self.emit(&dest, &name, rows, Some((p, key.clone())));
+        }
+    }
+
+    /// The whole app state as bytes: restore it into the same app (a fresh one, or this one
+    /// later) to go on exactly where it was.
+    pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
+        let state = AppState {
+            app: fingerprint(&self.plan),
+            clock: self.clock,
+            queries: self
+                .queries
+                .iter()
+                .map(|q| q.snapshot())
+                .collect::<Result<_, _>>()?,
+            windows: self
+                .windows
+                .iter()
+                .map(|w| w.window.snapshot())
+                .collect::<Result<_, _>>()?,
+            triggers: self.triggers.iter().map(|t| t.next).collect(),
+            tables: self
+                .tables
+                .iter()
+                .map(|(name, t)| t.table.snapshot().map(|b| (name.clone(), b)))
+                .collect::<Result<_, _>>()?,
+            partitions: self
+                .partitions
+                .iter()
+                .map(|p| {
+                    p.instances
+                        .iter()
+                        .map(|(key, inst)| {
+                            inst.queries
+                                .iter()
+                                .map(|q| q.snapshot())
+                                .collect::<Result<Vec<_>, _>>()
+                                .map(|qs| (key.clone(), inst.last_seen, qs))
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        state::encode(&state)
+    }
+
+    /// Restores a snapshot taken by this app (the same app text).
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        let s: AppState = state::decode(bytes)?;
+        if s.app != fingerprint(&self.plan)
+            || s.queries.len() != self.queries.len()
+            || s.windows.len() != self.windows.len()
+            || s.triggers.len() != self.triggers.len()
+            || s.partitions.len() != self.partitions.len()
+        {
+            return Err(StateError::Mismatch(
+                "the snapshot was taken by a different app".into(),
+            ));
+        }
+        for (q, bytes) in self.queries.iter_mut().zip(&s.queries) {
+            q.restore(bytes)?;
+        }
+        for (w, bytes) in self.windows.iter_mut().zip(&s.windows) {
+            w.window.restore(bytes)?;
+        }
+        for (t, next) in self.triggers.iter_mut().zip(s.triggers) {
+            t.next = next;
+        }
+        for (name, bytes) in &s.tables {
+            let t = self
+                .tables
+                .get_mut(name)
+                .ok_or_else(|| StateError::Mismatch(format!("no table '{name}'")))?;
+            t.table.restore(bytes)?;
+        }
+        for (part, instances) in self.partitions.iter_mut().zip(s.partitions) {
+            part.instances.clear();
+            for (key, last_seen, states) in instances {
+                let mut queries = part
+                    .templates
+                    .iter()
+                    .map(|q| q.fresh())
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| StateError::Mismatch(e.to_string()))?;
+                for (q, bytes) in queries.iter_mut().zip(&states) {
+                    q.restore(bytes)?;
+                }
+                part.instances.insert(key, Instance { queries, last_seen });
+            }
+        }
+        self.clock = s.clock;
+        Ok(())
+    }
+
+    /// Stops the app: no more events are accepted after this; timers are dropped.
+    pub fn shutdown(self) {}
+}
+
+fn output_ctx<'a>(row: &'a Row, tables: &'a TableSet) -> Ctx<'a> {
+    Ctx {
+        inputs: &[],
+        output: Some(row),
+        table_row: None,
+        aggregates: &[],
+        timestamp: 0,
+        tables,
+    }
+}

@@ -1,0 +1,218 @@
+//! The interpreter's [`SelectLogic`]: a plan's select clause as compiled closures over rows.
+
+use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate, truthy};
+use super::table::TableSet;
+use crate::aggregate::{Aggregator, DynAggregator};
+use crate::event::{Event, EventKind};
+use crate::select::SelectLogic;
+use crate::value::Value;
+use eventflux_codegen::catalog::AggregatorKind;
+use eventflux_codegen::plan::{AggregateCall, SelectPlan, SortOrder, Type};
+use serde::{Deserialize, Serialize};
+use std::cmp::Ordering;
+
+/// Input data that exposes its rows to expressions: one row for a single source, the sides of
+/// a join, the slots of a pattern.
+pub trait Inputs: crate::window::Data {
+    /// Calls `f` with the rows of each input.
+    fn with_inputs<T>(&self, f: impl FnOnce(&[&[Row]]) -> T) -> T;
+}
+
+/// The input of a single-source query: one row.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Single(pub Row);
+
+impl Inputs for Single {
+    fn with_inputs<T>(&self, f: impl FnOnce(&[&[Row]]) -> T) -> T {
+        f(&[std::slice::from_ref(&self.0)])
+    }
+}
+
+/// One aggregate call: its kind, argument type and compiled arguments.
+#[derive(Clone)]
+struct AggregateSpec {
+    kind: AggregatorKind,
+    arg_type: Option<Type>,
+    args: Vec<Eval>,
+}
+
+/// A select clause compiled for the interpreter, over input data `I`.
+#[derive(Clone)]
+pub struct RowLogic<I> {
+    grouped: bool,
+    aggregating: bool,
+    group_by: Vec<Eval>,
+    aggregates: Vec<AggregateSpec>,
+    items: Vec<Eval>,
+    having: Option<Pred>,
+    order_by: Vec<(usize, SortOrder)>,
+    offset: Option<u64>,
+    limit: Option<u64>,
+    _input: std::marker::PhantomData<fn() -> I>,
+}
+
+/// An aggregate call compiled: its kind, its argument's type and its compiled arguments.
+pub type CompiledAggregate = (AggregatorKind, Option<Type>, Vec<Eval>);
+
+/// Compiles the aggregate calls of a select (or a window condition).
+pub fn compile_aggregates(calls: &[AggregateCall]) -> Result<Vec<CompiledAggregate>, CompileError> {
+    calls
+        .iter()
+        .map(|call| {
+            let args = call
+                .args
+                .iter()
+                .map(compile)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((call.kind, call.args.first().map(|a| a.ty), args))
+        })
+        .collect()
+}
+
+impl<I: Inputs> RowLogic<I> {
+    /// Compiles a select plan.
+    pub fn new(select: &SelectPlan) -> Result<Self, CompileError> {
+        let aggregates = compile_aggregates(&select.aggregates)?
+            .into_iter()
+            .map(|(kind, arg_type, args)| AggregateSpec {
+                kind,
+                arg_type,
+                args,
+            })
+            .collect::<Vec<_>>();
+        Ok(RowLogic {
+            grouped: !select.group_by.is_empty(),
+            aggregating: !aggregates.is_empty(),
+            group_by: select
+                .group_by
+                .iter()
+                .map(compile)
+                .collect::<Result<_, _>>()?,
+            aggregates,
+            items: select
+                .items
+                .iter()
+                .map(|(_, e)| compile(e))
+                .collect::<Result<_, _>>()?,
+            having: select.having.as_ref().map(compile_predicate).transpose()?,
+            order_by: select.order_by.clone(),
+            offset: select.offset,
+            limit: select.limit,
+            _input: std::marker::PhantomData,
+        })
+    }
+}
+
+impl<I: Inputs> SelectLogic for RowLogic<I> {
+    type In = I;
+    type Key = Vec<Value>;
+    type State = Vec<DynAggregator>;
+    type Out = Row;
+    type Env = TableSet;
+
+    fn aggregating(&self) -> bool {
+        self.aggregating
+    }
+
+    fn grouped(&self) -> bool {
+        self.grouped
+    }
+
+    fn key(&self, event: &I, env: &TableSet) -> Vec<Value> {
+        event.with_inputs(|inputs| {
+            let c = Ctx::single(inputs, 0, env);
+            self.group_by.iter().map(|k| k(&c)).collect()
+        })
+    }
+
+    fn new_state(&self) -> Vec<DynAggregator> {
+        self.aggregates
+            .iter()
+            .map(|a| DynAggregator::new(a.kind, a.arg_type))
+            .collect()
+    }
+
+    fn update(&self, state: &mut Vec<DynAggregator>, event: &Event<I>, env: &TableSet) {
+        event.data.with_inputs(|inputs| {
+            let c = Ctx::single(inputs, event.timestamp, env);
+            for (spec, agg) in self.aggregates.iter().zip(state.iter_mut()) {
+                let value = spec.args.first().map_or(Value::Null, |a| a(&c));
+                match event.kind {
+                    EventKind::Current => agg.add(value),
+                    EventKind::Expired => agg.remove(value),
+                    EventKind::Reset => agg.reset(),
+                }
+            }
+        });
+    }
+
+    fn reset(&self, state: &mut Vec<DynAggregator>) {
+        for agg in state {
+            agg.reset();
+        }
+    }
+
+    fn project(&self, event: &Event<I>, state: &Vec<DynAggregator>, env: &TableSet) -> Row {
+        let values: Vec<Value> = state.iter().map(|a| a.value()).collect();
+        event.data.with_inputs(|inputs| {
+            let c = Ctx {
+                inputs,
+                output: None,
+                table_row: None,
+                aggregates: &values,
+                timestamp: event.timestamp,
+                tables: env,
+            };
+            self.items.iter().map(|item| item(&c)).collect()
+        })
+    }
+
+    fn having(&self, row: &Row, env: &TableSet) -> bool {
+        match &self.having {
+            None => true,
+            Some(pred) => {
+                let c = Ctx {
+                    inputs: &[],
+                    output: Some(row),
+                    table_row: None,
+                    aggregates: &[],
+                    timestamp: 0,
+                    tables: env,
+                };
+                pred(&c)
+            }
+        }
+    }
+
+    fn ordered(&self) -> bool {
+        !self.order_by.is_empty()
+    }
+
+    fn compare(&self, a: &Row, b: &Row) -> Ordering {
+        for (position, order) in &self.order_by {
+            let ord = a.get(*position).cmp(&b.get(*position));
+            let ord = if *order == SortOrder::Desc {
+                ord.reverse()
+            } else {
+                ord
+            };
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        Ordering::Equal
+    }
+
+    fn offset(&self) -> Option<u64> {
+        self.offset
+    }
+
+    fn limit(&self) -> Option<u64> {
+        self.limit
+    }
+}
+
+/// Whether a value is true (re-exported for the query runtime).
+pub fn is_true(v: &Value) -> bool {
+    truthy(v)
+}

@@ -1,0 +1,190 @@
+//! The app's tables, and table conditions compiled with their lookup plan: equalities on the
+//! primary key or an indexed attribute become key lookups, anything else scans.
+
+use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
+use crate::table::{KeyFn, Lookup, Table};
+use crate::value::Value;
+use eventflux_codegen::plan::{AttrRef, BinaryOp, ExprNode, TableInfo, TypedExpr};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// One table of the interpreter.
+pub struct InterpTable {
+    /// Its definition.
+    pub info: TableInfo,
+    /// Its rows and indexes.
+    pub table: Table<Row, Vec<Value>>,
+}
+
+impl InterpTable {
+    /// An empty table for `info`.
+    pub fn new(info: &TableInfo) -> Self {
+        let key = |positions: Vec<usize>| -> KeyFn<Row, Vec<Value>> {
+            Arc::new(move |row: &Row| {
+                positions
+                    .iter()
+                    .map(|p| row.get(*p).cloned().unwrap_or(Value::Null))
+                    .collect()
+            })
+        };
+        let primary = (!info.primary_key.is_empty()).then(|| key(info.primary_key.clone()));
+        let indexes = info.indexes.iter().map(|p| key(vec![*p])).collect();
+        InterpTable {
+            info: info.clone(),
+            table: Table::new(primary, indexes),
+        }
+    }
+
+    /// Every row.
+    pub fn rows(&self) -> impl Iterator<Item = &Row> {
+        self.table.rows()
+    }
+
+    fn key_value(&self, position: usize, v: Value) -> Value {
+        match self.info.schema.attributes.get(position) {
+            Some(a) if a.ty.is_numeric() => v.to_numeric(a.ty),
+            _ => v,
+        }
+    }
+
+    /// The cheapest lookup for a condition with these equalities, evaluated in `c`.
+    pub fn lookup(&self, equalities: &[(usize, Eval)], c: &Ctx) -> Lookup<Vec<Value>> {
+        let find = |position: usize| equalities.iter().find(|(p, _)| *p == position);
+        if !self.info.primary_key.is_empty()
+            && self.info.primary_key.iter().all(|p| find(*p).is_some())
+        {
+            let key = self
+                .info
+                .primary_key
+                .iter()
+                .filter_map(|p| find(*p).map(|(_, e)| self.key_value(*p, e(c))))
+                .collect();
+            return Lookup::Primary(key);
+        }
+        for (i, position) in self.info.indexes.iter().enumerate() {
+            if let Some((_, e)) = find(*position) {
+                return Lookup::Index(i, vec![self.key_value(*position, e(c))]);
+            }
+        }
+        Lookup::Scan
+    }
+}
+
+/// All tables of an app, by name.
+#[derive(Default)]
+pub struct TableSet {
+    tables: BTreeMap<String, InterpTable>,
+}
+
+impl TableSet {
+    /// Adds a table.
+    pub fn add(&mut self, info: &TableInfo) {
+        self.tables
+            .insert(info.name.clone(), InterpTable::new(info));
+    }
+
+    /// The table called `name`.
+    pub fn get(&self, name: &str) -> Option<&InterpTable> {
+        self.tables.get(name)
+    }
+
+    /// The table called `name`, to change it.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut InterpTable> {
+        self.tables.get_mut(name)
+    }
+
+    /// Every table, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &InterpTable)> {
+        self.tables.iter()
+    }
+
+    /// Every table, by name, to change them.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut InterpTable)> {
+        self.tables.iter_mut()
+    }
+}
+
+/// A compiled condition over a table row: the predicate and the equalities a lookup can use.
+#[derive(Clone)]
+pub struct TableCondition {
+    /// The whole condition (the table row is `Ctx::table_row`).
+    pub predicate: Pred,
+    /// `table attribute position == expression` conjuncts.
+    pub equalities: Vec<(usize, Eval)>,
+}
+
+impl TableCondition {
+    /// Compiles `condition`.
+    pub fn new(condition: &TypedExpr) -> Result<Self, CompileError> {
+        let mut pairs = Vec::new();
+        equality_pairs(condition, &mut pairs);
+        Ok(TableCondition {
+            predicate: compile_predicate(condition)?,
+            equalities: pairs
+                .into_iter()
+                .map(|(p, e)| compile(e).map(|eval| (p, eval)))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Whether some row of `table` satisfies the condition in context `c`.
+    pub fn any(&self, table: &InterpTable, c: &Ctx) -> bool {
+        let lookup = table.lookup(&self.equalities, c);
+        table.table.candidates(&lookup).into_iter().any(|id| {
+            table.table.get(id).is_some_and(|row| {
+                let inner = Ctx {
+                    table_row: Some(row),
+                    ..*c
+                };
+                (self.predicate)(&inner)
+            })
+        })
+    }
+}
+
+fn refers_to_table(e: &TypedExpr) -> bool {
+    match &e.kind {
+        ExprNode::Attr(AttrRef::Table { .. }) => true,
+        ExprNode::Const(_)
+        | ExprNode::Attr(_)
+        | ExprNode::Aggregate(_)
+        | ExprNode::EventIsNull(_) => false,
+        ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => refers_to_table(a),
+        ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
+            refers_to_table(lhs) || refers_to_table(rhs)
+        }
+        ExprNode::And(a, b) | ExprNode::Or(a, b) => refers_to_table(a) || refers_to_table(b),
+        ExprNode::InTable { .. } => true,
+        ExprNode::Call { args, .. } => args.iter().any(refers_to_table),
+    }
+}
+
+/// Collects the `Table.attr == expr` conjuncts of `e` (expr not reading the table).
+fn equality_pairs<'a>(e: &'a TypedExpr, out: &mut Vec<(usize, &'a TypedExpr)>) {
+    match &e.kind {
+        ExprNode::And(a, b) => {
+            equality_pairs(a, out);
+            equality_pairs(b, out);
+        }
+        ExprNode::Compare {
+            op: BinaryOp::Eq,
+            lhs,
+            rhs,
+            ..
+        } => match (&lhs.kind, &rhs.kind) {
+            (ExprNode::Attr(AttrRef::Table { position }), _) if !refers_to_table(rhs) => {
+                out.push((*position, rhs))
+            }
+            (_, ExprNode::Attr(AttrRef::Table { position })) if !refers_to_table(lhs) => {
+                out.push((*position, lhs))
+            }
+            _ => {}
+        },
+        _ => {}
+    }
+}
+
+/// Ready-made constant conversion for the interpreter.
+pub fn value_of(v: &eventflux_codegen::plan::Value) -> Value {
+    super::const_value(v)
+}

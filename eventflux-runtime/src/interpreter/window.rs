@@ -1,0 +1,294 @@
+//! Plan windows instantiated over the interpreter's rows: attribute accessors read positions,
+//! expression-window conditions run their compiled aggregates.
+
+use super::expr::{CompileError, Ctx, Row, compile_predicate};
+use super::select::{Single, compile_aggregates};
+use super::table::TableSet;
+use crate::aggregate::{Aggregator, DynAggregator};
+use crate::event::Event;
+use crate::value::Value;
+use crate::window::{
+    BatchWindow, CronWindow, DelayWindow, ExpressionBatchWindow, ExpressionWindow,
+    ExternalTimeBatchWindow, ExternalTimeWindow, FirstUniqueWindow, FrequentWindow,
+    LengthBatchWindow, LengthWindow, LossyFrequentWindow, SessionWindow, SortWindow,
+    TimeBatchWindow, TimeLengthWindow, TimeWindow, UniqueWindow, Window, WindowCondition,
+};
+use eventflux_codegen::catalog::WindowKind;
+use eventflux_codegen::plan::{Value as PlanValue, WindowArg, WindowPlan};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+fn count(args: &[WindowArg], i: usize) -> usize {
+    match args.get(i) {
+        Some(WindowArg::Value(PlanValue::Int(n))) => (*n).max(0) as usize,
+        Some(WindowArg::Value(PlanValue::Long(n))) => (*n).max(0) as usize,
+        _ => 0,
+    }
+}
+
+fn duration(args: &[WindowArg], i: usize) -> Option<i64> {
+    match args.get(i) {
+        Some(WindowArg::Duration(ms)) => Some(*ms),
+        _ => None,
+    }
+}
+
+fn flag(args: &[WindowArg], i: usize) -> Option<bool> {
+    match args.get(i) {
+        Some(WindowArg::Value(PlanValue::Bool(b))) => Some(*b),
+        _ => None,
+    }
+}
+
+fn number(args: &[WindowArg], i: usize) -> Option<f64> {
+    match args.get(i) {
+        Some(WindowArg::Value(PlanValue::Double(v))) => Some(*v),
+        _ => None,
+    }
+}
+
+fn timestamp(args: &[WindowArg], i: usize) -> Option<i64> {
+    match args.get(i) {
+        Some(WindowArg::Value(PlanValue::Long(t))) => Some(*t),
+        Some(WindowArg::Value(PlanValue::Int(t))) => Some(*t as i64),
+        _ => None,
+    }
+}
+
+fn attribute(args: &[WindowArg], i: usize) -> Option<usize> {
+    match args.get(i) {
+        Some(WindowArg::Attribute { position, .. }) => Some(*position),
+        _ => None,
+    }
+}
+
+/// The attribute positions among the arguments from `from` on.
+fn attributes(args: &[WindowArg], from: usize) -> Vec<usize> {
+    args.iter()
+        .skip(from)
+        .filter_map(|a| match a {
+            WindowArg::Attribute { position, .. } => Some(*position),
+            _ => None,
+        })
+        .collect()
+}
+
+fn value_at(row: &Row, position: usize) -> Value {
+    row.get(position).cloned().unwrap_or(Value::Null)
+}
+
+/// A key accessor over the given positions (one value, or several).
+fn key_of(positions: Vec<usize>) -> impl Fn(&Single) -> Vec<Value> + Clone + Send + Sync + 'static {
+    move |e: &Single| positions.iter().map(|p| value_at(&e.0, *p)).collect()
+}
+
+fn time_of(position: usize) -> impl Fn(&Single) -> i64 + Clone + Send + Sync + 'static {
+    move |e: &Single| value_at(&e.0, position).as_i64().unwrap_or(0)
+}
+
+/// An expression window's condition: its aggregates over the window's events, and the
+/// condition over their values and the newest event.
+#[derive(Clone)]
+struct RowCondition {
+    aggregates: Vec<super::select::CompiledAggregate>,
+    condition: super::expr::Pred,
+    tables: Arc<TableSet>,
+}
+
+impl RowCondition {
+    fn ensure(&self, state: &mut Vec<DynAggregator>) {
+        if state.len() != self.aggregates.len() {
+            *state = self
+                .aggregates
+                .iter()
+                .map(|(kind, ty, _)| DynAggregator::new(*kind, *ty))
+                .collect();
+        }
+    }
+
+    fn argument(&self, i: usize, event: &Event<Single>) -> Value {
+        let inputs = [std::slice::from_ref(&event.data.0)];
+        let c = Ctx::single(&inputs, event.timestamp, &self.tables);
+        self.aggregates[i].2.first().map_or(Value::Null, |a| a(&c))
+    }
+}
+
+impl WindowCondition<Single> for RowCondition {
+    type State = Vec<DynAggregator>;
+
+    fn add(&self, state: &mut Vec<DynAggregator>, event: &Event<Single>) {
+        self.ensure(state);
+        for (i, agg) in state.iter_mut().enumerate() {
+            agg.add(self.argument(i, event));
+        }
+    }
+
+    fn remove(&self, state: &mut Vec<DynAggregator>, event: &Event<Single>) {
+        self.ensure(state);
+        for (i, agg) in state.iter_mut().enumerate() {
+            agg.remove(self.argument(i, event));
+        }
+    }
+
+    fn holds(&self, state: &Vec<DynAggregator>, newest: &Event<Single>) -> bool {
+        let values: Vec<Value> = if state.len() == self.aggregates.len() {
+            state.iter().map(|a| a.value()).collect()
+        } else {
+            self.aggregates
+                .iter()
+                .map(|(kind, ty, _)| DynAggregator::new(*kind, *ty).value())
+                .collect()
+        };
+        let inputs = [std::slice::from_ref(&newest.data.0)];
+        let c = Ctx {
+            aggregates: &values,
+            ..Ctx::single(&inputs, newest.timestamp, &self.tables)
+        };
+        (self.condition)(&c)
+    }
+}
+
+fn condition(args: &[WindowArg]) -> Result<RowCondition, CompileError> {
+    match args.first() {
+        Some(WindowArg::Condition {
+            expr, aggregates, ..
+        }) => Ok(RowCondition {
+            aggregates: compile_aggregates(aggregates)?,
+            condition: compile_predicate(expr)?,
+            tables: Arc::new(TableSet::default()),
+        }),
+        _ => Err(CompileError::Unsupported(
+            "an expression window needs its condition".into(),
+        )),
+    }
+}
+
+/// The window `plan` over rows.
+pub fn build_window(plan: &WindowPlan) -> Result<Box<dyn Window<Single>>, CompileError> {
+    let a = &plan.args;
+    let missing = |what: &str| {
+        CompileError::Unsupported(format!(
+            "window '{}' is missing its {what}",
+            plan.kind.info().name
+        ))
+    };
+    Ok(match plan.kind {
+        WindowKind::Length => Box::new(LengthWindow::new(count(a, 0))),
+        WindowKind::LengthBatch => Box::new(LengthBatchWindow::new(
+            count(a, 0),
+            flag(a, 1).unwrap_or(false),
+        )),
+        WindowKind::Time => Box::new(TimeWindow::new(duration(a, 0).unwrap_or(0))),
+        WindowKind::TimeBatch => {
+            let (start, current) = match a.get(1) {
+                Some(WindowArg::Value(PlanValue::Bool(b))) => (None, *b),
+                _ => (timestamp(a, 1), flag(a, 2).unwrap_or(false)),
+            };
+            Box::new(TimeBatchWindow::new(
+                duration(a, 0).unwrap_or(0),
+                start,
+                current,
+            ))
+        }
+        WindowKind::TimeLength => Box::new(TimeLengthWindow::new(
+            duration(a, 0).unwrap_or(0),
+            count(a, 1),
+        )),
+        WindowKind::ExternalTime => {
+            let ts = attribute(a, 0).ok_or_else(|| missing("timestamp attribute"))?;
+            Box::new(ExternalTimeWindow::new(
+                time_of(ts),
+                duration(a, 1).unwrap_or(0),
+            ))
+        }
+        WindowKind::ExternalTimeBatch => {
+            let ts = attribute(a, 0).ok_or_else(|| missing("timestamp attribute"))?;
+            let replace: Option<crate::window::BatchTimeSetter<Single>> =
+                flag(a, 4).filter(|b| *b).map(|_| {
+                    Arc::new(move |e: &mut Single, t: i64| {
+                        let mut values = e.0.to_vec();
+                        if let Some(v) = values.get_mut(ts) {
+                            *v = Value::Long(t);
+                        }
+                        e.0 = Arc::from(values);
+                    }) as crate::window::BatchTimeSetter<Single>
+                });
+            Box::new(ExternalTimeBatchWindow::new(
+                time_of(ts),
+                duration(a, 1).unwrap_or(0),
+                timestamp(a, 2),
+                duration(a, 3),
+                replace,
+            ))
+        }
+        WindowKind::Session => {
+            let gap = duration(a, 0).unwrap_or(0);
+            match attribute(a, 1) {
+                Some(key) => Box::new(SessionWindow::new(
+                    gap,
+                    move |e: &Single| value_at(&e.0, key),
+                    duration(a, 2).unwrap_or(0),
+                )),
+                None => Box::new(SessionWindow::<Single, (), fn(&Single)>::unkeyed(gap)),
+            }
+        }
+        WindowKind::Sort => {
+            let length = count(a, 0);
+            let mut keys: Vec<(usize, bool)> = Vec::new();
+            for arg in a.iter().skip(1) {
+                match arg {
+                    WindowArg::Attribute { position, .. } => keys.push((*position, false)),
+                    WindowArg::Value(PlanValue::String(order)) => {
+                        if let Some(last) = keys.last_mut() {
+                            last.1 = order.eq_ignore_ascii_case("desc");
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let compare = move |x: &Single, y: &Single| {
+                for (position, desc) in &keys {
+                    let ord = value_at(&x.0, *position).cmp(&value_at(&y.0, *position));
+                    let ord = if *desc { ord.reverse() } else { ord };
+                    if ord != Ordering::Equal {
+                        return ord;
+                    }
+                }
+                Ordering::Equal
+            };
+            Box::new(SortWindow::new(length, compare))
+        }
+        WindowKind::Frequent => {
+            Box::new(FrequentWindow::new(count(a, 0), key_of(attributes(a, 1))))
+        }
+        WindowKind::LossyFrequent => {
+            let support = number(a, 0).unwrap_or(0.0);
+            let error = number(a, 1);
+            let from = if error.is_some() { 2 } else { 1 };
+            Box::new(LossyFrequentWindow::new(
+                support,
+                error,
+                key_of(attributes(a, from)),
+            ))
+        }
+        WindowKind::Delay => Box::new(DelayWindow::new(duration(a, 0).unwrap_or(0))),
+        WindowKind::Batch => Box::new(BatchWindow::new((count(a, 0) > 0).then(|| count(a, 0)))),
+        WindowKind::Expression => Box::new(ExpressionWindow::new(condition(a)?)),
+        WindowKind::ExpressionBatch => Box::new(ExpressionBatchWindow::new(
+            condition(a)?,
+            flag(a, 1).unwrap_or(false),
+            flag(a, 2).unwrap_or(false),
+        )),
+        WindowKind::Cron => {
+            let expression = match a.first() {
+                Some(WindowArg::Value(PlanValue::String(s))) => s.clone(),
+                _ => return Err(missing("cron expression")),
+            };
+            Box::new(CronWindow::new(&expression).map_err(|e| {
+                CompileError::Unsupported(format!("cron window '{expression}': {e}"))
+            })?)
+        }
+        WindowKind::Unique => Box::new(UniqueWindow::new(key_of(attributes(a, 0)))),
+        WindowKind::FirstUnique => Box::new(FirstUniqueWindow::new(key_of(attributes(a, 0)))),
+    })
+}

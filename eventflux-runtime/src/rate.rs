@@ -1,0 +1,278 @@
+//! Output rate limiting: `output [all|first|last] every N events | T` and
+//! `output snapshot every T`, over the rows a selector produces (expired rows included).
+//!
+//! Written once, generic over the row and group key:
+//! - every N events: `all` emits the N rows held; `first` emits a row, then drops until N rows
+//!   have been counted (per group with group by); `last` counts all rows and at the Nth emits the
+//!   last row (of each group, in first-seen order, with group by);
+//! - every T: periods end at T, 2T, ... from time 0. `all` emits the rows held; `last` the last
+//!   row (of each group); `first` is not anchored: it emits a row, then drops rows until that
+//!   row's time plus T (per group);
+//! - snapshot every T: at each period end, the rows currently in the window (current rows added,
+//!   expired rows taken out again), or for an aggregating query or one without a window its last
+//!   row (of each group).
+
+use crate::event::{Event, EventKind};
+use crate::select::Selected;
+use crate::state::{self, StateError};
+use crate::window::Data;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// Which rows a limiter lets through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Mode {
+    /// Every row held.
+    All,
+    /// The first row of each period.
+    First,
+    /// The last row of each period.
+    Last,
+}
+
+/// How a limiter is driven.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// Every N rows.
+    Events(Mode, u64),
+    /// Every period (ms).
+    Time(Mode, i64),
+    /// The window's rows every period (ms). Without a window, or when aggregating, only the
+    /// last row (of each group) is kept.
+    Snapshot {
+        /// The period in ms.
+        period: i64,
+        /// Whether the query aggregates or has no window: keep the last row per group.
+        last_only: bool,
+    },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "K: Data + Eq + Hash, O: Data")]
+struct LimiterState<K, O> {
+    /// Rows held for the next emission.
+    held: Vec<Selected<K, O>>,
+    /// Rows counted in the current period.
+    count: u64,
+    /// Per group: rows counted (first every N) or the time until which rows are dropped.
+    per_group: HashMap<Option<K>, i64>,
+    /// End of the current period (time limiters).
+    next: i64,
+}
+
+/// A rate limiter.
+pub struct RateLimiter<K: Data + Eq + Hash, O: Data> {
+    limit: Limit,
+    grouped: bool,
+    state: LimiterState<K, O>,
+}
+
+impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
+    /// A limiter; `grouped` when the query has `group by`.
+    pub fn new(limit: Limit, grouped: bool) -> Self {
+        let next = match limit {
+            Limit::Time(_, p) | Limit::Snapshot { period: p, .. } => p,
+            Limit::Events(..) => 0,
+        };
+        RateLimiter {
+            limit,
+            grouped,
+            state: LimiterState {
+                held: Vec::new(),
+                count: 0,
+                per_group: HashMap::new(),
+                next,
+            },
+        }
+    }
+
+    /// Takes a chunk's rows; appends the rows to emit now to `out`.
+    pub fn process(&mut self, rows: Vec<Selected<K, O>>, out: &mut Vec<Selected<K, O>>) {
+        let st = &mut self.state;
+        match self.limit {
+            Limit::Events(Mode::All, n) => {
+                for row in rows {
+                    st.held.push(row);
+                    if st.held.len() as u64 >= n {
+                        out.append(&mut st.held);
+                    }
+                }
+            }
+            Limit::Events(Mode::First, n) => {
+                for row in rows {
+                    let group = if self.grouped { row.key.clone() } else { None };
+                    let counted = st.per_group.entry(group).or_insert(0);
+                    if *counted == 0 {
+                        out.push(row);
+                    }
+                    *counted += 1;
+                    if *counted as u64 >= n {
+                        *counted = 0;
+                    }
+                }
+            }
+            Limit::Events(Mode::Last, n) => {
+                for row in rows {
+                    keep_last(&mut st.held, row, self.grouped);
+                    st.count += 1;
+                    if st.count >= n {
+                        st.count = 0;
+                        out.append(&mut st.held);
+                    }
+                }
+            }
+            Limit::Time(Mode::All, _) => st.held.extend(rows),
+            Limit::Time(Mode::Last, _) => {
+                for row in rows {
+                    keep_last(&mut st.held, row, self.grouped);
+                }
+            }
+            Limit::Time(Mode::First, period) => {
+                for row in rows {
+                    let group = if self.grouped { row.key.clone() } else { None };
+                    let until = st.per_group.entry(group).or_insert(i64::MIN);
+                    if row.event.timestamp >= *until {
+                        *until = row.event.timestamp.saturating_add(period);
+                        out.push(row);
+                    }
+                }
+            }
+            Limit::Snapshot { last_only, .. } => {
+                for row in rows {
+                    if last_only {
+                        keep_last(&mut st.held, row, self.grouped);
+                    } else if row.event.kind == EventKind::Expired {
+                        if let Some(i) = st.held.iter().position(|h| h.event.data == row.event.data)
+                        {
+                            st.held.remove(i);
+                        }
+                    } else {
+                        st.held.push(row);
+                    }
+                }
+            }
+        }
+    }
+
+    /// When the limiter next needs [`RateLimiter::on_time`].
+    pub fn next_due(&self) -> Option<i64> {
+        match self.limit {
+            Limit::Time(Mode::All | Mode::Last, _) | Limit::Snapshot { .. } => {
+                Some(self.state.next)
+            }
+            _ => None,
+        }
+    }
+
+    /// Ends the periods due at or before `now`, appending the rows to emit to `out`.
+    pub fn on_time(&mut self, now: i64, out: &mut Vec<Selected<K, O>>) {
+        let (period, snapshot) = match self.limit {
+            Limit::Time(Mode::All | Mode::Last, p) => (p, false),
+            Limit::Snapshot { period, .. } => (period, true),
+            _ => return,
+        };
+        let st = &mut self.state;
+        if st.next > now {
+            return;
+        }
+        let end = st.next;
+        while st.next <= now {
+            st.next = st.next.saturating_add(period.max(1));
+        }
+        if snapshot {
+            out.extend(st.held.iter().map(|row| Selected {
+                key: row.key.clone(),
+                event: Event::current(end, row.event.data.clone()),
+            }));
+        } else {
+            out.append(&mut st.held);
+        }
+    }
+
+    /// The limiter's state as bytes.
+    pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
+        state::encode(&self.state)
+    }
+
+    /// Replaces the state with a snapshot's.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        self.state = state::decode(bytes)?;
+        Ok(())
+    }
+
+    /// An empty limiter with the same settings (a partition key's own).
+    pub fn fresh(&self) -> Self {
+        RateLimiter::new(self.limit, self.grouped)
+    }
+}
+
+/// Keeps `row` as the last one (of its group, keeping the group's first-seen position).
+fn keep_last<K: PartialEq, O>(held: &mut Vec<Selected<K, O>>, row: Selected<K, O>, grouped: bool) {
+    if !grouped {
+        held.clear();
+        held.push(row);
+    } else if let Some(slot) = held.iter_mut().find(|h| h.key == row.key) {
+        *slot = row;
+    } else {
+        held.push(row);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(t: i64, key: char, v: i32) -> Selected<char, i32> {
+        Selected {
+            key: Some(key),
+            event: Event::current(t, v),
+        }
+    }
+
+    fn values(out: &[Selected<char, i32>]) -> Vec<i32> {
+        out.iter().map(|s| s.event.data).collect()
+    }
+
+    #[test]
+    fn first_every_time_is_not_anchored() {
+        let mut l = RateLimiter::new(Limit::Time(Mode::First, 1000), false);
+        let mut out = Vec::new();
+        for (t, v) in [(0, 1), (10, 2), (1100, 3), (1110, 4), (2200, 5)] {
+            l.process(vec![row(t, 'k', v)], &mut out);
+        }
+        assert_eq!(values(&out), vec![1, 3, 5]);
+    }
+
+    #[test]
+    fn last_every_n_events_emits_the_last_row_of_each_group() {
+        let mut l = RateLimiter::new(Limit::Events(Mode::Last, 3), true);
+        let mut out = Vec::new();
+        l.process(
+            vec![row(1, 'a', 1), row(1, 'b', 2), row(1, 'a', 3)],
+            &mut out,
+        );
+        assert_eq!(values(&out), vec![3, 2]);
+    }
+
+    #[test]
+    fn snapshot_re_emits_the_window_rows_each_period() {
+        let mut l = RateLimiter::new(
+            Limit::Snapshot {
+                period: 1000,
+                last_only: false,
+            },
+            false,
+        );
+        let mut out = Vec::new();
+        l.process(vec![row(0, 'k', 1), row(100, 'k', 2)], &mut out);
+        let mut gone = row(200, 'k', 1);
+        gone.event.kind = EventKind::Expired;
+        l.process(vec![gone], &mut out);
+        assert!(out.is_empty());
+        assert_eq!(l.next_due(), Some(1000));
+        l.on_time(1000, &mut out);
+        assert_eq!(values(&out), vec![2]);
+        assert_eq!(l.next_due(), Some(2000));
+    }
+}

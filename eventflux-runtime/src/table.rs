@@ -1,0 +1,251 @@
+//! In-memory tables: rows in insertion order, a primary-key index and secondary indexes, so that
+//! a lookup on `@PrimaryKey` or `@Index` attributes does not scan. Generic over the row type and
+//! the key type; keys are computed by the accessors given at construction.
+
+use crate::state::{self, StateError};
+use crate::window::Data;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::Hash;
+use std::sync::Arc;
+
+/// Computes a key (primary or index) of a row.
+pub type KeyFn<R, K> = Arc<dyn Fn(&R) -> K + Send + Sync>;
+
+/// A secondary index: its key function and the ids of the rows under each key.
+type Index<R, K> = (KeyFn<R, K>, HashMap<K, BTreeSet<u64>>);
+
+/// A table of rows `R` with keys `K`.
+pub struct Table<R, K> {
+    rows: BTreeMap<u64, R>,
+    next_id: u64,
+    primary: Option<(KeyFn<R, K>, HashMap<K, u64>)>,
+    indexes: Vec<Index<R, K>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct TableState<R> {
+    rows: Vec<(u64, R)>,
+    next_id: u64,
+}
+
+/// What happened to an insert.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Inserted {
+    /// The row was added.
+    Added,
+    /// A row with the same primary key exists; nothing changed.
+    DuplicateKey,
+}
+
+impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
+    /// An empty table with an optional primary key and any number of indexes.
+    pub fn new(primary: Option<KeyFn<R, K>>, indexes: Vec<KeyFn<R, K>>) -> Self {
+        Table {
+            rows: BTreeMap::new(),
+            next_id: 0,
+            primary: primary.map(|f| (f, HashMap::new())),
+            indexes: indexes.into_iter().map(|f| (f, HashMap::new())).collect(),
+        }
+    }
+
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Every row, in insertion order.
+    pub fn rows(&self) -> impl Iterator<Item = &R> {
+        self.rows.values()
+    }
+
+    /// Whether the table has a primary key.
+    pub fn has_primary_key(&self) -> bool {
+        self.primary.is_some()
+    }
+
+    /// Adds a row unless its primary key is taken.
+    pub fn insert(&mut self, row: R) -> Inserted {
+        if let Some((key_of, map)) = &self.primary
+            && map.contains_key(&key_of(&row))
+        {
+            return Inserted::DuplicateKey;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.index(id, &row);
+        self.rows.insert(id, row);
+        Inserted::Added
+    }
+
+    fn index(&mut self, id: u64, row: &R) {
+        if let Some((key_of, map)) = &mut self.primary {
+            map.insert(key_of(row), id);
+        }
+        for (key_of, map) in &mut self.indexes {
+            map.entry(key_of(row)).or_default().insert(id);
+        }
+    }
+
+    fn unindex(&mut self, id: u64, row: &R) {
+        if let Some((key_of, map)) = &mut self.primary {
+            map.remove(&key_of(row));
+        }
+        for (key_of, map) in &mut self.indexes {
+            let key = key_of(row);
+            if let Some(ids) = map.get_mut(&key) {
+                ids.remove(&id);
+                if ids.is_empty() {
+                    map.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// The ids of the rows a lookup may match: by primary key, by index `i`, or all rows.
+    pub fn candidates(&self, lookup: &Lookup<K>) -> Vec<u64> {
+        match lookup {
+            Lookup::Primary(key) => self
+                .primary
+                .as_ref()
+                .and_then(|(_, map)| map.get(key))
+                .map(|id| vec![*id])
+                .unwrap_or_default(),
+            Lookup::Index(i, key) => self
+                .indexes
+                .get(*i)
+                .and_then(|(_, map)| map.get(key))
+                .map(|ids| ids.iter().copied().collect())
+                .unwrap_or_default(),
+            Lookup::Scan => self.rows.keys().copied().collect(),
+        }
+    }
+
+    /// The row with id `id`.
+    pub fn get(&self, id: u64) -> Option<&R> {
+        self.rows.get(&id)
+    }
+
+    /// Removes the candidate rows for which `matches` holds; returns how many.
+    pub fn delete(&mut self, lookup: &Lookup<K>, mut matches: impl FnMut(&R) -> bool) -> usize {
+        let ids: Vec<u64> = self
+            .candidates(lookup)
+            .into_iter()
+            .filter(|id| self.rows.get(id).is_some_and(&mut matches))
+            .collect();
+        for id in &ids {
+            if let Some(row) = self.rows.remove(id) {
+                self.unindex(*id, &row);
+            }
+        }
+        ids.len()
+    }
+
+    /// Replaces each candidate row for which `matches` holds with `change(row)`; returns how
+    /// many. A change that would duplicate another row's primary key is skipped.
+    pub fn update(
+        &mut self,
+        lookup: &Lookup<K>,
+        mut matches: impl FnMut(&R) -> bool,
+        mut change: impl FnMut(&R) -> R,
+    ) -> usize {
+        let ids: Vec<u64> = self
+            .candidates(lookup)
+            .into_iter()
+            .filter(|id| self.rows.get(id).is_some_and(&mut matches))
+            .collect();
+        let mut updated = 0;
+        for id in ids {
+            let Some(old) = self.rows.get(&id).cloned() else {
+                continue;
+            };
+            let new = change(&old);
+            if let Some((key_of, map)) = &self.primary
+                && map.get(&key_of(&new)).is_some_and(|other| *other != id)
+            {
+                continue;
+            }
+            self.unindex(id, &old);
+            self.index(id, &new);
+            self.rows.insert(id, new);
+            updated += 1;
+        }
+        updated
+    }
+
+    /// The table's rows as bytes.
+    pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
+        state::encode(&TableState {
+            rows: self.rows.iter().map(|(id, r)| (*id, r.clone())).collect(),
+            next_id: self.next_id,
+        })
+    }
+
+    /// Replaces the rows with a snapshot's and rebuilds the indexes.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        let s: TableState<R> = state::decode(bytes)?;
+        self.rows.clear();
+        if let Some((_, map)) = &mut self.primary {
+            map.clear();
+        }
+        for (_, map) in &mut self.indexes {
+            map.clear();
+        }
+        for (id, row) in s.rows {
+            self.index(id, &row);
+            self.rows.insert(id, row);
+        }
+        self.next_id = s.next_id;
+        Ok(())
+    }
+}
+
+/// How to find the rows a condition may match.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup<K> {
+    /// The row with this primary key.
+    Primary(K),
+    /// The rows with this key in index `n`.
+    Index(usize, K),
+    /// Every row.
+    Scan,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table<(String, i64), String> {
+        Table::new(
+            Some(Arc::new(|r: &(String, i64)| r.0.clone())),
+            vec![Arc::new(|r: &(String, i64)| r.1.to_string())],
+        )
+    }
+
+    #[test]
+    fn primary_key_lookups_do_not_scan_and_duplicates_are_refused() {
+        let mut t = table();
+        assert_eq!(t.insert(("a".into(), 1)), Inserted::Added);
+        assert_eq!(t.insert(("b".into(), 1)), Inserted::Added);
+        assert_eq!(t.insert(("a".into(), 2)), Inserted::DuplicateKey);
+        assert_eq!(t.candidates(&Lookup::Primary("b".into())).len(), 1);
+        assert_eq!(t.candidates(&Lookup::Index(0, "1".into())).len(), 2);
+        let n = t.update(&Lookup::Primary("a".into()), |_| true, |r| (r.0.clone(), 5));
+        assert_eq!(n, 1);
+        assert_eq!(t.candidates(&Lookup::Index(0, "5".into())).len(), 1);
+        assert_eq!(t.delete(&Lookup::Index(0, "1".into()), |_| true), 1);
+        let bytes = t.snapshot().unwrap();
+        let mut restored = table();
+        restored.restore(&bytes).unwrap();
+        assert_eq!(
+            restored.rows().cloned().collect::<Vec<_>>(),
+            vec![("a".to_string(), 5)]
+        );
+        assert_eq!(restored.candidates(&Lookup::Primary("a".into())).len(), 1);
+    }
+}

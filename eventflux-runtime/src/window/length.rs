@@ -1,0 +1,100 @@
+//! `length(n)`: the last `n` events. When full, an arrival first expires the oldest event.
+
+use super::{Data, Window};
+use crate::event::{Chunk, Event};
+use crate::state::{self, StateError};
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// The sliding length window.
+#[derive(Clone, Debug)]
+pub struct LengthWindow<E> {
+    length: usize,
+    held: VecDeque<Event<E>>,
+}
+
+impl<E> LengthWindow<E> {
+    /// A window of the last `length` events.
+    pub fn new(length: usize) -> Self {
+        LengthWindow {
+            length,
+            held: VecDeque::with_capacity(length),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct State<E> {
+    held: VecDeque<Event<E>>,
+}
+
+impl<E: Data> Window<E> for LengthWindow<E> {
+    fn process(&mut self, now: i64, input: Chunk<E>, out: &mut Chunk<E>) {
+        for event in input {
+            if self.held.len() >= self.length
+                && let Some(old) = self.held.pop_front()
+            {
+                out.push(Event::expired(now, old.data));
+            }
+            if self.length > 0 {
+                self.held.push_back(event.clone());
+            }
+            out.push(event);
+        }
+    }
+
+    fn on_time(&mut self, _now: i64, _out: &mut Chunk<E>) {}
+
+    fn next_due(&self) -> Option<i64> {
+        None
+    }
+
+    fn contents(&self) -> Vec<&Event<E>> {
+        self.held.iter().collect()
+    }
+
+    fn snapshot(&self) -> Result<Vec<u8>, StateError> {
+        state::encode(&State {
+            held: self.held.clone(),
+        })
+    }
+
+    fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        let s: State<E> = state::decode(bytes)?;
+        self.held = s.held;
+        Ok(())
+    }
+
+    fn fresh(&self) -> Box<dyn Window<E>> {
+        Box::new(LengthWindow::new(self.length))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::EventKind;
+
+    #[test]
+    fn expires_the_oldest_before_the_arrival() {
+        let mut w = LengthWindow::new(2);
+        let mut out = Vec::new();
+        for (t, v) in [(1, 'a'), (2, 'b'), (3, 'c')] {
+            w.process(t, vec![Event::current(t, v)], &mut out);
+        }
+        let seen: Vec<(EventKind, char)> = out.iter().map(|e| (e.kind, e.data)).collect();
+        assert_eq!(
+            seen,
+            vec![
+                (EventKind::Current, 'a'),
+                (EventKind::Current, 'b'),
+                (EventKind::Expired, 'a'),
+                (EventKind::Current, 'c')
+            ]
+        );
+        let bytes = w.snapshot().unwrap();
+        let mut restored: LengthWindow<char> = LengthWindow::new(2);
+        restored.restore(&bytes).unwrap();
+        assert_eq!(restored.contents().len(), 2);
+    }
+}

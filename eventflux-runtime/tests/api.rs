@@ -1,0 +1,170 @@
+//! The embedding API end to end: build, send, subscribe, errors, clock, snapshot and restore.
+
+use eventflux_runtime::{App, SendError, Value};
+use std::sync::{Arc, Mutex};
+
+const APP: &str = "
+define stream Trades (sym string, price double, vol long);
+@info(name = 'totals')
+from Trades[price > 0.0]#window.time(1 sec)
+select sym, sum(vol) as total
+group by sym
+insert into Totals;
+";
+
+fn collect(app: &mut App, stream: &str) -> Arc<Mutex<Vec<Vec<Value>>>> {
+    let rows = Arc::new(Mutex::new(Vec::new()));
+    let sink = rows.clone();
+    app.subscribe(stream, move |out| {
+        sink.lock().unwrap().push(out.values.to_vec())
+    });
+    rows
+}
+
+fn trade(sym: &str, price: f64, vol: i64) -> Vec<Value> {
+    vec![Value::from(sym), Value::Double(price), Value::Long(vol)]
+}
+
+#[test]
+fn events_flow_to_subscribers() {
+    let mut app = App::from_text("app", APP).unwrap();
+    app.set_playback(true);
+    let rows = collect(&mut app, "Totals");
+    app.send("Trades", Some(1000), trade("IBM", 10.0, 5))
+        .unwrap();
+    app.send("Trades", Some(1500), trade("IBM", 11.0, 7))
+        .unwrap();
+    app.send("Trades", Some(1600), trade("X", -1.0, 7)).unwrap();
+    app.advance_to(2100);
+    let rows = rows.lock().unwrap();
+    assert_eq!(
+        *rows,
+        vec![
+            vec![Value::from("IBM"), Value::Long(5)],
+            vec![Value::from("IBM"), Value::Long(12)],
+        ]
+    );
+}
+
+#[test]
+fn bad_events_are_refused_with_the_stream_attribute_and_value_and_the_app_goes_on() {
+    let mut app = App::from_text("app", APP).unwrap();
+    app.set_playback(true);
+    let rows = collect(&mut app, "Totals");
+    assert_eq!(
+        app.send("Trades", Some(1000), vec![Value::from("IBM")]),
+        Err(SendError::Arity {
+            stream: "Trades".into(),
+            expected: 3,
+            found: 1
+        })
+    );
+    let err = app
+        .send(
+            "Trades",
+            Some(1000),
+            vec![Value::from("IBM"), Value::from("ten"), Value::Long(1)],
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "stream 'Trades', attribute 'price' (double): found ten (string)"
+    );
+    let err = app
+        .send_json(
+            "Trades",
+            Some(1000),
+            &[
+                serde_json::json!("IBM"),
+                serde_json::json!(1.5),
+                serde_json::json!("x"),
+            ],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("attribute 'vol' (long)"), "{err}");
+    assert!(matches!(
+        app.send("Nope", None, vec![]),
+        Err(SendError::UnknownStream(_))
+    ));
+    app.send("Trades", Some(1000), trade("IBM", 10.0, 5))
+        .unwrap();
+    assert_eq!(
+        app.send("Trades", Some(900), trade("IBM", 10.0, 5)),
+        Err(SendError::OutOfOrder {
+            stream: "Trades".into(),
+            timestamp: 900,
+            clock: 1000
+        })
+    );
+    assert_eq!(rows.lock().unwrap().len(), 1);
+}
+
+#[test]
+fn a_snapshot_restored_into_a_new_app_goes_on_exactly() {
+    let feed = |app: &mut App, from: usize, to: usize| {
+        for i in from..to {
+            let sym = if i % 2 == 0 { "A" } else { "B" };
+            app.send(
+                "Trades",
+                Some(1000 + 300 * i as i64),
+                trade(sym, 1.0, i as i64),
+            )
+            .unwrap();
+        }
+    };
+    let mut whole = App::from_text("app", APP).unwrap();
+    whole.set_playback(true);
+    let expected = collect(&mut whole, "Totals");
+    feed(&mut whole, 0, 10);
+
+    let mut first = App::from_text("app", APP).unwrap();
+    first.set_playback(true);
+    let got = collect(&mut first, "Totals");
+    feed(&mut first, 0, 5);
+    let bytes = first.snapshot().unwrap();
+    let mut second = App::from_text("app", APP).unwrap();
+    second.set_playback(true);
+    let sink = got.clone();
+    second.subscribe("Totals", move |out| {
+        sink.lock().unwrap().push(out.values.to_vec())
+    });
+    second.restore(&bytes).unwrap();
+    feed(&mut second, 5, 10);
+    assert_eq!(*got.lock().unwrap(), *expected.lock().unwrap());
+
+    let other = App::from_text(
+        "app",
+        "define stream S (a int); from S select a insert into O;",
+    )
+    .unwrap();
+    let mut other = other;
+    assert!(other.restore(&bytes).is_err());
+}
+
+#[test]
+fn input_handles_and_the_wall_clock() {
+    let mut app = App::from_text(
+        "app",
+        "define stream S (v int); from S#window.time(50 millisec) select count() as n insert all events into O;",
+    )
+    .unwrap();
+    let rows = collect(&mut app, "O");
+    let input = app.input("S").unwrap();
+    assert_eq!(input.stream(), "S");
+    app.send_to(&input, None, vec![Value::Int(1)]).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(120));
+    app.tick();
+    let rows = rows.lock().unwrap();
+    assert_eq!(*rows, vec![vec![Value::Long(1)], vec![Value::Long(0)]]);
+}
+
+#[test]
+fn build_errors_are_reported_with_their_place() {
+    let err = App::from_text(
+        "app.eventflux",
+        "define stream S (a int);\nfrom S[b > 1] select a insert into O;",
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("app.eventflux:2:8"), "{err}");
+}
