@@ -9,6 +9,7 @@ pub mod conformance;
 pub mod event;
 pub mod interpreter;
 pub mod rate;
+pub mod schedule;
 pub mod select;
 pub mod state;
 pub mod table;

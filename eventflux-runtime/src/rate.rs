@@ -87,6 +87,13 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
         }
     }
 
+    /// Anchors the periods at `origin` (the app's start): they end at origin + T, + 2T, ...
+    pub fn anchor(&mut self, origin: i64) {
+        if let Limit::Time(_, p) | Limit::Snapshot { period: p, .. } = self.limit {
+            self.state.next = origin.saturating_add(p);
+        }
+    }
+
     /// Takes a chunk's rows; appends the rows to emit now to `out`.
     pub fn process(&mut self, rows: Vec<Selected<K, O>>, out: &mut Vec<Selected<K, O>>) {
         let st = &mut self.state;
@@ -188,6 +195,11 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
         } else {
             out.append(&mut st.held);
         }
+    }
+
+    /// Whether the limiter holds no rows and counts nothing (its state may be dropped).
+    pub fn is_idle(&self) -> bool {
+        self.state.held.is_empty() && self.state.count == 0 && self.state.per_group.is_empty()
     }
 
     /// The limiter's state as bytes.

@@ -168,3 +168,70 @@ fn build_errors_are_reported_with_their_place() {
     .unwrap();
     assert!(err.to_string().contains("app.eventflux:2:8"), "{err}");
 }
+
+#[test]
+fn periodic_timers_start_at_the_app_start_on_the_wall_clock() {
+    let mut app = App::from_text(
+        "app",
+        "define trigger T at every 40 millisec; from T select triggered_time as t insert into O;",
+    )
+    .unwrap();
+    let rows = collect(&mut app, "O");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    app.tick();
+    let n = rows.lock().unwrap().len();
+    assert!(
+        (1..=3).contains(&n),
+        "{n} trigger events after about 100 ms"
+    );
+}
+
+#[test]
+fn cron_triggers_fire_on_their_schedule_in_playback() {
+    let mut app = App::from_text(
+        "app",
+        "define trigger T at '*/1 * * * * ?'; from T select triggered_time as t insert into O;",
+    )
+    .unwrap();
+    app.set_playback(true);
+    let rows = collect(&mut app, "O");
+    app.advance_to(3500);
+    assert_eq!(
+        *rows.lock().unwrap(),
+        vec![
+            vec![Value::Long(1000)],
+            vec![Value::Long(2000)],
+            vec![Value::Long(3000)]
+        ]
+    );
+}
+
+#[test]
+fn partition_keys_are_dropped_when_they_hold_nothing_or_go_idle() {
+    let text = "define stream S (k string, v int);
+        partition with (k of S) begin from S[v > 0] select k, v insert into O; end;
+        @purge(enable = 'true', interval = '1 sec', idle.period = '2 sec')
+        partition with (k of S) begin from S#window.length(5) select k, sum(v) as t insert into P; end;";
+    let mut app = App::from_text("app", text).unwrap();
+    app.set_playback(true);
+    let out = collect(&mut app, "P");
+    for (i, key) in ["a", "b", "c"].iter().enumerate() {
+        app.send(
+            "S",
+            Some(i as i64 * 100),
+            vec![Value::from(*key), Value::Int(1)],
+        )
+        .unwrap();
+    }
+    assert_eq!(app.partition_key_counts(), vec![0, 3]);
+    app.advance_to(10_000);
+    assert_eq!(app.partition_key_counts(), vec![0, 0]);
+    app.send("S", Some(10_000), vec![Value::from("a"), Value::Int(5)])
+        .unwrap();
+    // The purged key 'a' starts again from an empty window.
+    assert_eq!(
+        out.lock().unwrap().last().unwrap(),
+        &vec![Value::from("a"), Value::Long(5)]
+    );
+    assert_eq!(app.partition_key_counts(), vec![0, 1]);
+}

@@ -4,6 +4,10 @@
 //! a query inserts into a stream, that stream's readers process the rows before the next reader
 //! of the original stream sees its event. Readers of one stream run in definition order.
 //!
+//! Partitions keep one instance of their queries per key. An instance that holds nothing after
+//! an event (no window contents, groups, aggregate values or pending timers) is dropped at once,
+//! losing nothing; `@purge(idle.period = ...)` drops instances idle for longer than that.
+//!
 //! Time: one clock. In playback (event time) it follows event timestamps and explicit
 //! advances; otherwise the caller drives it from the wall clock ([`App::tick`]). Every timer
 //! (window expiry, batch ends, rate limiter periods, triggers, partition purges) fires when the
@@ -158,6 +162,7 @@ struct NamedWindowRt {
 struct TriggerRt {
     stream: String,
     schedule: TriggerSchedule,
+    cron: Option<crate::schedule::CronSchedule>,
     next: Option<i64>,
 }
 
@@ -283,15 +288,19 @@ impl App {
         }
         for t in &plan.triggers {
             app.add_stream(&t.name, vec![("triggered_time".into(), Type::Long)]);
-            let next = match &t.schedule {
-                TriggerSchedule::Start => Some(0),
-                TriggerSchedule::Every(p) => Some(*p),
-                TriggerSchedule::Cron(_) => None,
+            let cron = match &t.schedule {
+                TriggerSchedule::Cron(expr) => {
+                    Some(crate::schedule::CronSchedule::parse(expr).map_err(|e| {
+                        CompileError::Unsupported(format!("trigger '{}': {e}", t.name))
+                    })?)
+                }
+                _ => None,
             };
             app.triggers.push(TriggerRt {
                 stream: t.name.clone(),
                 schedule: t.schedule.clone(),
-                next,
+                cron,
+                next: None,
             });
         }
         for t in &plan.tables {
@@ -333,13 +342,12 @@ impl App {
                 .map(|q| q.source.clone())
                 .collect();
             sources.dedup();
-            let next_purge = p.purge.as_ref().map(|c| c.interval_ms);
             app.partitions.push(PartitionRt {
                 keys,
                 templates,
                 instances: BTreeMap::new(),
                 purge: p.purge.clone(),
-                next_purge,
+                next_purge: None,
             });
             for source in sources {
                 app.subscribe_consumer(&source, Consumer::Partition(index));
@@ -362,7 +370,34 @@ impl App {
             }
         }
         app.order_consumers(&plan);
+        let origin = if app.playback { 0 } else { now_ms() };
+        app.anchor(origin);
         Ok(app)
+    }
+
+    /// Starts the clock at `origin` and anchors every periodic timer there (triggers, rate
+    /// limiter periods): 0 in playback, the wall-clock time otherwise.
+    fn anchor(&mut self, origin: i64) {
+        self.clock = origin;
+        for t in &mut self.triggers {
+            t.next = match &t.schedule {
+                TriggerSchedule::Start => Some(origin),
+                TriggerSchedule::Every(p) => Some(origin.saturating_add(*p)),
+                TriggerSchedule::Cron(_) => t.cron.as_ref().and_then(|c| c.next_after(origin)),
+            };
+        }
+        for q in &mut self.queries {
+            q.anchor(origin);
+        }
+        for p in &mut self.partitions {
+            for q in &mut p.templates {
+                q.anchor(origin);
+            }
+            p.next_purge = p
+                .purge
+                .as_ref()
+                .map(|c| origin.saturating_add(c.interval_ms));
+        }
     }
 
     fn add_stream(&mut self, name: &str, types: Vec<(String, Type)>) {
@@ -439,9 +474,19 @@ impl App {
         self.playback
     }
 
-    /// Makes the clock follow event time (or the wall clock, when `false`).
+    /// Makes the clock follow event time from 0 (or the wall clock from now, when `false`).
+    /// Call it before sending events: it restarts the clock and the periodic timers.
     pub fn set_playback(&mut self, playback: bool) {
-        self.playback = playback;
+        if self.playback != playback {
+            self.playback = playback;
+            self.anchor(if playback { 0 } else { now_ms() });
+        }
+    }
+
+    /// How many keys each partition holds state for, in the order the partitions are written
+    /// (a metric: it stays bounded when keys go quiet).
+    pub fn partition_key_counts(&self) -> Vec<usize> {
+        self.partitions.iter().map(|p| p.instances.len()).collect()
     }
 
     /// The attribute names and types of stream `name`.
@@ -642,7 +687,8 @@ impl App {
                 let t = &mut self.triggers[i];
                 t.next = match t.schedule {
                     TriggerSchedule::Every(p) => Some(due + p.max(1)),
-                    _ => None,
+                    TriggerSchedule::Cron(_) => t.cron.as_ref().and_then(|c| c.next_after(due)),
+                    TriggerSchedule::Start => None,
                 };
                 let stream = t.stream.clone();
                 if let Some(id) = self.stream_ids.get(&stream).copied() {
@@ -956,12 +1002,28 @@ impl App {
                             );
                         }
                         self.instance_deliver(p, &key, source, false, vec![event.clone()]);
+                        let part = &mut self.partitions[p];
+                        if part
+                            .instances
+                            .get(&key)
+                            .is_some_and(|inst| inst.queries.iter().all(QueryRt::is_empty))
+                        {
+                            part.instances.remove(&key);
+                        }
                     }
                 }
                 None => {
                     let keys: Vec<Value> = self.partitions[p].instances.keys().cloned().collect();
                     for key in keys {
                         self.instance_deliver(p, &key, source, false, vec![event.clone()]);
+                        let part = &mut self.partitions[p];
+                        if part
+                            .instances
+                            .get(&key)
+                            .is_some_and(|inst| inst.queries.iter().all(QueryRt::is_empty))
+                        {
+                            part.instances.remove(&key);
+                        }
                     }
                 }
             }

@@ -79,6 +79,8 @@ pub struct QueryRt {
     /// Where its rows go.
     pub destination: Arc<Destination>,
     plan: Arc<QueryPlan>,
+    /// The app's start time: rate limiter periods are anchored there.
+    origin: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -186,12 +188,23 @@ impl QueryRt {
             rate,
             destination: Arc::new(destination(&plan.output)?),
             plan: Arc::new(plan.clone()),
+            origin: 0,
         })
+    }
+
+    /// Anchors the query's periodic timers at the app's start.
+    pub fn anchor(&mut self, origin: i64) {
+        self.origin = origin;
+        if let Some(rate) = &mut self.rate {
+            rate.anchor(origin);
+        }
     }
 
     /// A copy with empty state (a partition key's own instance).
     pub fn fresh(&self) -> Result<Self, CompileError> {
-        QueryRt::new(&self.plan)
+        let mut q = QueryRt::new(&self.plan)?;
+        q.anchor(self.origin);
+        Ok(q)
     }
 
     /// Processes a chunk arriving at `now`; returns the rows to send on.
@@ -302,6 +315,19 @@ impl QueryRt {
             rows.extend(out.into_iter().map(|s| s.event));
         }
         rows
+    }
+
+    /// Whether the query holds nothing: no window contents, groups, aggregate values, rows in
+    /// its rate limiter or pending timers. Such an instance can be dropped without loss.
+    pub fn is_empty(&self) -> bool {
+        let windows_empty = self.stages.iter().all(|s| match s {
+            Stage::Window(w) => w.contents().is_empty() && w.next_due().is_none(),
+            _ => true,
+        });
+        windows_empty
+            && self.plan.select.aggregates.is_empty()
+            && self.selector.group_count() == 0
+            && self.rate.as_ref().is_none_or(|r| r.is_idle())
     }
 
     /// The query's state as bytes.

@@ -11,29 +11,16 @@
 
 use super::{Data, Window};
 use crate::event::{Chunk, Event};
+use crate::schedule::CronSchedule;
 use crate::state::{self, StateError};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::str::FromStr;
-use std::sync::Arc;
 
-/// Past this time (early 2103, beyond the last year a schedule can name) a schedule never fires.
-const LAST_FIRING: i64 = 4_200_000_000_000;
-
-/// A cron expression that does not parse.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid cron expression '{expression}': {reason}")]
-pub struct CronError {
-    /// The expression as given.
-    pub expression: String,
-    /// What is wrong with it.
-    pub reason: String,
-}
+pub use crate::schedule::CronError;
 
 /// The cron window.
 #[derive(Clone, Debug)]
 pub struct CronWindow<E> {
-    schedule: Arc<cron::Schedule>,
+    schedule: CronSchedule,
     state: State<E>,
 }
 
@@ -48,12 +35,8 @@ struct State<E> {
 impl<E> CronWindow<E> {
     /// A window emitting its events whenever the Quartz-style cron `expression` fires.
     pub fn new(expression: &str) -> Result<Self, CronError> {
-        let schedule = cron::Schedule::from_str(expression.trim()).map_err(|e| CronError {
-            expression: expression.to_string(),
-            reason: e.to_string(),
-        })?;
         Ok(CronWindow {
-            schedule: Arc::new(schedule),
+            schedule: CronSchedule::parse(expression)?,
             state: State {
                 next: None,
                 pending: Vec::new(),
@@ -64,14 +47,7 @@ impl<E> CronWindow<E> {
 
     /// The first time after `time` (ms) at which the schedule fires.
     fn next_after(&self, time: i64) -> Option<i64> {
-        if time >= LAST_FIRING {
-            return None;
-        }
-        let after = DateTime::<Utc>::from_timestamp_millis(time)?;
-        self.schedule
-            .after(&after)
-            .next()
-            .map(|t| t.timestamp_millis())
+        self.schedule.next_after(time)
     }
 }
 
@@ -193,7 +169,7 @@ mod tests {
         assert_eq!(w.next_after(0), Some(3 * 86_400_000));
         let w: CronWindow<i32> = CronWindow::new("30 15 10 ? * MON-FRI").expect("valid");
         assert_eq!(w.next_after(0), Some(36_930_000));
-        assert_eq!(w.next_after(LAST_FIRING), None);
+        assert_eq!(w.next_after(crate::schedule::LAST_FIRING), None);
         assert_eq!(w.next_after(i64::MIN), None);
     }
 
