@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod conformance;
 pub mod event;
 pub mod interpreter;
+pub mod join;
 pub mod rate;
 pub mod schedule;
 pub mod select;

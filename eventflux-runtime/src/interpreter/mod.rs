@@ -15,6 +15,7 @@
 
 pub mod expr;
 mod functions;
+mod join;
 mod query;
 pub mod select;
 pub mod table;
@@ -338,9 +339,11 @@ impl App {
                 .collect::<Result<Vec<_>, _>>()?;
             let mut sources: Vec<String> = templates
                 .iter()
-                .filter(|q| !q.source_inner)
-                .map(|q| q.source.clone())
+                .flat_map(|q| q.sources.iter())
+                .filter(|(_, inner)| !inner)
+                .map(|(s, _)| s.clone())
                 .collect();
+            sources.sort();
             sources.dedup();
             app.partitions.push(PartitionRt {
                 keys,
@@ -356,7 +359,9 @@ impl App {
         for q in plan.queries.iter().filter(|q| q.partition.is_none()) {
             let rt = QueryRt::new(q)?;
             let id = app.queries.len();
-            app.subscribe_consumer(&rt.source.clone(), Consumer::Query(id));
+            for (source, _) in rt.sources.clone() {
+                app.subscribe_consumer(&source, Consumer::Query(id));
+            }
             app.queries.push(rt);
         }
         for s in &plan.streams {
@@ -798,7 +803,7 @@ impl App {
         match consumer {
             Consumer::Query(q) => {
                 let now = self.clock;
-                let rows = self.queries[q].process(now, chunk, &self.tables);
+                let rows = self.queries[q].process(now, source, false, chunk, &self.tables);
                 let dest = self.queries[q].destination.clone();
                 let name = self.queries[q].name.clone();
                 self.emit(&dest, &name, rows, None);
@@ -1051,10 +1056,10 @@ impl App {
                 return;
             };
             let q = &mut inst.queries[i];
-            if q.source != source || q.source_inner != inner {
+            if !q.reads(source, inner) {
                 continue;
             }
-            let rows = q.process(now, chunk.clone(), &self.tables);
+            let rows = q.process(now, source, inner, chunk.clone(), &self.tables);
             let dest = q.destination.clone();
             let name = q.name.clone();
             self.emit(&dest, &name, rows, Some((p, key.clone())));

@@ -2,7 +2,8 @@
 //! selector, its rate limiter and where its rows go.
 
 use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
-use super::select::{RowLogic, Single};
+use super::join::JoinRt;
+use super::select::{Matched, RowLogic, Single};
 use super::table::{TableCondition, TableSet};
 use super::window::build_window;
 use crate::event::{Chunk, Event, EventKind};
@@ -12,8 +13,8 @@ use crate::state::{self, StateError};
 use crate::value::Value;
 use crate::window::Window;
 use eventflux_codegen::plan::{
-    EventType, HandlerPlan, InputPlan, OutputPlan, QueryPlan, RateMode, RatePlan, SourcePlan,
-    StreamFunctionPlan,
+    EventType, HandlerPlan, InputPlan, OutputPlan, QueryPlan, RateMode, RatePlan, SourceKind,
+    SourcePlan, StreamFunctionPlan,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -65,16 +66,23 @@ pub enum Destination {
     Return,
 }
 
+/// What a query reads, compiled.
+enum InputRt {
+    /// One source through its stages.
+    Single(Vec<Stage>),
+    /// Two sides joined.
+    Join(Box<JoinRt>),
+}
+
 /// A query ready to run.
 pub struct QueryRt {
     /// The query's name.
     pub name: String,
-    /// The source it reads (a stream, inner stream, fault stream, named window or trigger).
-    pub source: String,
-    /// Whether the source is a partition inner stream.
-    pub source_inner: bool,
-    stages: Vec<Stage>,
-    selector: Selector<RowLogic<Single>>,
+    /// The sources it reads (streams, inner streams, fault streams, named windows, triggers),
+    /// each with whether it is a partition inner stream.
+    pub sources: Vec<(String, bool)>,
+    input: InputRt,
+    selector: Selector<RowLogic<Matched>>,
     rate: Option<RateLimiter<Vec<Value>, Row>>,
     /// Where its rows go.
     pub destination: Arc<Destination>,
@@ -144,48 +152,65 @@ fn output_events(output: &OutputPlan) -> EventType {
     }
 }
 
+fn rate_limiter(plan: &QueryPlan, windowed: bool) -> Option<RateLimiter<Vec<Value>, Row>> {
+    let aggregating = !plan.select.aggregates.is_empty() || !plan.select.group_by.is_empty();
+    plan.rate.as_ref().map(|r| {
+        let mode = |m: RateMode| match m {
+            RateMode::All => Mode::All,
+            RateMode::First => Mode::First,
+            RateMode::Last => Mode::Last,
+        };
+        let limit = match r {
+            RatePlan::Events { mode: m, count } => Limit::Events(mode(*m), *count),
+            RatePlan::Time { mode: m, period_ms } => Limit::Time(mode(*m), *period_ms),
+            RatePlan::Snapshot { period_ms } => Limit::Snapshot {
+                period: *period_ms,
+                last_only: aggregating || !windowed,
+            },
+        };
+        RateLimiter::new(limit, !plan.select.group_by.is_empty())
+    })
+}
+
 impl QueryRt {
     /// Builds a query of the plan.
     pub fn new(plan: &QueryPlan) -> Result<Self, CompileError> {
-        let InputPlan::Single(source) = &plan.input else {
-            return Err(CompileError::Unsupported(format!(
-                "query '{}': joins, patterns and sequences do not run in the interpreter yet",
-                plan.name
-            )));
+        let (input, sources, windowed) = match &plan.input {
+            InputPlan::Single(source) => {
+                let name = match source.kind {
+                    SourceKind::FaultStream => format!("!{}", source.name),
+                    _ => source.name.clone(),
+                };
+                let inner = source.kind == SourceKind::InnerStream;
+                (
+                    InputRt::Single(stages(source, &plan.name)?),
+                    vec![(name, inner)],
+                    source.window().is_some(),
+                )
+            }
+            InputPlan::Join(join) => {
+                let rt = JoinRt::new(join)?;
+                let sources = rt.sources();
+                (InputRt::Join(Box::new(rt)), sources, true)
+            }
+            InputPlan::State(_) => {
+                return Err(CompileError::Unsupported(format!(
+                    "query '{}': patterns and sequences do not run in the interpreter yet",
+                    plan.name
+                )));
+            }
         };
         let events = output_events(&plan.output);
-        let logic = RowLogic::new(&plan.select)?;
-        let aggregating = !plan.select.aggregates.is_empty() || !plan.select.group_by.is_empty();
-        let rate = plan.rate.as_ref().map(|r| {
-            let mode = |m: RateMode| match m {
-                RateMode::All => Mode::All,
-                RateMode::First => Mode::First,
-                RateMode::Last => Mode::Last,
-            };
-            let limit = match r {
-                RatePlan::Events { mode: m, count } => Limit::Events(mode(*m), *count),
-                RatePlan::Time { mode: m, period_ms } => Limit::Time(mode(*m), *period_ms),
-                RatePlan::Snapshot { period_ms } => Limit::Snapshot {
-                    period: *period_ms,
-                    last_only: aggregating || source.window().is_none(),
-                },
-            };
-            RateLimiter::new(limit, !plan.select.group_by.is_empty())
-        });
         Ok(QueryRt {
             name: plan.name.clone(),
-            source: match source.kind {
-                eventflux_codegen::plan::SourceKind::FaultStream => format!("!{}", source.name),
-                _ => source.name.clone(),
-            },
-            source_inner: source.kind == eventflux_codegen::plan::SourceKind::InnerStream,
-            stages: stages(source, &plan.name)?,
+            sources,
+            input,
             selector: Selector::new(
-                logic,
+                RowLogic::new(&plan.select)?,
                 events != EventType::Expired,
                 events != EventType::Current,
             ),
-            rate,
+            rate: rate_limiter(plan, windowed),
             destination: Arc::new(destination(&plan.output)?),
             plan: Arc::new(plan.clone()),
             origin: 0,
@@ -207,14 +232,27 @@ impl QueryRt {
         Ok(q)
     }
 
-    /// Processes a chunk arriving at `now`; returns the rows to send on.
+    /// Whether the query reads `source` (an inner stream when `inner`).
+    pub fn reads(&self, source: &str, inner: bool) -> bool {
+        self.sources.iter().any(|(s, i)| s == source && *i == inner)
+    }
+
+    /// Processes a chunk from `source` arriving at `now`; returns the rows to send on.
     pub fn process(
         &mut self,
         now: i64,
+        source: &str,
+        inner: bool,
         chunk: Chunk<Single>,
         tables: &TableSet,
     ) -> Vec<Event<Row>> {
-        self.run_from(0, now, chunk, tables)
+        match &mut self.input {
+            InputRt::Single(_) => self.run_from(0, now, chunk, tables),
+            InputRt::Join(join) => {
+                let matched = join.arrive(now, source, inner, &chunk, tables);
+                self.select(matched, tables)
+            }
+        }
     }
 
     fn run_from(
@@ -224,7 +262,10 @@ impl QueryRt {
         mut chunk: Chunk<Single>,
         tables: &TableSet,
     ) -> Vec<Event<Row>> {
-        for stage in self.stages.iter_mut().skip(start) {
+        let InputRt::Single(stages) = &mut self.input else {
+            return Vec::new();
+        };
+        for stage in stages.iter_mut().skip(start) {
             if chunk.is_empty() {
                 return Vec::new();
             }
@@ -258,10 +299,18 @@ impl QueryRt {
                 }
             }
         }
-        self.select(chunk, tables)
+        let matched = chunk
+            .into_iter()
+            .map(|e| Event {
+                timestamp: e.timestamp,
+                kind: e.kind,
+                data: Matched::One(e.data.0),
+            })
+            .collect();
+        self.select(matched, tables)
     }
 
-    fn select(&mut self, chunk: Chunk<Single>, tables: &TableSet) -> Vec<Event<Row>> {
+    fn select(&mut self, chunk: Chunk<Matched>, tables: &TableSet) -> Vec<Event<Row>> {
         if chunk.is_empty() {
             return Vec::new();
         }
@@ -284,11 +333,18 @@ impl QueryRt {
 
     /// When this query next needs [`QueryRt::on_time`].
     pub fn next_due(&self) -> Option<i64> {
-        let windows = self.stages.iter().filter_map(|s| match s {
-            Stage::Window(w) => w.next_due(),
-            _ => None,
-        });
-        windows
+        let input = match &self.input {
+            InputRt::Single(stages) => stages
+                .iter()
+                .filter_map(|s| match s {
+                    Stage::Window(w) => w.next_due(),
+                    _ => None,
+                })
+                .min(),
+            InputRt::Join(join) => join.next_due(),
+        };
+        input
+            .into_iter()
             .chain(self.rate.as_ref().and_then(|r| r.next_due()))
             .min()
     }
@@ -296,8 +352,15 @@ impl QueryRt {
     /// Fires the timers due at or before `now`; returns the rows to send on.
     pub fn on_time(&mut self, now: i64, tables: &TableSet) -> Vec<Event<Row>> {
         let mut rows = Vec::new();
-        for i in 0..self.stages.len() {
-            let Stage::Window(w) = &mut self.stages[i] else {
+        let window_stages = match &self.input {
+            InputRt::Single(stages) => stages.len(),
+            InputRt::Join(_) => 0,
+        };
+        for i in 0..window_stages {
+            let InputRt::Single(stages) = &mut self.input else {
+                break;
+            };
+            let Stage::Window(w) = &mut stages[i] else {
                 continue;
             };
             if w.next_due().is_none_or(|due| due > now) {
@@ -306,6 +369,12 @@ impl QueryRt {
             let mut out = Vec::new();
             w.on_time(now, &mut out);
             rows.extend(self.run_from(i + 1, now, out, tables));
+        }
+        if let InputRt::Join(join) = &mut self.input
+            && join.next_due().is_some_and(|due| due <= now)
+        {
+            let matched = join.on_time(now, tables);
+            rows.extend(self.select(matched, tables));
         }
         if let Some(rate) = &mut self.rate
             && rate.next_due().is_some_and(|due| due <= now)
@@ -320,11 +389,14 @@ impl QueryRt {
     /// Whether the query holds nothing: no window contents, groups, aggregate values, rows in
     /// its rate limiter or pending timers. Such an instance can be dropped without loss.
     pub fn is_empty(&self) -> bool {
-        let windows_empty = self.stages.iter().all(|s| match s {
-            Stage::Window(w) => w.contents().is_empty() && w.next_due().is_none(),
-            _ => true,
-        });
-        windows_empty
+        let input_empty = match &self.input {
+            InputRt::Single(stages) => stages.iter().all(|s| match s {
+                Stage::Window(w) => w.contents().is_empty() && w.next_due().is_none(),
+                _ => true,
+            }),
+            InputRt::Join(join) => join.is_empty(),
+        };
+        input_empty
             && self.plan.select.aggregates.is_empty()
             && self.selector.group_count() == 0
             && self.rate.as_ref().is_none_or(|r| r.is_idle())
@@ -332,14 +404,16 @@ impl QueryRt {
 
     /// The query's state as bytes.
     pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
-        let windows = self
-            .stages
-            .iter()
-            .filter_map(|s| match s {
-                Stage::Window(w) => Some(w.snapshot()),
-                _ => None,
-            })
-            .collect::<Result<_, _>>()?;
+        let windows = match &self.input {
+            InputRt::Single(stages) => stages
+                .iter()
+                .filter_map(|s| match s {
+                    Stage::Window(w) => Some(w.snapshot()),
+                    _ => None,
+                })
+                .collect::<Result<_, _>>()?,
+            InputRt::Join(join) => vec![join.snapshot()?],
+        };
         state::encode(&QueryState {
             windows,
             selector: self.selector.snapshot()?,
@@ -350,28 +424,25 @@ impl QueryRt {
     /// Replaces the query's state with a snapshot's.
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         let s: QueryState = state::decode(bytes)?;
+        let mismatch =
+            || StateError::Mismatch(format!("query '{}' does not match the snapshot", self.name));
         let mut windows = s.windows.into_iter();
-        for stage in &mut self.stages {
-            if let Stage::Window(w) = stage {
-                let bytes = windows.next().ok_or_else(|| {
-                    StateError::Mismatch(format!(
-                        "query '{}' has more windows than the snapshot",
-                        self.name
-                    ))
-                })?;
-                w.restore(&bytes)?;
+        match &mut self.input {
+            InputRt::Single(stages) => {
+                for stage in stages {
+                    if let Stage::Window(w) = stage {
+                        let bytes = windows.next().ok_or_else(mismatch)?;
+                        w.restore(&bytes)?;
+                    }
+                }
             }
+            InputRt::Join(join) => join.restore(&windows.next().ok_or_else(mismatch)?)?,
         }
         self.selector.restore(&s.selector)?;
         match (&mut self.rate, s.rate) {
             (Some(rate), Some(bytes)) => rate.restore(&bytes)?,
             (None, None) => {}
-            _ => {
-                return Err(StateError::Mismatch(format!(
-                    "query '{}': rate limiter does not match the snapshot",
-                    self.name
-                )));
-            }
+            _ => return Err(mismatch()),
         }
         Ok(())
     }

@@ -28,6 +28,34 @@ impl Inputs for Single {
     }
 }
 
+/// What a query's select clause reads: one row (a single source), a join pair (a side may be
+/// missing), or the events of each slot of a pattern match.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Matched {
+    /// One row.
+    One(Row),
+    /// A join pair.
+    Pair(Option<Row>, Option<Row>),
+    /// The events of each pattern slot.
+    Slots(Vec<Vec<Row>>),
+}
+
+impl Inputs for Matched {
+    fn with_inputs<T>(&self, f: impl FnOnce(&[&[Row]]) -> T) -> T {
+        match self {
+            Matched::One(row) => f(&[std::slice::from_ref(row)]),
+            Matched::Pair(l, r) => f(&[
+                l.as_ref().map_or(&[][..], std::slice::from_ref),
+                r.as_ref().map_or(&[][..], std::slice::from_ref),
+            ]),
+            Matched::Slots(slots) => {
+                let views: Vec<&[Row]> = slots.iter().map(Vec::as_slice).collect();
+                f(&views)
+            }
+        }
+    }
+}
+
 /// One aggregate call: its kind, argument type and compiled arguments.
 #[derive(Clone)]
 struct AggregateSpec {

@@ -1,0 +1,395 @@
+//! A join query's input in the interpreter: two sides (streams with optional windows, named
+//! windows, tables), matched by the generic [`crate::join`] operator. Equalities of the `on`
+//! condition between the two sides become hash lookups; equalities on a table's primary key or
+//! index become key lookups.
+
+use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
+use super::select::{Matched, Single};
+use super::table::{InterpTable, TableSet};
+use super::window::build_window;
+use crate::event::{Chunk, Event, EventKind};
+use crate::join::{Held, JoinSpec, KeyOf, Pair, Preserve, Side, SideKeys, WindowSide};
+use crate::state::{self, StateError};
+use crate::value::Value;
+use eventflux_codegen::plan::{
+    AttrRef, BinaryOp, ExprNode, HandlerPlan, JoinKind, JoinPlan, JoinSidePlan, SourceKind,
+    TypedExpr,
+};
+use std::sync::Arc;
+
+/// One side of a join.
+struct SideRt {
+    source: String,
+    inner: bool,
+    kind: SourceKind,
+    filters: Vec<Pred>,
+    side: WindowSide<Single, Vec<Value>>,
+    /// For a table side: the table and the `table attribute == expression` equalities, the
+    /// expressions reading the other side's arriving event.
+    table: Option<(String, Vec<(usize, Eval)>)>,
+}
+
+/// A join query's input.
+pub struct JoinRt {
+    spec: JoinSpec<Single>,
+    sides: [SideRt; 2],
+}
+
+fn input_of(side: Side) -> usize {
+    match side {
+        Side::Left => 0,
+        Side::Right => 1,
+    }
+}
+
+/// Which inputs an expression reads.
+fn reads(e: &TypedExpr, out: &mut [bool; 2]) {
+    match &e.kind {
+        ExprNode::Attr(AttrRef::Input { input, .. }) => {
+            if let Some(slot) = out.get_mut(*input) {
+                *slot = true;
+            }
+        }
+        ExprNode::Const(_)
+        | ExprNode::Attr(_)
+        | ExprNode::Aggregate(_)
+        | ExprNode::EventIsNull(_) => {}
+        ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => reads(a, out),
+        ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
+            reads(lhs, out);
+            reads(rhs, out);
+        }
+        ExprNode::And(a, b) | ExprNode::Or(a, b) => {
+            reads(a, out);
+            reads(b, out);
+        }
+        ExprNode::InTable { condition, .. } => reads(condition, out),
+        ExprNode::Call { args, .. } => args.iter().for_each(|a| reads(a, out)),
+    }
+}
+
+fn only(e: &TypedExpr, input: usize) -> bool {
+    let mut r = [false; 2];
+    reads(e, &mut r);
+    r[input] && !r[1 - input]
+}
+
+/// The `left expr == right expr` conjuncts of a condition, as (left, right) pairs.
+fn side_equalities<'a>(e: &'a TypedExpr, out: &mut Vec<(&'a TypedExpr, &'a TypedExpr)>) {
+    match &e.kind {
+        ExprNode::And(a, b) => {
+            side_equalities(a, out);
+            side_equalities(b, out);
+        }
+        ExprNode::Compare {
+            op: BinaryOp::Eq,
+            lhs,
+            rhs,
+            ..
+        } => {
+            if only(lhs, 0) && only(rhs, 1) {
+                out.push((lhs, rhs));
+            } else if only(lhs, 1) && only(rhs, 0) {
+                out.push((rhs, lhs));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The `input.attr == expression` conjuncts for a table on `input`: (position, expression over
+/// the other side).
+fn table_equalities(e: &TypedExpr, input: usize, out: &mut Vec<(usize, TypedExpr)>) {
+    match &e.kind {
+        ExprNode::And(a, b) => {
+            table_equalities(a, input, out);
+            table_equalities(b, input, out);
+        }
+        ExprNode::Compare {
+            op: BinaryOp::Eq,
+            lhs,
+            rhs,
+            ..
+        } => {
+            for (attr, other) in [(lhs, rhs), (rhs, lhs)] {
+                if let ExprNode::Attr(AttrRef::Input {
+                    input: i,
+                    index: None,
+                    position,
+                }) = attr.kind
+                    && i == input
+                    && only(other, 1 - input)
+                {
+                    out.push((position, (**other).clone()));
+                    return;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Evaluates `exprs` with `row` as input `input`.
+fn key_fn(exprs: Vec<Eval>, input: usize) -> KeyOf<Single, Vec<Value>> {
+    let tables = Arc::new(TableSet::default());
+    Arc::new(move |row: &Single| {
+        let one = std::slice::from_ref(&row.0);
+        let inputs: [&[Row]; 2] = if input == 0 { [one, &[]] } else { [&[], one] };
+        let c = Ctx::single(&inputs, 0, &tables);
+        exprs.iter().map(|e| e(&c)).collect()
+    })
+}
+
+fn side_rt(
+    plan: &JoinSidePlan,
+    input: usize,
+    keys: Option<SideKeys<Single, Vec<Value>>>,
+    on: Option<&TypedExpr>,
+) -> Result<SideRt, CompileError> {
+    let source = &plan.source;
+    let mut filters = Vec::new();
+    let mut window = None;
+    for h in &source.handlers {
+        match h {
+            HandlerPlan::Filter(e) => filters.push(compile_predicate(e)?),
+            HandlerPlan::Window(w) => window = Some(build_window(w)?),
+            HandlerPlan::Function(_) => {}
+        }
+    }
+    let table = if source.kind == SourceKind::Table {
+        let mut eqs = Vec::new();
+        if let Some(on) = on {
+            table_equalities(on, input, &mut eqs);
+        }
+        let eqs = eqs
+            .into_iter()
+            .map(|(p, e)| compile(&e).map(|eval| (p, eval)))
+            .collect::<Result<_, _>>()?;
+        Some((source.name.clone(), eqs))
+    } else {
+        None
+    };
+    let side = match (source.kind, window) {
+        (SourceKind::Window, _) => WindowSide::mirror(keys),
+        (_, window) => WindowSide::new(window, keys),
+    };
+    Ok(SideRt {
+        source: match source.kind {
+            SourceKind::FaultStream => format!("!{}", source.name),
+            _ => source.name.clone(),
+        },
+        inner: source.kind == SourceKind::InnerStream,
+        kind: source.kind,
+        filters,
+        side,
+        table,
+    })
+}
+
+/// What a table side holds, looked up by key when the condition allows it.
+struct TableHeld<'a> {
+    table: Option<&'a InterpTable>,
+    equalities: &'a [(usize, Eval)],
+    arriving: Side,
+    tables: &'a TableSet,
+}
+
+impl Held<Single> for TableHeld<'_> {
+    fn candidates(&self, arriving: &Single) -> Vec<Single> {
+        let Some(t) = self.table else {
+            return Vec::new();
+        };
+        let one = std::slice::from_ref(&arriving.0);
+        let inputs: [&[Row]; 2] = match self.arriving {
+            Side::Left => [one, &[]],
+            Side::Right => [&[], one],
+        };
+        let c = Ctx::single(&inputs, 0, self.tables);
+        let lookup = t.lookup(self.equalities, &c);
+        t.table
+            .candidates(&lookup)
+            .into_iter()
+            .filter_map(|id| t.table.get(id).cloned().map(Single))
+            .collect()
+    }
+}
+
+impl JoinRt {
+    /// Builds a join input.
+    pub fn new(plan: &JoinPlan) -> Result<Self, CompileError> {
+        if [&plan.left, &plan.right]
+            .iter()
+            .any(|s| s.source.kind == SourceKind::Aggregation)
+        {
+            return Err(CompileError::Unsupported(
+                "joins with an incremental aggregation do not run in the interpreter yet".into(),
+            ));
+        }
+        let mut pairs = Vec::new();
+        if let Some(on) = &plan.on {
+            side_equalities(on, &mut pairs);
+        }
+        let stored = |s: &JoinSidePlan| s.source.kind == SourceKind::Table;
+        let keyed = !pairs.is_empty() && !stored(&plan.left) && !stored(&plan.right);
+        let (left_keys, right_keys) = if keyed {
+            let lefts = pairs
+                .iter()
+                .map(|(l, _)| compile(l))
+                .collect::<Result<Vec<_>, _>>()?;
+            let rights = pairs
+                .iter()
+                .map(|(_, r)| compile(r))
+                .collect::<Result<Vec<_>, _>>()?;
+            let l_own = key_fn(lefts.clone(), 0);
+            let r_own = key_fn(rights.clone(), 1);
+            (Some((l_own.clone(), r_own.clone())), Some((r_own, l_own)))
+        } else {
+            (None, None)
+        };
+        let on = plan.on.as_ref().map(compile_predicate).transpose()?;
+        let tables = Arc::new(TableSet::default());
+        let condition = on.map(|pred| {
+            Arc::new(move |l: &Single, r: &Single| {
+                let inputs: [&[Row]; 2] = [std::slice::from_ref(&l.0), std::slice::from_ref(&r.0)];
+                pred(&Ctx::single(&inputs, 0, &tables))
+            }) as crate::join::Condition<Single>
+        });
+        let left = side_rt(&plan.left, 0, left_keys, plan.on.as_ref())?;
+        let right = side_rt(&plan.right, 1, right_keys, plan.on.as_ref())?;
+        let windowless = |s: &SideRt| !s.side.has_window();
+        Ok(JoinRt {
+            spec: JoinSpec {
+                preserve: Preserve {
+                    left: matches!(plan.kind, JoinKind::LeftOuter | JoinKind::FullOuter),
+                    right: matches!(plan.kind, JoinKind::RightOuter | JoinKind::FullOuter),
+                },
+                left_triggers: !plan.right.unidirectional && left.table.is_none(),
+                right_triggers: !plan.left.unidirectional && right.table.is_none(),
+                on: condition,
+                reset_per_arrival: windowless(&left) || windowless(&right),
+            },
+            sides: [left, right],
+        })
+    }
+
+    /// The sources the join reads, with whether each is an inner stream.
+    pub fn sources(&self) -> Vec<(String, bool)> {
+        self.sides
+            .iter()
+            .filter(|s| s.kind != SourceKind::Table)
+            .map(|s| (s.source.clone(), s.inner))
+            .collect()
+    }
+
+    fn join(
+        &self,
+        side: Side,
+        emitted: &Chunk<Single>,
+        tables: &TableSet,
+        out: &mut Chunk<Pair<Single>>,
+    ) {
+        let other = &self.sides[1 - input_of(side)];
+        match &other.table {
+            Some((name, equalities)) => {
+                let held = TableHeld {
+                    table: tables.get(name),
+                    equalities,
+                    arriving: side,
+                    tables,
+                };
+                self.spec.join(side, emitted, &held, out);
+            }
+            None => self.spec.join(side, emitted, &other.side, out),
+        }
+    }
+
+    /// Takes a chunk from `source` (on the left side first, then the right, for a self-join).
+    pub fn arrive(
+        &mut self,
+        now: i64,
+        source: &str,
+        inner: bool,
+        chunk: &Chunk<Single>,
+        tables: &TableSet,
+    ) -> Chunk<Matched> {
+        let mut pairs = Vec::new();
+        for side in [Side::Left, Side::Right] {
+            let i = input_of(side);
+            let s = &mut self.sides[i];
+            if s.source != source || s.inner != inner || s.kind == SourceKind::Table {
+                continue;
+            }
+            let input: Chunk<Single> = chunk
+                .iter()
+                .filter(|e| {
+                    e.kind == EventKind::Reset
+                        || s.filters.iter().all(|f| {
+                            let inputs = [std::slice::from_ref(&e.data.0)];
+                            f(&Ctx::single(&inputs, e.timestamp, tables))
+                        })
+                })
+                .cloned()
+                .collect();
+            let input = if s.side.has_window() && s.kind != SourceKind::Window {
+                input
+                    .into_iter()
+                    .filter(|e| e.kind == EventKind::Current)
+                    .collect()
+            } else {
+                input
+            };
+            let emitted = s.side.arrive(now, input);
+            self.join(side, &emitted, tables, &mut pairs);
+        }
+        matched(pairs)
+    }
+
+    /// Fires the side windows' timers due at or before `now`.
+    pub fn on_time(&mut self, now: i64, tables: &TableSet) -> Chunk<Matched> {
+        let mut pairs = Vec::new();
+        for side in [Side::Left, Side::Right] {
+            let i = input_of(side);
+            if self.sides[i].side.next_due().is_some_and(|due| due <= now) {
+                let emitted = self.sides[i].side.on_time(now);
+                self.join(side, &emitted, tables, &mut pairs);
+            }
+        }
+        matched(pairs)
+    }
+
+    /// When a side window next needs [`JoinRt::on_time`].
+    pub fn next_due(&self) -> Option<i64> {
+        self.sides.iter().filter_map(|s| s.side.next_due()).min()
+    }
+
+    /// Whether neither side holds anything.
+    pub fn is_empty(&self) -> bool {
+        self.sides.iter().all(|s| s.side.is_empty())
+    }
+
+    /// Both sides' state as bytes.
+    pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
+        state::encode(&(
+            self.sides[0].side.snapshot()?,
+            self.sides[1].side.snapshot()?,
+        ))
+    }
+
+    /// Replaces both sides' state with a snapshot's.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        let (l, r): (Vec<u8>, Vec<u8>) = state::decode(bytes)?;
+        self.sides[0].side.restore(&l)?;
+        self.sides[1].side.restore(&r)
+    }
+}
+
+fn matched(pairs: Chunk<Pair<Single>>) -> Chunk<Matched> {
+    pairs
+        .into_iter()
+        .map(|e| Event {
+            timestamp: e.timestamp,
+            kind: e.kind,
+            data: Matched::Pair(e.data.left.map(|s| s.0), e.data.right.map(|s| s.0)),
+        })
+        .collect()
+}
