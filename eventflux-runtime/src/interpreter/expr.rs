@@ -26,6 +26,9 @@ pub struct Ctx<'a> {
     pub timestamp: i64,
     /// The app's tables (for `in`).
     pub tables: &'a TableSet,
+    /// In a pattern condition: the slot being matched and the candidate event, which unindexed
+    /// references to that slot read.
+    pub candidate: Option<(usize, &'a Row)>,
 }
 
 impl<'a> Ctx<'a> {
@@ -38,6 +41,7 @@ impl<'a> Ctx<'a> {
             aggregates: &[],
             timestamp,
             tables,
+            candidate: None,
         }
     }
 }
@@ -81,10 +85,11 @@ pub fn compile(e: &TypedExpr) -> Result<Eval, CompileError> {
         }) => {
             let (input, index, position) = (*input, *index, *position);
             Arc::new(move |c: &Ctx| {
-                c.inputs
-                    .get(input)
-                    .and_then(|rows| pick(rows, index))
-                    .and_then(|row| row.get(position))
+                let row = match c.candidate {
+                    Some((slot, row)) if slot == input && index.is_none() => Some(row),
+                    _ => c.inputs.get(input).and_then(|rows| pick(rows, index)),
+                };
+                row.and_then(|row| row.get(position))
                     .cloned()
                     .unwrap_or(Value::Null)
             })

@@ -16,6 +16,7 @@
 pub mod expr;
 mod functions;
 mod join;
+mod pattern;
 mod query;
 pub mod select;
 pub mod table;
@@ -1168,5 +1169,6 @@ fn output_ctx<'a>(row: &'a Row, tables: &'a TableSet) -> Ctx<'a> {
         aggregates: &[],
         timestamp: 0,
         tables,
+        candidate: None,
     }
 }

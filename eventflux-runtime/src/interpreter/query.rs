@@ -3,6 +3,7 @@
 
 use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
 use super::join::JoinRt;
+use super::pattern::StateRt;
 use super::select::{Matched, RowLogic, Single};
 use super::table::{TableCondition, TableSet};
 use super::window::build_window;
@@ -72,6 +73,8 @@ enum InputRt {
     Single(Vec<Stage>),
     /// Two sides joined.
     Join(Box<JoinRt>),
+    /// A pattern or sequence.
+    State(Box<StateRt>),
 }
 
 /// A query ready to run.
@@ -193,11 +196,10 @@ impl QueryRt {
                 let sources = rt.sources();
                 (InputRt::Join(Box::new(rt)), sources, true)
             }
-            InputPlan::State(_) => {
-                return Err(CompileError::Unsupported(format!(
-                    "query '{}': patterns and sequences do not run in the interpreter yet",
-                    plan.name
-                )));
+            InputPlan::State(state) => {
+                let rt = StateRt::new(state)?;
+                let sources = rt.sources();
+                (InputRt::State(Box::new(rt)), sources, false)
             }
         };
         let events = output_events(&plan.output);
@@ -222,6 +224,9 @@ impl QueryRt {
         self.origin = origin;
         if let Some(rate) = &mut self.rate {
             rate.anchor(origin);
+        }
+        if let InputRt::State(state) = &mut self.input {
+            state.start(origin);
         }
     }
 
@@ -250,6 +255,10 @@ impl QueryRt {
             InputRt::Single(_) => self.run_from(0, now, chunk, tables),
             InputRt::Join(join) => {
                 let matched = join.arrive(now, source, inner, &chunk, tables);
+                self.select(matched, tables)
+            }
+            InputRt::State(state) => {
+                let matched = state.arrive(source, &chunk);
                 self.select(matched, tables)
             }
         }
@@ -342,6 +351,7 @@ impl QueryRt {
                 })
                 .min(),
             InputRt::Join(join) => join.next_due(),
+            InputRt::State(state) => state.next_due(),
         };
         input
             .into_iter()
@@ -354,7 +364,7 @@ impl QueryRt {
         let mut rows = Vec::new();
         let window_stages = match &self.input {
             InputRt::Single(stages) => stages.len(),
-            InputRt::Join(_) => 0,
+            InputRt::Join(_) | InputRt::State(_) => 0,
         };
         for i in 0..window_stages {
             let InputRt::Single(stages) = &mut self.input else {
@@ -376,6 +386,12 @@ impl QueryRt {
             let matched = join.on_time(now, tables);
             rows.extend(self.select(matched, tables));
         }
+        if let InputRt::State(state) = &mut self.input
+            && state.next_due().is_some_and(|due| due <= now)
+        {
+            let matched = state.on_time(now);
+            rows.extend(self.select(matched, tables));
+        }
         if let Some(rate) = &mut self.rate
             && rate.next_due().is_some_and(|due| due <= now)
         {
@@ -395,6 +411,7 @@ impl QueryRt {
                 _ => true,
             }),
             InputRt::Join(join) => join.is_empty(),
+            InputRt::State(state) => state.is_empty(),
         };
         input_empty
             && self.plan.select.aggregates.is_empty()
@@ -413,6 +430,7 @@ impl QueryRt {
                 })
                 .collect::<Result<_, _>>()?,
             InputRt::Join(join) => vec![join.snapshot()?],
+            InputRt::State(state) => vec![state.snapshot()?],
         };
         state::encode(&QueryState {
             windows,
@@ -437,6 +455,7 @@ impl QueryRt {
                 }
             }
             InputRt::Join(join) => join.restore(&windows.next().ok_or_else(mismatch)?)?,
+            InputRt::State(state) => state.restore(&windows.next().ok_or_else(mismatch)?)?,
         }
         self.selector.restore(&s.selector)?;
         match (&mut self.rate, s.rate) {

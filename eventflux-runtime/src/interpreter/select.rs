@@ -190,6 +190,7 @@ impl<I: Inputs> SelectLogic for RowLogic<I> {
                 aggregates: &values,
                 timestamp: event.timestamp,
                 tables: env,
+                candidate: None,
             };
             self.items.iter().map(|item| item(&c)).collect()
         })
@@ -206,6 +207,7 @@ impl<I: Inputs> SelectLogic for RowLogic<I> {
                     aggregates: &[],
                     timestamp: 0,
                     tables: env,
+                    candidate: None,
                 };
                 pred(&c)
             }

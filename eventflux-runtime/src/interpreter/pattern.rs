@@ -1,0 +1,210 @@
+//! A pattern or sequence query's input in the interpreter: the plan's state tree linearized
+//! into the steps of the generic [`crate::pattern::StateMachine`], with the element filters
+//! compiled into predicates over the events matched so far and the candidate event.
+
+use super::expr::{CompileError, Ctx, Pred, Row, compile_predicate};
+use super::select::{Matched, Single};
+use super::table::TableSet;
+use crate::event::{Chunk, Event, EventKind};
+use crate::pattern::{EveryRange, Part, Predicate, StateMachine, Step, Unit};
+use crate::state::StateError;
+use eventflux_codegen::plan::{LogicalOp, StateKind, StateNode, StatePlan, TypedExpr};
+use std::sync::Arc;
+
+/// A pattern or sequence input.
+pub struct StateRt {
+    machine: StateMachine<Row>,
+    sources: Vec<String>,
+}
+
+struct Builder<'a> {
+    plan: &'a StatePlan,
+    sources: Vec<String>,
+    steps: Vec<Step<Row>>,
+    every: Vec<EveryRange>,
+}
+
+fn predicate(slot: usize, filters: &[TypedExpr]) -> Result<Predicate<Row>, CompileError> {
+    let filters: Vec<Pred> = filters
+        .iter()
+        .map(compile_predicate)
+        .collect::<Result<_, _>>()?;
+    let tables = Arc::new(TableSet::default());
+    Ok(Arc::new(move |slots: &[Vec<Row>], candidate: &Row| {
+        let views: Vec<&[Row]> = slots.iter().map(Vec::as_slice).collect();
+        let c = Ctx {
+            candidate: Some((slot, candidate)),
+            ..Ctx::single(&views, 0, &tables)
+        };
+        filters.iter().all(|f| f(&c))
+    }))
+}
+
+impl Builder<'_> {
+    fn unit(&mut self, slot: usize, filters: &[TypedExpr]) -> Result<Unit<Row>, CompileError> {
+        let stream_name = self
+            .plan
+            .slots
+            .get(slot)
+            .map(|s| s.stream.clone())
+            .unwrap_or_default();
+        let stream = match self.sources.iter().position(|s| *s == stream_name) {
+            Some(i) => i,
+            None => {
+                self.sources.push(stream_name);
+                self.sources.len() - 1
+            }
+        };
+        Ok(Unit {
+            stream,
+            slot,
+            predicate: predicate(slot, filters)?,
+        })
+    }
+
+    fn part(&mut self, node: &StateNode) -> Result<Part<Row>, CompileError> {
+        match node {
+            StateNode::Stream { slot, filters, .. } => {
+                Ok(Part::Present(self.unit(*slot, filters)?))
+            }
+            StateNode::Absent { slot, filters, .. } => Ok(Part::Absent(self.unit(*slot, filters)?)),
+            _ => Err(CompileError::Unsupported(
+                "'and'/'or' combine two stream elements".into(),
+            )),
+        }
+    }
+
+    fn linearize(&mut self, node: &StateNode) -> Result<(), CompileError> {
+        match node {
+            StateNode::Next(a, b) => {
+                self.linearize(a)?;
+                self.linearize(b)
+            }
+            StateNode::Every(inner) => {
+                let start = self.steps.len();
+                self.linearize(inner)?;
+                self.every.push(EveryRange {
+                    start,
+                    end: self.steps.len(),
+                });
+                Ok(())
+            }
+            StateNode::Stream {
+                slot,
+                filters,
+                min,
+                max,
+            } => {
+                let unit = self.unit(*slot, filters)?;
+                self.steps.push(Step::Stream {
+                    unit,
+                    min: *min,
+                    max: *max,
+                });
+                Ok(())
+            }
+            StateNode::Absent {
+                slot,
+                filters,
+                waiting_ms,
+            } => {
+                let unit = self.unit(*slot, filters)?;
+                self.steps.push(Step::Absent {
+                    unit,
+                    waiting: *waiting_ms,
+                });
+                Ok(())
+            }
+            StateNode::Logical(op, a, b) => {
+                let (a, b) = (self.part(a)?, self.part(b)?);
+                self.steps.push(match op {
+                    LogicalOp::And => Step::And(a, b),
+                    LogicalOp::Or => Step::Or(a, b),
+                });
+                Ok(())
+            }
+        }
+    }
+}
+
+impl StateRt {
+    /// Builds a pattern or sequence input.
+    pub fn new(plan: &StatePlan) -> Result<Self, CompileError> {
+        let mut b = Builder {
+            plan,
+            sources: Vec::new(),
+            steps: Vec::new(),
+            every: Vec::new(),
+        };
+        b.linearize(&plan.root)?;
+        let mut machine = StateMachine::new(
+            b.steps,
+            b.every,
+            plan.kind == StateKind::Sequence,
+            plan.within_ms,
+            plan.slots.len(),
+        );
+        machine.start(0);
+        Ok(StateRt {
+            machine,
+            sources: b.sources,
+        })
+    }
+
+    /// The streams the pattern reads.
+    pub fn sources(&self) -> Vec<(String, bool)> {
+        self.sources.iter().map(|s| (s.clone(), false)).collect()
+    }
+
+    /// Restarts the machine at the app's start (a leading absent step counts from there).
+    pub fn start(&mut self, origin: i64) {
+        self.machine.start(origin);
+    }
+
+    /// Takes a chunk from `source`; returns the completed matches.
+    pub fn arrive(&mut self, source: &str, chunk: &Chunk<Single>) -> Chunk<Matched> {
+        let Some(stream) = self.sources.iter().position(|s| s == source) else {
+            return Vec::new();
+        };
+        let mut matches = Vec::new();
+        for e in chunk.iter().filter(|e| e.kind == EventKind::Current) {
+            self.machine
+                .process(stream, e.timestamp, &e.data.0, &mut matches);
+        }
+        matched(matches)
+    }
+
+    /// When an absent deadline is next due.
+    pub fn next_due(&self) -> Option<i64> {
+        self.machine.next_due()
+    }
+
+    /// Passes the deadlines due at or before `now`; returns the completed matches.
+    pub fn on_time(&mut self, now: i64) -> Chunk<Matched> {
+        let mut matches = Vec::new();
+        self.machine.on_time(now, &mut matches);
+        matched(matches)
+    }
+
+    /// Whether only the initial partial is left.
+    pub fn is_empty(&self) -> bool {
+        self.machine.live() <= 1 && self.machine.next_due().is_none()
+    }
+
+    /// The machine's state as bytes.
+    pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
+        self.machine.snapshot()
+    }
+
+    /// Replaces the machine's state with a snapshot's.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        self.machine.restore(bytes)
+    }
+}
+
+fn matched(matches: Vec<crate::pattern::Match<Row>>) -> Chunk<Matched> {
+    matches
+        .into_iter()
+        .map(|(t, slots)| Event::current(t, Matched::Slots(slots)))
+        .collect()
+}

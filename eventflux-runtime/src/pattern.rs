@@ -1,0 +1,533 @@
+//! Patterns (`->`) and sequences (`,`): one state machine, written once and generic over the
+//! event data `E`.
+//!
+//! ```text
+//!  steps:    [0] e1=A      [1] e2=B<2:3>        [2] not C for T     [3] e3=D or e4=E
+//!              |              |  (count >= min:     |  (deadline passes)   |
+//!   partial -> +--- A ------> +--- B ... B -------> +------------------> +--- D | E ---> match
+//!                              next step tried first; C kills it
+//! ```
+//!
+//! A *partial match* holds the events of each slot, the step it waits at, how many events the
+//! current (counting) step has, when its first event came (for `within`) and an absent step's
+//! deadline. Partials are kept in creation order; one event may complete several of them, and
+//! their matches come out in that order.
+//!
+//! - A *ready* partial has made no progress yet (the initial one, or a restart copy). Without
+//!   `every` the initial partial is consumed by its first progress, so a pattern fires at most
+//!   once. An `every` range of steps gives each partial that starts the range a *respawn* copy
+//!   of the ready state, spawned when the instance finishes the range's start: at once for a
+//!   single step, when the minimum is reached for a counting step, when the partial leaves the
+//!   range for a group (so `every (A -> B)` does not overlap), or when the instance dies.
+//! - Counting steps: once the minimum is reached, an event is first tried on the next step
+//!   (which freezes the collection); otherwise it joins the collection, up to the maximum. A
+//!   counting step that is last fires as soon as the minimum is reached; a last step with
+//!   minimum 0 completes at once.
+//! - `and`: one event may fill both sides; each side keeps its first event. `or`: the first side
+//!   that matches is filled. An absent side (`not X and B`) dies when X comes.
+//! - `not X for T`: the partial dies when X comes before the deadline; when the deadline passes
+//!   it moves on. A leading one starts at the app's start and restarts at every X.
+//! - `within T`: a partial whose first event is more than T old is dropped (inclusive bound).
+//! - Sequences: an event that does not extend a pending partial kills it, and a new start is
+//!   dropped when a pending partial already waits at the step it would reach.
+//!
+//! The number of live partials is bounded by [`StateMachine::MAX_PARTIALS`]: past it the oldest
+//! pending partial is dropped, and [`StateMachine::dropped`] counts how many were.
+
+use crate::state::{self, StateError};
+use crate::window::Data;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A condition on a candidate event given the events matched so far (one list per slot).
+pub type Predicate<E> = Arc<dyn Fn(&[Vec<E>], &E) -> bool + Send + Sync>;
+
+/// One stream element: which input stream it reads, which slot it fills, and its condition.
+#[derive(Clone)]
+pub struct Unit<E> {
+    /// The input stream (an index the caller assigns).
+    pub stream: usize,
+    /// The slot the event fills.
+    pub slot: usize,
+    /// The element's filters.
+    pub predicate: Predicate<E>,
+}
+
+impl<E> Unit<E> {
+    fn accepts(&self, stream: usize, slots: &[Vec<E>], e: &E) -> bool {
+        self.stream == stream && (self.predicate)(slots, e)
+    }
+}
+
+/// One side of a logical step.
+#[derive(Clone)]
+pub enum Part<E> {
+    /// An event that must come.
+    Present(Unit<E>),
+    /// An event that must not come.
+    Absent(Unit<E>),
+}
+
+/// One step of the state machine.
+#[derive(Clone)]
+pub enum Step<E> {
+    /// `min..=max` events (`max` `None`: unbounded) of a unit.
+    Stream {
+        /// The element.
+        unit: Unit<E>,
+        /// Fewest events.
+        min: u32,
+        /// Most events.
+        max: Option<u32>,
+    },
+    /// No event of the unit (for `waiting` ms, when given).
+    Absent {
+        /// The element that must not come.
+        unit: Unit<E>,
+        /// `for T`.
+        waiting: Option<i64>,
+    },
+    /// Both parts.
+    And(Part<E>, Part<E>),
+    /// Either part (the first one that matches).
+    Or(Part<E>, Part<E>),
+}
+
+/// A range of steps under `every`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EveryRange {
+    /// First step.
+    pub start: usize,
+    /// One past the last step.
+    pub end: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(bound = "E: Data")]
+struct Partial<E> {
+    slots: Vec<Vec<E>>,
+    step: usize,
+    count: u32,
+    start: Option<i64>,
+    deadline: Option<i64>,
+    filled: [bool; 2],
+    ready: bool,
+    respawn: Option<Box<Partial<E>>>,
+}
+
+impl<E: Clone> Partial<E> {
+    fn new(slots: usize) -> Self {
+        Partial {
+            slots: vec![Vec::new(); slots],
+            step: 0,
+            count: 0,
+            start: None,
+            deadline: None,
+            filled: [false; 2],
+            ready: true,
+            respawn: None,
+        }
+    }
+
+    fn add(&mut self, slot: usize, e: &E, t: i64) {
+        if let Some(events) = self.slots.get_mut(slot) {
+            events.push(e.clone());
+        }
+        self.start.get_or_insert(t);
+    }
+}
+
+/// What happened to a partial on an event.
+enum Outcome<E> {
+    /// Untouched.
+    Unchanged,
+    /// It made progress (the new state).
+    Progress(Partial<E>),
+    /// It completed (the match's slots).
+    Complete(Partial<E>),
+    /// It died.
+    Dead,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "E: Data")]
+struct MachineState<E> {
+    partials: Vec<Partial<E>>,
+    dropped: u64,
+}
+
+/// A pattern or sequence over events of data `E`.
+pub struct StateMachine<E: Data> {
+    steps: Vec<Step<E>>,
+    every: Vec<EveryRange>,
+    sequence: bool,
+    within: Option<i64>,
+    slots: usize,
+    partials: Vec<Partial<E>>,
+    dropped: u64,
+}
+
+/// A completed match: the time it completed and the events of each slot.
+pub type Match<E> = (i64, Vec<Vec<E>>);
+
+impl<E: Data> StateMachine<E> {
+    /// Live partial matches kept at most (an app without `within` is bounded by it).
+    pub const MAX_PARTIALS: usize = 100_000;
+
+    /// A state machine over `steps` filling `slots` slots; call [`StateMachine::start`] before
+    /// use.
+    pub fn new(
+        steps: Vec<Step<E>>,
+        every: Vec<EveryRange>,
+        sequence: bool,
+        within: Option<i64>,
+        slots: usize,
+    ) -> Self {
+        StateMachine {
+            steps,
+            every,
+            sequence,
+            within,
+            slots,
+            partials: Vec::new(),
+            dropped: 0,
+        }
+    }
+
+    /// (Re)starts the machine at `origin` (the app's start): one ready partial, with a leading
+    /// absent step's deadline counted from `origin`.
+    pub fn start(&mut self, origin: i64) {
+        let mut initial = Partial::new(self.slots);
+        self.arrive_at(&mut initial, 0, origin);
+        self.partials = vec![initial];
+    }
+
+    /// How many partial matches were dropped because of [`StateMachine::MAX_PARTIALS`].
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// How many partial matches are live.
+    pub fn live(&self) -> usize {
+        self.partials.len()
+    }
+
+    fn range_starting(&self, step: usize) -> Option<EveryRange> {
+        self.every.iter().copied().find(|r| r.start == step)
+    }
+
+    /// Sets up a partial that has just reached `step` at time `t`.
+    fn arrive_at(&self, p: &mut Partial<E>, step: usize, t: i64) {
+        p.step = step;
+        p.count = 0;
+        p.filled = [false; 2];
+        p.deadline = match self.steps.get(step) {
+            Some(Step::Absent {
+                waiting: Some(w), ..
+            }) => Some(t.saturating_add(*w)),
+            _ => None,
+        };
+    }
+
+    /// Whether a partial at its current step is complete already (past the last step, or at a
+    /// last step that needs no event).
+    fn settled(&self, p: &Partial<E>) -> bool {
+        match self.steps.get(p.step) {
+            None => true,
+            Some(Step::Stream { min, .. }) => p.step + 1 == self.steps.len() && p.count >= *min,
+            _ => false,
+        }
+    }
+
+    /// Moves `p` past its current step at `t`.
+    fn complete_step(&self, mut p: Partial<E>, t: i64) -> Outcome<E> {
+        let next = p.step + 1;
+        self.arrive_at(&mut p, next, t);
+        if self.settled(&p) {
+            Outcome::Complete(p)
+        } else {
+            Outcome::Progress(p)
+        }
+    }
+
+    /// Tries step `p.step` on an event; `next_only` skips the current step (used when trying
+    /// the next step of a counting step).
+    fn try_step(&self, p: &Partial<E>, stream: usize, e: &E, t: i64) -> Outcome<E> {
+        let Some(step) = self.steps.get(p.step) else {
+            return Outcome::Unchanged;
+        };
+        match step {
+            Step::Stream { unit, min, max } => {
+                if p.count >= *min && p.step + 1 < self.steps.len() {
+                    let mut moved = p.clone();
+                    self.arrive_at(&mut moved, p.step + 1, t);
+                    match self.try_step(&moved, stream, e, t) {
+                        Outcome::Unchanged => {}
+                        Outcome::Dead => return Outcome::Dead,
+                        done => return done,
+                    }
+                }
+                if max.is_some_and(|m| p.count >= m) || !unit.accepts(stream, &p.slots, e) {
+                    return Outcome::Unchanged;
+                }
+                let mut q = p.clone();
+                q.add(unit.slot, e, t);
+                q.count += 1;
+                q.ready = false;
+                if self.settled(&q) {
+                    return self.complete_step(q, t);
+                }
+                if max.is_some_and(|m| q.count >= m) && p.step + 1 == self.steps.len() {
+                    return self.complete_step(q, t);
+                }
+                if *max == Some(1) && q.count >= *min {
+                    return self.complete_step(q, t);
+                }
+                Outcome::Progress(q)
+            }
+            Step::Absent { unit, waiting } => {
+                if unit.accepts(stream, &p.slots, e) {
+                    if p.step == 0 && p.ready {
+                        let mut q = p.clone();
+                        q.deadline = waiting.map(|w| t.saturating_add(w));
+                        return Outcome::Progress(q);
+                    }
+                    return Outcome::Dead;
+                }
+                Outcome::Unchanged
+            }
+            Step::And(a, b) => {
+                let mut q = p.clone();
+                let mut changed = false;
+                for (i, part) in [a, b].into_iter().enumerate() {
+                    match part {
+                        Part::Present(unit) => {
+                            if !q.filled[i] && unit.accepts(stream, &p.slots, e) {
+                                q.add(unit.slot, e, t);
+                                q.filled[i] = true;
+                                changed = true;
+                            }
+                        }
+                        Part::Absent(unit) => {
+                            if unit.accepts(stream, &p.slots, e) {
+                                return Outcome::Dead;
+                            }
+                        }
+                    }
+                }
+                if !changed {
+                    return Outcome::Unchanged;
+                }
+                q.ready = false;
+                let done = [a, b]
+                    .into_iter()
+                    .enumerate()
+                    .all(|(i, part)| matches!(part, Part::Absent(_)) || q.filled[i]);
+                if done {
+                    self.complete_step(q, t)
+                } else {
+                    Outcome::Progress(q)
+                }
+            }
+            Step::Or(a, b) => {
+                for part in [a, b] {
+                    if let Part::Present(unit) = part
+                        && unit.accepts(stream, &p.slots, e)
+                    {
+                        let mut q = p.clone();
+                        q.add(unit.slot, e, t);
+                        q.ready = false;
+                        return self.complete_step(q, t);
+                    }
+                }
+                Outcome::Unchanged
+            }
+        }
+    }
+
+    /// Whether the partial's `every` instance has finished its start, so its restart copy may
+    /// be spawned.
+    fn may_respawn(&self, p: &Partial<E>, range: EveryRange) -> bool {
+        if p.step >= range.end {
+            return true;
+        }
+        match self.steps.get(range.start) {
+            Some(Step::Stream { min, max, .. }) if range.end == range.start + 1 => {
+                *max != Some(1) && p.step == range.start && p.count >= *min
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `p` waits at the first step of an `every` range it has not begun: its progress
+    /// starts a new instance, and a copy of it is kept to start the next one.
+    fn before_every(&self, p: &Partial<E>) -> bool {
+        self.range_starting(p.step).is_some() && p.count == 0 && p.filled == [false; 2]
+    }
+
+    /// Takes progress `q` of `p`, handling `every` restarts: appends `q` to `keep` and any
+    /// restart copy that is due to `spawned`.
+    fn keep(
+        &self,
+        p: &Partial<E>,
+        mut q: Partial<E>,
+        keep: &mut Vec<Partial<E>>,
+        spawned: &mut Vec<Partial<E>>,
+    ) {
+        if self.before_every(p) {
+            let mut copy = p.clone();
+            copy.respawn = None;
+            q.respawn = Some(Box::new(copy));
+        }
+        if q.respawn.is_some()
+            && let Some(range) = self
+                .every
+                .iter()
+                .copied()
+                .find(|r| r.start <= p.step && p.step < r.end)
+            && self.may_respawn(&q, range)
+            && let Some(r) = q.respawn.take()
+        {
+            spawned.push(*r);
+        }
+        keep.push(q);
+    }
+
+    /// Processes one event of input `stream` at time `t`; appends completed matches to `out`.
+    pub fn process(&mut self, stream: usize, t: i64, e: &E, out: &mut Vec<Match<E>>) {
+        let mut spawned = Vec::new();
+        if let Some(within) = self.within {
+            let mut kept = Vec::with_capacity(self.partials.len());
+            for p in std::mem::take(&mut self.partials) {
+                if p.start.is_some_and(|s| t.saturating_sub(s) > within) {
+                    spawned.extend(p.respawn.map(|r| *r));
+                } else {
+                    kept.push(p);
+                }
+            }
+            self.partials = kept;
+        }
+        let mut kept: Vec<Partial<E>> = Vec::with_capacity(self.partials.len() + 1);
+        let mut starts: Vec<(Partial<E>, Partial<E>)> = Vec::new();
+        for p in std::mem::take(&mut self.partials) {
+            match self.try_step(&p, stream, e, t) {
+                Outcome::Unchanged => {
+                    if self.sequence && !p.ready {
+                        spawned.extend(p.respawn.map(|r| *r));
+                    } else {
+                        kept.push(p);
+                    }
+                }
+                Outcome::Progress(q) => {
+                    if self.sequence && p.ready {
+                        starts.push((p, q));
+                    } else {
+                        self.keep(&p, q, &mut kept, &mut spawned);
+                    }
+                }
+                Outcome::Complete(mut q) => {
+                    if self.before_every(&p) {
+                        let mut copy = p.clone();
+                        copy.respawn = None;
+                        spawned.push(copy);
+                    } else if let Some(r) = q.respawn.take() {
+                        spawned.push(*r);
+                    }
+                    out.push((t, q.slots));
+                }
+                Outcome::Dead => {
+                    if p.ready {
+                        kept.push(p);
+                    } else {
+                        spawned.extend(p.respawn.map(|r| *r));
+                    }
+                }
+            }
+        }
+        for (p, q) in starts {
+            if kept.iter().any(|k| !k.ready && k.step == q.step) {
+                kept.push(p);
+            } else {
+                self.keep(&p, q, &mut kept, &mut spawned);
+            }
+        }
+        for s in spawned {
+            if !(s.ready && kept.iter().any(|k| k.ready && k.step == s.step)) {
+                kept.push(s);
+            }
+        }
+        if kept.len() > Self::MAX_PARTIALS
+            && let Some(i) = kept.iter().position(|k| !k.ready)
+        {
+            kept.remove(i);
+            self.dropped += 1;
+        }
+        self.partials = kept;
+    }
+
+    /// When the next absent deadline is due.
+    pub fn next_due(&self) -> Option<i64> {
+        self.partials.iter().filter_map(|p| p.deadline).min()
+    }
+
+    /// Passes the absent deadlines due at or before `now`; appends completed matches.
+    pub fn on_time(&mut self, now: i64, out: &mut Vec<Match<E>>) {
+        let mut kept = Vec::with_capacity(self.partials.len());
+        let mut spawned = Vec::new();
+        for p in std::mem::take(&mut self.partials) {
+            let Some(due) = p.deadline.filter(|d| *d <= now) else {
+                kept.push(p);
+                continue;
+            };
+            if self
+                .within
+                .is_some_and(|w| p.start.is_some_and(|s| due - s > w))
+            {
+                spawned.extend(p.respawn.map(|r| *r));
+                continue;
+            }
+            let every = self.range_starting(p.step);
+            if let (
+                Some(_),
+                Some(Step::Absent {
+                    waiting: Some(w), ..
+                }),
+            ) = (every, self.steps.get(p.step))
+            {
+                let mut again = p.clone();
+                again.deadline = Some(due.saturating_add(*w));
+                spawned.push(again);
+            }
+            let mut q = p;
+            q.ready = false;
+            match self.complete_step(q, due) {
+                Outcome::Complete(mut c) => {
+                    if every.is_none() {
+                        spawned.extend(c.respawn.take().map(|r| *r));
+                    }
+                    out.push((due, c.slots));
+                }
+                Outcome::Progress(q) => kept.push(q),
+                _ => {}
+            }
+        }
+        kept.extend(spawned);
+        self.partials = kept;
+    }
+
+    /// The machine's state as bytes.
+    pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
+        state::encode(&MachineState {
+            partials: self.partials.clone(),
+            dropped: self.dropped,
+        })
+    }
+
+    /// Replaces the machine's state with a snapshot's.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        let s: MachineState<E> = state::decode(bytes)?;
+        self.partials = s.partials;
+        self.dropped = s.dropped;
+        Ok(())
+    }
+}
