@@ -50,8 +50,7 @@ fn run(query: &str, input: &[Ev]) -> Vec<Vec<i32>> {
         app.send(stream, Some(e.t), vec![Value::Int(e.v)])
             .expect("valid event");
     }
-    let rows = out.lock().unwrap().clone();
-    rows
+    out.lock().unwrap().clone()
 }
 
 /// `[every] e1=A[v > 2] -> e2=B[v > e1.v] [within w]`: each start (every A with v > 2, or only
