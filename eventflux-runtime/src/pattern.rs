@@ -31,12 +31,18 @@
 //! - Sequences: an event that does not extend a pending partial kills it, and a new start is
 //!   dropped when a pending partial already waits at the step it would reach.
 //!
+//! Per-event cost does not grow with unrelated partials: a step whose condition compares the
+//! candidate with an earlier event for equality (`sym == e1.sym`) has a [`StepKey`], partials
+//! waiting there are indexed by it, and an event visits only the partials under its own key (plus
+//! the unindexed ones). Absent deadlines are kept in time order.
+//!
 //! The number of live partials is bounded by [`StateMachine::MAX_PARTIALS`]: past it the oldest
 //! pending partial is dropped, and [`StateMachine::dropped`] counts how many were.
 
 use crate::state::{self, StateError};
 use crate::window::Data;
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// A condition on a candidate event given the events matched so far (one list per slot).
@@ -57,6 +63,19 @@ impl<E> Unit<E> {
     fn accepts(&self, stream: usize, slots: &[Vec<E>], e: &E) -> bool {
         self.stream == stream && (self.predicate)(slots, e)
     }
+}
+
+/// Computes a partial match's key from the events it holds (one list per slot).
+pub type PartialKey<E> = Arc<dyn Fn(&[Vec<E>]) -> u64 + Send + Sync>;
+
+/// An equality between a step's candidate event and an event matched earlier, as hashes:
+/// partials waiting at the step are indexed by `partial`, arriving events look up by `event`.
+#[derive(Clone)]
+pub struct StepKey<E> {
+    /// The key of a candidate event.
+    pub event: Arc<dyn Fn(&E) -> u64 + Send + Sync>,
+    /// The key of a partial match (from its earlier events).
+    pub partial: PartialKey<E>,
 }
 
 /// One side of a logical step.
@@ -152,18 +171,32 @@ enum Outcome<E> {
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "E: Data")]
 struct MachineState<E> {
-    partials: Vec<Partial<E>>,
+    partials: Vec<(u64, Partial<E>)>,
+    next_id: u64,
     dropped: u64,
+}
+
+/// Where a partial is filed: under a step's key, or with those every event visits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Filed {
+    Keyed(usize, u64),
+    Scanned,
 }
 
 /// A pattern or sequence over events of data `E`.
 pub struct StateMachine<E: Data> {
     steps: Vec<Step<E>>,
+    keys: Vec<Option<StepKey<E>>>,
     every: Vec<EveryRange>,
     sequence: bool,
     within: Option<i64>,
     slots: usize,
-    partials: Vec<Partial<E>>,
+    /// Live partials by id; ids grow with creation, so this is creation order.
+    partials: BTreeMap<u64, Partial<E>>,
+    next_id: u64,
+    scanned: BTreeSet<u64>,
+    keyed: HashMap<(usize, u64), BTreeSet<u64>>,
+    deadlines: BTreeSet<(i64, u64)>,
     dropped: u64,
 }
 
@@ -174,10 +207,11 @@ impl<E: Data> StateMachine<E> {
     /// Live partial matches kept at most (an app without `within` is bounded by it).
     pub const MAX_PARTIALS: usize = 100_000;
 
-    /// A state machine over `steps` filling `slots` slots; call [`StateMachine::start`] before
-    /// use.
+    /// A state machine over `steps` (with an optional key per step) filling `slots` slots; call
+    /// [`StateMachine::start`] before use.
     pub fn new(
         steps: Vec<Step<E>>,
+        keys: Vec<Option<StepKey<E>>>,
         every: Vec<EveryRange>,
         sequence: bool,
         within: Option<i64>,
@@ -185,11 +219,16 @@ impl<E: Data> StateMachine<E> {
     ) -> Self {
         StateMachine {
             steps,
+            keys,
             every,
             sequence,
             within,
             slots,
-            partials: Vec::new(),
+            partials: BTreeMap::new(),
+            next_id: 0,
+            scanned: BTreeSet::new(),
+            keyed: HashMap::new(),
+            deadlines: BTreeSet::new(),
             dropped: 0,
         }
     }
@@ -197,9 +236,97 @@ impl<E: Data> StateMachine<E> {
     /// (Re)starts the machine at `origin` (the app's start): one ready partial, with a leading
     /// absent step's deadline counted from `origin`.
     pub fn start(&mut self, origin: i64) {
+        self.clear();
         let mut initial = Partial::new(self.slots);
         self.arrive_at(&mut initial, 0, origin);
-        self.partials = vec![initial];
+        self.insert(initial);
+    }
+
+    fn clear(&mut self) {
+        self.partials.clear();
+        self.scanned.clear();
+        self.keyed.clear();
+        self.deadlines.clear();
+    }
+
+    /// Where partial `p` is filed.
+    fn filed(&self, p: &Partial<E>) -> Filed {
+        if self.sequence || p.ready {
+            return Filed::Scanned;
+        }
+        match (self.steps.get(p.step), self.keys.get(p.step)) {
+            (
+                Some(Step::Stream {
+                    min: 1,
+                    max: Some(1),
+                    ..
+                }),
+                Some(Some(key)),
+            ) => Filed::Keyed(p.step, (key.partial)(&p.slots)),
+            _ => Filed::Scanned,
+        }
+    }
+
+    /// Files `p` under a new id.
+    fn insert(&mut self, p: Partial<E>) {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.insert_as(id, p);
+    }
+
+    /// Files `p` under `id`.
+    fn insert_as(&mut self, id: u64, p: Partial<E>) {
+        match self.filed(&p) {
+            Filed::Scanned => {
+                self.scanned.insert(id);
+            }
+            Filed::Keyed(step, key) => {
+                self.keyed.entry((step, key)).or_default().insert(id);
+            }
+        }
+        if let Some(d) = p.deadline {
+            self.deadlines.insert((d, id));
+        }
+        self.partials.insert(id, p);
+    }
+
+    /// Takes partial `id` out.
+    fn remove(&mut self, id: u64) -> Option<Partial<E>> {
+        let p = self.partials.remove(&id)?;
+        match self.filed(&p) {
+            Filed::Scanned => {
+                self.scanned.remove(&id);
+            }
+            Filed::Keyed(step, key) => {
+                if let Some(ids) = self.keyed.get_mut(&(step, key)) {
+                    ids.remove(&id);
+                    if ids.is_empty() {
+                        self.keyed.remove(&(step, key));
+                    }
+                }
+            }
+        }
+        if let Some(d) = p.deadline {
+            self.deadlines.remove(&(d, id));
+        }
+        Some(p)
+    }
+
+    /// The partials an event of `stream` may affect, in creation order.
+    fn candidates(&self, stream: usize, e: &E) -> Vec<u64> {
+        let mut ids: BTreeSet<u64> = self.scanned.clone();
+        for (step, key) in self.keys.iter().enumerate() {
+            let (Some(key), Some(Step::Stream { unit, .. })) = (key, self.steps.get(step)) else {
+                continue;
+            };
+            if unit.stream != stream {
+                continue;
+            }
+            if let Some(found) = self.keyed.get(&(step, (key.event)(e))) {
+                ids.extend(found);
+            }
+        }
+        ids.into_iter().collect()
     }
 
     /// How many partial matches were dropped because of [`StateMachine::MAX_PARTIALS`].
@@ -393,36 +520,49 @@ impl<E: Data> StateMachine<E> {
         keep.push(q);
     }
 
+    /// Drops the partials whose first event is more than `within` before `t`, spawning their
+    /// restart copies.
+    fn prune(&mut self, t: i64) {
+        let Some(within) = self.within else {
+            return;
+        };
+        let expired: Vec<u64> = self
+            .partials
+            .iter()
+            .filter(|(_, p)| p.start.is_some_and(|s| t.saturating_sub(s) > within))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in expired {
+            if let Some(p) = self.remove(id)
+                && let Some(r) = p.respawn
+            {
+                self.insert(*r);
+            }
+        }
+    }
+
     /// Processes one event of input `stream` at time `t`; appends completed matches to `out`.
     pub fn process(&mut self, stream: usize, t: i64, e: &E, out: &mut Vec<Match<E>>) {
+        self.prune(t);
         let mut spawned = Vec::new();
-        if let Some(within) = self.within {
-            let mut kept = Vec::with_capacity(self.partials.len());
-            for p in std::mem::take(&mut self.partials) {
-                if p.start.is_some_and(|s| t.saturating_sub(s) > within) {
-                    spawned.extend(p.respawn.map(|r| *r));
-                } else {
-                    kept.push(p);
-                }
-            }
-            self.partials = kept;
-        }
-        let mut kept: Vec<Partial<E>> = Vec::with_capacity(self.partials.len() + 1);
-        let mut starts: Vec<(Partial<E>, Partial<E>)> = Vec::new();
-        for p in std::mem::take(&mut self.partials) {
+        let mut starts: Vec<(u64, Partial<E>, Partial<E>)> = Vec::new();
+        for id in self.candidates(stream, e) {
+            let Some(p) = self.remove(id) else {
+                continue;
+            };
             match self.try_step(&p, stream, e, t) {
                 Outcome::Unchanged => {
                     if self.sequence && !p.ready {
                         spawned.extend(p.respawn.map(|r| *r));
                     } else {
-                        kept.push(p);
+                        self.insert_as(id, p);
                     }
                 }
                 Outcome::Progress(q) => {
                     if self.sequence && p.ready {
-                        starts.push((p, q));
+                        starts.push((id, p, q));
                     } else {
-                        self.keep(&p, q, &mut kept, &mut spawned);
+                        self.advance(id, &p, q, &mut spawned);
                     }
                 }
                 Outcome::Complete(mut q) => {
@@ -437,46 +577,65 @@ impl<E: Data> StateMachine<E> {
                 }
                 Outcome::Dead => {
                     if p.ready {
-                        kept.push(p);
+                        self.insert_as(id, p);
                     } else {
                         spawned.extend(p.respawn.map(|r| *r));
                     }
                 }
             }
         }
-        for (p, q) in starts {
-            if kept.iter().any(|k| !k.ready && k.step == q.step) {
-                kept.push(p);
+        for (id, p, q) in starts {
+            let occupied = self.partials.values().any(|k| !k.ready && k.step == q.step);
+            if occupied {
+                self.insert_as(id, p);
             } else {
-                self.keep(&p, q, &mut kept, &mut spawned);
+                self.advance(id, &p, q, &mut spawned);
             }
         }
         for s in spawned {
-            if !(s.ready && kept.iter().any(|k| k.ready && k.step == s.step)) {
-                kept.push(s);
+            let duplicate = s.ready && self.partials.values().any(|k| k.ready && k.step == s.step);
+            if !duplicate {
+                self.insert(s);
             }
         }
-        if kept.len() > Self::MAX_PARTIALS
-            && let Some(i) = kept.iter().position(|k| !k.ready)
+        if self.partials.len() > Self::MAX_PARTIALS
+            && let Some(id) = self
+                .partials
+                .iter()
+                .find(|(_, p)| !p.ready)
+                .map(|(id, _)| *id)
         {
-            kept.remove(i);
+            self.remove(id);
             self.dropped += 1;
         }
-        self.partials = kept;
+    }
+
+    /// Files progress `q` of `p` under `p`'s id (keeping its place in creation order), with the
+    /// `every` restart handling of [`StateMachine::keep`].
+    fn advance(&mut self, id: u64, p: &Partial<E>, q: Partial<E>, spawned: &mut Vec<Partial<E>>) {
+        let mut kept = Vec::with_capacity(1);
+        self.keep(p, q, &mut kept, spawned);
+        for q in kept {
+            self.insert_as(id, q);
+        }
     }
 
     /// When the next absent deadline is due.
     pub fn next_due(&self) -> Option<i64> {
-        self.partials.iter().filter_map(|p| p.deadline).min()
+        self.deadlines.first().map(|(d, _)| *d)
     }
 
     /// Passes the absent deadlines due at or before `now`; appends completed matches.
     pub fn on_time(&mut self, now: i64, out: &mut Vec<Match<E>>) {
-        let mut kept = Vec::with_capacity(self.partials.len());
+        let due_ids: Vec<(i64, u64)> = self
+            .deadlines
+            .iter()
+            .take_while(|(d, _)| *d <= now)
+            .copied()
+            .collect();
         let mut spawned = Vec::new();
-        for p in std::mem::take(&mut self.partials) {
-            let Some(due) = p.deadline.filter(|d| *d <= now) else {
-                kept.push(p);
+        for (due, id) in due_ids {
+            let Some(p) = self.remove(id) else {
                 continue;
             };
             if self
@@ -507,18 +666,24 @@ impl<E: Data> StateMachine<E> {
                     }
                     out.push((due, c.slots));
                 }
-                Outcome::Progress(q) => kept.push(q),
+                Outcome::Progress(q) => self.insert_as(id, q),
                 _ => {}
             }
         }
-        kept.extend(spawned);
-        self.partials = kept;
+        for s in spawned {
+            self.insert(s);
+        }
     }
 
     /// The machine's state as bytes.
     pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
         state::encode(&MachineState {
-            partials: self.partials.clone(),
+            partials: self
+                .partials
+                .iter()
+                .map(|(id, p)| (*id, p.clone()))
+                .collect(),
+            next_id: self.next_id,
             dropped: self.dropped,
         })
     }
@@ -526,7 +691,11 @@ impl<E: Data> StateMachine<E> {
     /// Replaces the machine's state with a snapshot's.
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         let s: MachineState<E> = state::decode(bytes)?;
-        self.partials = s.partials;
+        self.clear();
+        for (id, p) in s.partials {
+            self.insert_as(id, p);
+        }
+        self.next_id = s.next_id;
         self.dropped = s.dropped;
         Ok(())
     }

@@ -83,6 +83,19 @@ fn reference_two_steps(input: &[Ev], every: bool, within: Option<i64>) -> Vec<Ve
         .collect()
 }
 
+/// `every e1=A -> e2=B[v == e1.v]` (partials indexed by the key): each A completes at the
+/// first later B with the same value.
+fn reference_keyed(input: &[Ev]) -> Vec<Vec<i32>> {
+    let mut matches = Vec::new();
+    for (i, a) in input.iter().enumerate().filter(|(_, e)| e.stream == 0) {
+        if let Some(j) = (i + 1..input.len()).find(|&j| input[j].stream == 1 && input[j].v == a.v) {
+            matches.push((j, i, vec![a.v, input[j].v]));
+        }
+    }
+    matches.sort_by_key(|(j, i, _)| (*j, *i));
+    matches.into_iter().map(|(_, _, row)| row).collect()
+}
+
 /// `every e1=A -> e2=B -> e3=C`: each A completes at the first C after the first B after it.
 fn reference_three_steps(input: &[Ev]) -> Vec<Vec<i32>> {
     let mut matches = Vec::new();
@@ -142,6 +155,12 @@ proptest! {
     fn within_bounds_every_pattern(input in events()) {
         let got = run("from every e1=A[v > 2] -> e2=B[v > e1.v] within 50 millisec select e1.v as a, e2.v as b insert into Out;", &input);
         prop_assert_eq!(got, reference_two_steps(&input, true, Some(50)));
+    }
+
+    #[test]
+    fn keyed_pattern_matches_the_reference(input in events()) {
+        let got = run("from every e1=A -> e2=B[v == e1.v] select e1.v as a, e2.v as b insert into Out;", &input);
+        prop_assert_eq!(got, reference_keyed(&input));
     }
 
     #[test]

@@ -6,9 +6,13 @@ use super::expr::{CompileError, Ctx, Pred, Row, compile_predicate};
 use super::select::{Matched, Single};
 use super::table::TableSet;
 use crate::event::{Chunk, Event, EventKind};
-use crate::pattern::{EveryRange, Part, Predicate, StateMachine, Step, Unit};
+use crate::pattern::{EveryRange, Part, Predicate, StateMachine, Step, StepKey, Unit};
 use crate::state::StateError;
-use eventflux_codegen::plan::{LogicalOp, StateKind, StateNode, StatePlan, TypedExpr};
+use crate::value::Value;
+use eventflux_codegen::plan::{
+    AttrRef, BinaryOp, ExprNode, LogicalOp, StateKind, StateNode, StatePlan, TypedExpr,
+};
+use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::Arc;
 
 /// A pattern or sequence input.
@@ -21,7 +25,58 @@ struct Builder<'a> {
     plan: &'a StatePlan,
     sources: Vec<String>,
     steps: Vec<Step<Row>>,
+    keys: Vec<Option<StepKey<Row>>>,
     every: Vec<EveryRange>,
+}
+
+fn hash(v: &Value) -> u64 {
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(v)
+}
+
+/// The first `candidate.attr == earlier.attr` conjunct of a step's filters: (candidate
+/// position, earlier slot, earlier position).
+fn equality(slot: usize, e: &TypedExpr) -> Option<(usize, usize, usize)> {
+    match &e.kind {
+        ExprNode::And(a, b) => equality(slot, a).or_else(|| equality(slot, b)),
+        ExprNode::Compare {
+            op: BinaryOp::Eq,
+            lhs,
+            rhs,
+            ..
+        } => {
+            let attr = |x: &TypedExpr| match x.kind {
+                ExprNode::Attr(AttrRef::Input {
+                    input,
+                    index: None,
+                    position,
+                }) => Some((input, position)),
+                _ => None,
+            };
+            match (attr(lhs)?, attr(rhs)?) {
+                ((i, p), (j, q)) if i == slot && j != slot => Some((p, j, q)),
+                ((j, q), (i, p)) if i == slot && j != slot => Some((p, j, q)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The index key of a plain step with an equality on an earlier event.
+fn step_key(slot: usize, filters: &[TypedExpr]) -> Option<StepKey<Row>> {
+    let (own, earlier, position) = filters.iter().find_map(|f| equality(slot, f))?;
+    Some(StepKey {
+        event: Arc::new(move |row: &Row| hash(row.get(own).unwrap_or(&Value::Null))),
+        partial: Arc::new(move |slots: &[Vec<Row>]| {
+            hash(
+                slots
+                    .get(earlier)
+                    .and_then(|events| events.first())
+                    .and_then(|row| row.get(position))
+                    .unwrap_or(&Value::Null),
+            )
+        }),
+    })
 }
 
 fn predicate(slot: usize, filters: &[TypedExpr]) -> Result<Predicate<Row>, CompileError> {
@@ -101,6 +156,7 @@ impl Builder<'_> {
                     min: *min,
                     max: *max,
                 });
+                self.keys.push(step_key(*slot, filters));
                 Ok(())
             }
             StateNode::Absent {
@@ -113,6 +169,7 @@ impl Builder<'_> {
                     unit,
                     waiting: *waiting_ms,
                 });
+                self.keys.push(None);
                 Ok(())
             }
             StateNode::Logical(op, a, b) => {
@@ -121,6 +178,7 @@ impl Builder<'_> {
                     LogicalOp::And => Step::And(a, b),
                     LogicalOp::Or => Step::Or(a, b),
                 });
+                self.keys.push(None);
                 Ok(())
             }
         }
@@ -134,11 +192,13 @@ impl StateRt {
             plan,
             sources: Vec::new(),
             steps: Vec::new(),
+            keys: Vec::new(),
             every: Vec::new(),
         };
         b.linearize(&plan.root)?;
         let mut machine = StateMachine::new(
             b.steps,
+            b.keys,
             b.every,
             plan.kind == StateKind::Sequence,
             plan.within_ms,
