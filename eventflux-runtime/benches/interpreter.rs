@@ -74,28 +74,48 @@ fn run(c: &mut Criterion, name: &str, app_text: &str, symbols: usize) {
 
 fn benches(c: &mut Criterion) {
     let stream = "define stream S (sym string, price double, vol long);\n";
-    run(
-        c,
-        "filter_projection",
-        &format!(
-            "{stream}from S[price > 50.0] select sym, price * vol as notional insert into Out;"
+    let workloads = [
+        (
+            "filter_projection".to_string(),
+            format!(
+                "{stream}from S[price > 50.0] select sym, price * vol as notional insert into Out;"
+            ),
+            100,
         ),
-        100,
-    );
-    run(
-        c,
-        "length_window_avg",
-        &format!("{stream}from S#window.length(100) select sym, avg(price) as ap insert into Out;"),
-        100,
-    );
-    run(
-        c,
-        "time_window_sum_group_by",
-        &format!(
-            "{stream}from S#window.time(1 sec) select sym, sum(vol) as v group by sym insert into Out;"
+        (
+            "length_window_avg".to_string(),
+            format!(
+                "{stream}from S#window.length(100) select sym, avg(price) as ap insert into Out;"
+            ),
+            100,
         ),
-        100,
-    );
+        (
+            "time_window_sum_group_by".to_string(),
+            format!(
+                "{stream}from S#window.time(1 sec) select sym, sum(vol) as v group by sym insert into Out;"
+            ),
+            100,
+        ),
+        (
+            "window_join_1000_symbols".to_string(),
+            format!(
+                "{stream}define stream T (sym string, qty long);\n\
+                 from S#window.length(100) join T#window.length(100) on S.sym == T.sym \
+                 select S.sym, S.price, T.qty insert into Out;"
+            ),
+            1000,
+        ),
+    ];
+    for (name, app, symbols) in &workloads {
+        run(c, name, app, *symbols);
+    }
+    for symbols in [100, 10_000] {
+        let app = format!(
+            "{stream}from every e1=S[price > 90.0] -> e2=S[sym == e1.sym and price < 10.0] \
+             within 1 sec select e1.sym, e2.price insert into Out;"
+        );
+        run(c, &format!("pattern_{symbols}_symbols"), &app, symbols);
+    }
 }
 
 criterion_group!(interpreter, benches);
