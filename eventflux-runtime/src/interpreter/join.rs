@@ -27,12 +27,21 @@ struct SideRt {
     /// For a table side: the table and the `table attribute == expression` equalities, the
     /// expressions reading the other side's arriving event.
     table: Option<(String, Vec<(usize, Eval)>)>,
+    /// For an aggregation side: its name.
+    aggregation: Option<String>,
+}
+
+/// Aggregation retrieval: `within start[, end]` and `per granularity`, over the arriving event.
+struct Retrieval {
+    within: Option<(Eval, Option<Eval>)>,
+    per: Option<Eval>,
 }
 
 /// A join query's input.
 pub struct JoinRt {
     spec: JoinSpec<Single>,
     sides: [SideRt; 2],
+    retrieval: Retrieval,
 }
 
 fn input_of(side: Side) -> usize {
@@ -183,7 +192,47 @@ fn side_rt(
         filters,
         side,
         table,
+        aggregation: (source.kind == SourceKind::Aggregation).then(|| source.name.clone()),
     })
+}
+
+/// What an aggregation side holds for an arriving event: the buckets its `within` and `per`
+/// select.
+struct AggregationHeld<'a> {
+    aggregation: Option<&'a super::aggregation::AggregationRt>,
+    retrieval: &'a Retrieval,
+    arriving: Side,
+    tables: &'a TableSet,
+}
+
+impl Held<Single> for AggregationHeld<'_> {
+    fn candidates(&self, arriving: &Single) -> Vec<Single> {
+        let Some(a) = self.aggregation else {
+            return Vec::new();
+        };
+        let one = std::slice::from_ref(&arriving.0);
+        let inputs: [&[Row]; 2] = match self.arriving {
+            Side::Left => [one, &[]],
+            Side::Right => [&[], one],
+        };
+        let c = Ctx::single(&inputs, 0, self.tables);
+        let Some(per) = self
+            .retrieval
+            .per
+            .as_ref()
+            .and_then(|p| super::aggregation::granularity(&p(&c)))
+        else {
+            return Vec::new();
+        };
+        let (from, to) = match &self.retrieval.within {
+            Some((start, end)) => (
+                start(&c).as_i64(),
+                end.as_ref().and_then(|e| e(&c).as_i64()),
+            ),
+            None => (None, None),
+        };
+        a.rows(per, from, to).into_iter().map(Single).collect()
+    }
 }
 
 /// What a table side holds, looked up by key when the condition allows it.
@@ -217,19 +266,12 @@ impl Held<Single> for TableHeld<'_> {
 impl JoinRt {
     /// Builds a join input.
     pub fn new(plan: &JoinPlan) -> Result<Self, CompileError> {
-        if [&plan.left, &plan.right]
-            .iter()
-            .any(|s| s.source.kind == SourceKind::Aggregation)
-        {
-            return Err(CompileError::Unsupported(
-                "joins with an incremental aggregation do not run in the interpreter yet".into(),
-            ));
-        }
         let mut pairs = Vec::new();
         if let Some(on) = &plan.on {
             side_equalities(on, &mut pairs);
         }
-        let stored = |s: &JoinSidePlan| s.source.kind == SourceKind::Table;
+        let stored =
+            |s: &JoinSidePlan| matches!(s.source.kind, SourceKind::Table | SourceKind::Aggregation);
         let keyed = !pairs.is_empty() && !stored(&plan.left) && !stored(&plan.right);
         let (left_keys, right_keys) = if keyed {
             let lefts = pairs
@@ -263,12 +305,29 @@ impl JoinRt {
                     left: matches!(plan.kind, JoinKind::LeftOuter | JoinKind::FullOuter),
                     right: matches!(plan.kind, JoinKind::RightOuter | JoinKind::FullOuter),
                 },
-                left_triggers: !plan.right.unidirectional && left.table.is_none(),
-                right_triggers: !plan.left.unidirectional && right.table.is_none(),
+                left_triggers: !plan.right.unidirectional
+                    && left.table.is_none()
+                    && left.aggregation.is_none(),
+                right_triggers: !plan.left.unidirectional
+                    && right.table.is_none()
+                    && right.aggregation.is_none(),
                 on: condition,
                 reset_per_arrival: windowless(&left) || windowless(&right),
             },
             sides: [left, right],
+            retrieval: Retrieval {
+                within: plan
+                    .within
+                    .as_ref()
+                    .map(|(start, end)| {
+                        Ok::<_, CompileError>((
+                            compile(start)?,
+                            end.as_ref().map(compile).transpose()?,
+                        ))
+                    })
+                    .transpose()?,
+                per: plan.per.as_ref().map(compile).transpose()?,
+            },
         })
     }
 
@@ -276,7 +335,7 @@ impl JoinRt {
     pub fn sources(&self) -> Vec<(String, bool)> {
         self.sides
             .iter()
-            .filter(|s| s.kind != SourceKind::Table)
+            .filter(|s| !matches!(s.kind, SourceKind::Table | SourceKind::Aggregation))
             .map(|s| (s.source.clone(), s.inner))
             .collect()
     }
@@ -289,6 +348,16 @@ impl JoinRt {
         out: &mut Chunk<Pair<Single>>,
     ) {
         let other = &self.sides[1 - input_of(side)];
+        if let Some(name) = &other.aggregation {
+            let held = AggregationHeld {
+                aggregation: tables.aggregation(name),
+                retrieval: &self.retrieval,
+                arriving: side,
+                tables,
+            };
+            self.spec.join(side, emitted, &held, out);
+            return;
+        }
         match &other.table {
             Some((name, equalities)) => {
                 let held = TableHeld {
@@ -316,7 +385,10 @@ impl JoinRt {
         for side in [Side::Left, Side::Right] {
             let i = input_of(side);
             let s = &mut self.sides[i];
-            if s.source != source || s.inner != inner || s.kind == SourceKind::Table {
+            if s.source != source
+                || s.inner != inner
+                || matches!(s.kind, SourceKind::Table | SourceKind::Aggregation)
+            {
                 continue;
             }
             let input: Chunk<Single> = chunk

@@ -13,6 +13,7 @@
 //! (window expiry, batch ends, rate limiter periods, triggers, partition purges) fires when the
 //! clock reaches it, once per due time in order, before an event with a later timestamp.
 
+mod aggregation;
 pub mod expr;
 mod functions;
 mod join;
@@ -130,6 +131,7 @@ type Callback = Box<dyn FnMut(&Output) + Send>;
 enum Consumer {
     Query(usize),
     Partition(usize),
+    Aggregation(usize),
 }
 
 struct StreamRt {
@@ -207,6 +209,7 @@ struct AppState {
     windows: Vec<Vec<u8>>,
     triggers: Vec<Option<i64>>,
     tables: Vec<(String, Vec<u8>)>,
+    aggregations: Vec<(String, Vec<u8>)>,
     partitions: Vec<Vec<InstanceState>>,
 }
 
@@ -225,6 +228,8 @@ pub struct App {
     callbacks: HashMap<String, Vec<Callback>>,
     /// Errors raised while the current event is processed, not yet reported.
     errors: Vec<String>,
+    /// The incremental aggregations (held in `tables`), by consumer index.
+    aggregations: Vec<String>,
 }
 
 /// A stable digest of a plan (FNV-1a over its debug form): snapshots carry it so that one is
@@ -274,6 +279,7 @@ impl App {
             clock: 0,
             callbacks: HashMap::new(),
             errors: Vec::new(),
+            aggregations: Vec::new(),
         };
         for s in &plan.streams {
             if matches!(s.kind, StreamKind::Inner { .. }) {
@@ -311,12 +317,12 @@ impl App {
         for w in &plan.windows {
             app.add_named_window(w)?;
         }
-        if let Some(a) = plan.aggregations.first() {
-            return Err(CompileError::Unsupported(format!(
-                "aggregation '{}': incremental aggregations do not run in the interpreter yet",
-                a.name
-            ))
-            .into());
+        for a in &plan.aggregations {
+            let rt = aggregation::AggregationRt::new(a)?;
+            let id = app.aggregations.len();
+            app.aggregations.push(rt.name.clone());
+            app.subscribe_consumer(&rt.source.clone(), Consumer::Aggregation(id));
+            app.tables.add_aggregation(rt);
         }
         for (index, p) in plan.partitions.iter().enumerate() {
             let mut keys = HashMap::new();
@@ -455,6 +461,7 @@ impl App {
                     .iter()
                     .position(|q| q.partition == Some(*p))
                     .unwrap_or(usize::MAX),
+                Consumer::Aggregation(_) => 0,
             }
         };
         for s in &mut self.streams {
@@ -810,6 +817,11 @@ impl App {
                 self.emit(&dest, &name, rows, None);
             }
             Consumer::Partition(p) => self.partition_deliver(p, source, chunk),
+            Consumer::Aggregation(a) => {
+                if let Some(agg) = self.tables.aggregation_mut(&self.aggregations[a]) {
+                    agg.add(&chunk);
+                }
+            }
         }
     }
 
@@ -1089,6 +1101,11 @@ impl App {
                 .iter()
                 .map(|(name, t)| t.table.snapshot().map(|b| (name.clone(), b)))
                 .collect::<Result<_, _>>()?,
+            aggregations: self
+                .tables
+                .aggregations()
+                .map(|(name, a)| a.snapshot().map(|b| (name.clone(), b)))
+                .collect::<Result<_, _>>()?,
             partitions: self
                 .partitions
                 .iter()
@@ -1137,6 +1154,13 @@ impl App {
                 .get_mut(name)
                 .ok_or_else(|| StateError::Mismatch(format!("no table '{name}'")))?;
             t.table.restore(bytes)?;
+        }
+        for (name, bytes) in &s.aggregations {
+            let a = self
+                .tables
+                .aggregation_mut(name)
+                .ok_or_else(|| StateError::Mismatch(format!("no aggregation '{name}'")))?;
+            a.restore(bytes)?;
         }
         for (part, instances) in self.partitions.iter_mut().zip(s.partitions) {
             part.instances.clear();

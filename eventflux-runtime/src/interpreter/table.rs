@@ -70,10 +70,12 @@ impl InterpTable {
     }
 }
 
-/// All tables of an app, by name.
+/// The stored state queries read besides their inputs: the app's tables and incremental
+/// aggregations, by name.
 #[derive(Default)]
 pub struct TableSet {
     tables: BTreeMap<String, InterpTable>,
+    aggregations: BTreeMap<String, super::aggregation::AggregationRt>,
 }
 
 impl TableSet {
@@ -91,6 +93,32 @@ impl TableSet {
     /// The table called `name`, to change it.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut InterpTable> {
         self.tables.get_mut(name)
+    }
+
+    /// Adds an incremental aggregation.
+    pub fn add_aggregation(&mut self, aggregation: super::aggregation::AggregationRt) {
+        self.aggregations
+            .insert(aggregation.name.clone(), aggregation);
+    }
+
+    /// The aggregation called `name`.
+    pub fn aggregation(&self, name: &str) -> Option<&super::aggregation::AggregationRt> {
+        self.aggregations.get(name)
+    }
+
+    /// The aggregation called `name`, to change it.
+    pub fn aggregation_mut(
+        &mut self,
+        name: &str,
+    ) -> Option<&mut super::aggregation::AggregationRt> {
+        self.aggregations.get_mut(name)
+    }
+
+    /// Every aggregation, by name.
+    pub fn aggregations(
+        &self,
+    ) -> impl Iterator<Item = (&String, &super::aggregation::AggregationRt)> {
+        self.aggregations.iter()
     }
 
     /// Every table, by name.
