@@ -235,3 +235,66 @@ fn partition_keys_are_dropped_when_they_hold_nothing_or_go_idle() {
     );
     assert_eq!(app.partition_key_counts(), vec![0, 1]);
 }
+
+#[test]
+fn a_cycle_of_queries_is_reported_instead_of_overflowing() {
+    let mut app = App::from_text(
+        "app",
+        "define stream A (v int); define stream B (v int);
+         from A select v + 1 as v insert into B;
+         from B select v as v insert into A;",
+    )
+    .unwrap();
+    app.set_playback(true);
+    let rows = collect(&mut app, "B");
+    app.send("A", Some(1), vec![Value::Int(0)]).unwrap();
+    let n = rows.lock().unwrap().len();
+    assert!(
+        n > 10 && n <= eventflux_runtime::interpreter::MAX_DELIVERY_DEPTH,
+        "{n}"
+    );
+    app.send("A", Some(2), vec![Value::Int(0)]).unwrap();
+}
+
+#[test]
+fn pattern_metrics_count_live_partial_matches() {
+    let mut app = App::from_text(
+        "app",
+        "define stream S (sym string, p double);
+         @info(name = 'p') from every e1=S[p > 90.0] -> e2=S[sym == e1.sym and p < 10.0]
+         select e1.sym as sym insert into O;",
+    )
+    .unwrap();
+    app.set_playback(true);
+    for i in 0..5 {
+        app.send(
+            "S",
+            Some(i),
+            vec![Value::from(format!("s{i}").as_str()), Value::Double(95.0)],
+        )
+        .unwrap();
+    }
+    assert_eq!(app.pattern_metrics(), vec![("p".to_string(), 6, 0)]);
+    app.send("S", Some(9), vec![Value::from("s1"), Value::Double(5.0)])
+        .unwrap();
+    assert_eq!(app.pattern_metrics(), vec![("p".to_string(), 5, 0)]);
+}
+
+#[test]
+fn a_cycle_of_inner_streams_is_reported_instead_of_overflowing() {
+    let mut app = App::from_text(
+        "app",
+        "define stream S (k string, v int);
+         partition with (k of S) begin
+           from S select k, v insert into #A;
+           from #A select k, v + 1 as v insert into #B;
+           from #B select k, v insert into #A;
+         end;",
+    )
+    .unwrap();
+    app.set_playback(true);
+    app.send("S", Some(1), vec![Value::from("x"), Value::Int(0)])
+        .unwrap();
+    app.send("S", Some(2), vec![Value::from("y"), Value::Int(0)])
+        .unwrap();
+}

@@ -230,7 +230,13 @@ pub struct App {
     errors: Vec<String>,
     /// The incremental aggregations (held in `tables`), by consumer index.
     aggregations: Vec<String>,
+    /// How deep deliveries are nested now (queries feeding streams feeding queries).
+    depth: usize,
 }
+
+/// How deep deliveries may nest before the app reports a cycle of queries (a query whose
+/// output, through other queries, reaches its own input) instead of overflowing the stack.
+pub const MAX_DELIVERY_DEPTH: usize = 64;
 
 /// A stable digest of a plan (FNV-1a over its debug form): snapshots carry it so that one is
 /// never restored into a different app.
@@ -280,6 +286,7 @@ impl App {
             callbacks: HashMap::new(),
             errors: Vec::new(),
             aggregations: Vec::new(),
+            depth: 0,
         };
         for s in &plan.streams {
             if matches!(s.kind, StreamKind::Inner { .. }) {
@@ -494,6 +501,18 @@ impl App {
             self.playback = playback;
             self.anchor(if playback { 0 } else { now_ms() });
         }
+    }
+
+    /// Pattern and sequence queries' partial matches: (query name, live partials, partials
+    /// dropped because of the bound [`crate::pattern::StateMachine::MAX_PARTIALS`]).
+    pub fn pattern_metrics(&self) -> Vec<(String, usize, u64)> {
+        self.queries
+            .iter()
+            .filter_map(|q| {
+                q.pattern_metrics()
+                    .map(|(live, dropped)| (q.name.clone(), live, dropped))
+            })
+            .collect()
     }
 
     /// How many keys each partition holds state for, in the order the partitions are written
@@ -760,6 +779,19 @@ impl App {
         if chunk.is_empty() {
             return;
         }
+        if self.depth >= MAX_DELIVERY_DEPTH {
+            self.errors.push(format!(
+                "events of stream '{}' were dropped: queries feed each other more than {MAX_DELIVERY_DEPTH} levels deep (a cycle of insert into)",
+                self.streams[id].name
+            ));
+            return;
+        }
+        self.depth += 1;
+        self.deliver_at_depth(id, chunk);
+        self.depth -= 1;
+    }
+
+    fn deliver_at_depth(&mut self, id: usize, chunk: Chunk<Single>) {
         let name = self.streams[id].name.clone();
         if self.callbacks.contains_key(&name) {
             let rows: Vec<Event<Row>> = chunk
@@ -1049,6 +1081,25 @@ impl App {
     }
 
     fn instance_deliver(
+        &mut self,
+        p: usize,
+        key: &Value,
+        source: &str,
+        inner: bool,
+        chunk: Chunk<Single>,
+    ) {
+        if self.depth >= MAX_DELIVERY_DEPTH {
+            self.errors.push(format!(
+                "events of inner stream '#{source}' were dropped: queries feed each other more than {MAX_DELIVERY_DEPTH} levels deep (a cycle of insert into)"
+            ));
+            return;
+        }
+        self.depth += 1;
+        self.instance_deliver_at_depth(p, key, source, inner, chunk);
+        self.depth -= 1;
+    }
+
+    fn instance_deliver_at_depth(
         &mut self,
         p: usize,
         key: &Value,

@@ -246,6 +246,11 @@ impl StateRt {
         matched(matches)
     }
 
+    /// Live partial matches, and how many the bound dropped.
+    pub fn metrics(&self) -> (usize, u64) {
+        (self.machine.live(), self.machine.dropped())
+    }
+
     /// Whether only the initial partial is left.
     pub fn is_empty(&self) -> bool {
         self.machine.live() <= 1 && self.machine.next_due().is_none()

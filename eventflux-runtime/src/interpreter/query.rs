@@ -237,6 +237,14 @@ impl QueryRt {
         Ok(q)
     }
 
+    /// For a pattern or sequence: live partial matches and how many the bound dropped.
+    pub fn pattern_metrics(&self) -> Option<(usize, u64)> {
+        match &self.input {
+            InputRt::State(state) => Some(state.metrics()),
+            _ => None,
+        }
+    }
+
     /// Whether the query reads `source` (an inner stream when `inner`).
     pub fn reads(&self, source: &str, inner: bool) -> bool {
         self.sources.iter().any(|(s, i)| s == source && *i == inner)

@@ -97,4 +97,21 @@ mod tests {
         restored.restore(&bytes).unwrap();
         assert_eq!(restored.contents().len(), 2);
     }
+
+    #[test]
+    fn snapshots_restore_mid_stream_at_every_point() {
+        use crate::window::testing::{at, check_round_trip};
+        let w = LengthWindow::new(3);
+        let steps = vec![
+            at(1, 'a'),
+            at(2, 'b'),
+            at(3, 'c'),
+            at(4, 'd'),
+            at(5, 'e'),
+            at(6, 'f'),
+        ];
+        for split in 0..=steps.len() {
+            check_round_trip(&w, &steps, split);
+        }
+    }
 }

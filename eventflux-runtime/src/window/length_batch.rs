@@ -122,4 +122,14 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn snapshots_restore_mid_stream_at_every_point() {
+        use crate::window::testing::{at, check_round_trip};
+        let w = LengthBatchWindow::new(2, false);
+        let steps = vec![at(1, 1), at(2, 2), at(3, 3), at(4, 4), at(5, 5)];
+        for split in 0..=steps.len() {
+            check_round_trip(&w, &steps, split);
+        }
+    }
 }

@@ -101,4 +101,22 @@ mod tests {
         assert_eq!(out[0].kind, EventKind::Expired);
         assert_eq!(w.next_due(), Some(2400));
     }
+
+    #[test]
+    fn snapshots_restore_mid_stream_at_every_point() {
+        use crate::window::testing::{advance, at, check_round_trip};
+        let w = TimeWindow::new(1000);
+        let steps = vec![
+            at(0, 1),
+            at(400, 2),
+            at(900, 3),
+            advance(1500),
+            at(1700, 4),
+            advance(3000),
+            at(3100, 5),
+        ];
+        for split in 0..=steps.len() {
+            check_round_trip(&w, &steps, split);
+        }
+    }
 }

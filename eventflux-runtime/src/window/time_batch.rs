@@ -163,4 +163,22 @@ mod tests {
         let w: TimeBatchWindow<i32> = TimeBatchWindow::new(1000, Some(0), false);
         assert_eq!(w.first_end(1500), 2000);
     }
+
+    #[test]
+    fn snapshots_restore_mid_stream_at_every_point() {
+        use crate::window::testing::{advance, at, check_round_trip};
+        let w = TimeBatchWindow::new(1000, None, false);
+        let steps = vec![
+            at(100, 1),
+            at(600, 2),
+            advance(1200),
+            at(1300, 3),
+            advance(2300),
+            advance(3200),
+            at(3300, 4),
+        ];
+        for split in 0..=steps.len() {
+            check_round_trip(&w, &steps, split);
+        }
+    }
 }
