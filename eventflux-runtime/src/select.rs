@@ -109,11 +109,6 @@ impl<L: SelectLogic> Selector<L> {
         }
     }
 
-    /// The query logic.
-    pub fn logic(&self) -> &L {
-        &self.logic
-    }
-
     fn enabled(&self, kind: EventKind) -> bool {
         match kind {
             EventKind::Current => self.current_on,

@@ -446,7 +446,7 @@ impl Checker {
             }
         }
         let scope = Scope::single(&source.name, source.schema.clone(), "select clause");
-        let Some((select, schema)) = self.selector(selector, scope, &source.schema) else {
+        let Some((select, schema)) = self.selector(selector, scope) else {
             return;
         };
         for call in &select.aggregates {

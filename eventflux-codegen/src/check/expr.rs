@@ -367,7 +367,7 @@ impl Checker {
                     scope.inputs[*input].schema.attributes[*position].ty,
                 ),
                 [] => {
-                    self.unknown_attribute(name, span, scope, None);
+                    self.unknown_attribute(name, span, scope);
                     None
                 }
                 several => {
@@ -464,13 +464,7 @@ impl Checker {
         None
     }
 
-    fn unknown_attribute(
-        &mut self,
-        name: &ast::Ident,
-        span: Span,
-        scope: &Scope,
-        _hint: Option<&str>,
-    ) {
+    fn unknown_attribute(&mut self, name: &ast::Ident, span: Span, scope: &Scope) {
         if let [input] = scope.inputs.as_slice() {
             let what = if input.slot { "event" } else { "stream" };
             let (reference, schema) = (input.reference.clone(), input.schema.clone());

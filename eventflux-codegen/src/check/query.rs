@@ -42,11 +42,9 @@ impl Checker {
             self.poison_output(&q.output);
             return;
         };
-        let Some((select, schema)) = self.selector(
-            &q.selector,
-            Scope::new(inputs, "select clause"),
-            &Schema::default(),
-        ) else {
+        let Some((select, schema)) =
+            self.selector(&q.selector, Scope::new(inputs, "select clause"))
+        else {
             self.poison_output(&q.output);
             return;
         };
@@ -443,7 +441,6 @@ impl Checker {
         &mut self,
         sel: &ast::Selector,
         mut scope: Scope,
-        _unused: &Schema,
     ) -> Option<(SelectPlan, Schema)> {
         scope.aggregates = Aggregates::Collected;
         let mut items: Vec<(String, TypedExpr)> = Vec::new();

@@ -1,6 +1,6 @@
 //! The interpreter's [`SelectLogic`]: a plan's select clause as compiled closures over rows.
 
-use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate, truthy};
+use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
 use super::table::TableSet;
 use crate::aggregate::{Aggregator, DynAggregator};
 use crate::event::{Event, EventKind};
@@ -240,9 +240,4 @@ impl<I: Inputs> SelectLogic for RowLogic<I> {
     fn limit(&self) -> Option<u64> {
         self.limit
     }
-}
-
-/// Whether a value is true (re-exported for the query runtime).
-pub fn is_true(v: &Value) -> bool {
-    truthy(v)
 }

@@ -211,8 +211,3 @@ fn equality_pairs<'a>(e: &'a TypedExpr, out: &mut Vec<(usize, &'a TypedExpr)>) {
         _ => {}
     }
 }
-
-/// Ready-made constant conversion for the interpreter.
-pub fn value_of(v: &eventflux_codegen::plan::Value) -> Value {
-    super::const_value(v)
-}

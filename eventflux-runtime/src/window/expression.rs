@@ -66,12 +66,6 @@ impl<E: Data, C: WindowCondition<E>> Window<E> for ExpressionWindow<E, C> {
         }
     }
 
-    fn on_time(&mut self, _now: i64, _out: &mut Chunk<E>) {}
-
-    fn next_due(&self) -> Option<i64> {
-        None
-    }
-
     fn contents(&self) -> Vec<&Event<E>> {
         self.state.held.iter().collect()
     }

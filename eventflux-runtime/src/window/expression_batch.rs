@@ -146,12 +146,6 @@ impl<E: Data, C: WindowCondition<E>> Window<E> for ExpressionBatchWindow<E, C> {
         }
     }
 
-    fn on_time(&mut self, _now: i64, _out: &mut Chunk<E>) {}
-
-    fn next_due(&self) -> Option<i64> {
-        None
-    }
-
     fn contents(&self) -> Vec<&Event<E>> {
         if self.stream_current {
             self.state.emitted.iter().collect()

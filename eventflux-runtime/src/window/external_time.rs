@@ -63,12 +63,6 @@ impl<E: Data, A: Accessor<E, i64>> Window<E> for ExternalTimeWindow<E, A> {
         }
     }
 
-    fn on_time(&mut self, _now: i64, _out: &mut Chunk<E>) {}
-
-    fn next_due(&self) -> Option<i64> {
-        None
-    }
-
     fn contents(&self) -> Vec<&Event<E>> {
         self.held.iter().map(|s| &s.event).collect()
     }

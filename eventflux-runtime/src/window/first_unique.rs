@@ -47,12 +47,6 @@ impl<E: Data, K: Data + Eq + Hash, A: Accessor<E, K>> Window<E> for FirstUniqueW
         }
     }
 
-    fn on_time(&mut self, _now: i64, _out: &mut Chunk<E>) {}
-
-    fn next_due(&self) -> Option<i64> {
-        None
-    }
-
     fn contents(&self) -> Vec<&Event<E>> {
         self.state.held.iter().collect()
     }

@@ -43,12 +43,6 @@ impl<E: Data> Window<E> for LengthWindow<E> {
         }
     }
 
-    fn on_time(&mut self, _now: i64, _out: &mut Chunk<E>) {}
-
-    fn next_due(&self) -> Option<i64> {
-        None
-    }
-
     fn contents(&self) -> Vec<&Event<E>> {
         self.held.iter().collect()
     }

@@ -67,12 +67,6 @@ impl<E: Data> Window<E> for LengthBatchWindow<E> {
         }
     }
 
-    fn on_time(&mut self, _now: i64, _out: &mut Chunk<E>) {}
-
-    fn next_due(&self) -> Option<i64> {
-        None
-    }
-
     fn contents(&self) -> Vec<&Event<E>> {
         if self.stream_current {
             self.state.pending.iter().collect()

@@ -85,10 +85,15 @@ impl<E, T, F: Fn(&E) -> T + Clone + Send + Sync + 'static> Accessor<E, T> for F 
 pub trait Window<E: Data>: Send {
     /// Takes the current events that arrived at `now`; appends what the window emits to `out`.
     fn process(&mut self, now: i64, input: Chunk<E>, out: &mut Chunk<E>);
-    /// Fires the timers due at or before `now`, appending what the window emits to `out`.
-    fn on_time(&mut self, now: i64, out: &mut Chunk<E>);
-    /// When the window next needs [`Window::on_time`].
-    fn next_due(&self) -> Option<i64>;
+    /// Fires the timers due at or before `now`, appending what the window emits to `out`
+    /// (windows without timers keep this default).
+    fn on_time(&mut self, now: i64, out: &mut Chunk<E>) {
+        let _ = (now, out);
+    }
+    /// When the window next needs [`Window::on_time`] (`None`: it has no timers).
+    fn next_due(&self) -> Option<i64> {
+        None
+    }
     /// The events held, oldest first.
     fn contents(&self) -> Vec<&Event<E>>;
     /// The window's state as bytes.

@@ -71,12 +71,6 @@ where
         }
     }
 
-    fn on_time(&mut self, _now: i64, _out: &mut Chunk<E>) {}
-
-    fn next_due(&self) -> Option<i64> {
-        None
-    }
-
     fn contents(&self) -> Vec<&Event<E>> {
         self.state.held.iter().collect()
     }
