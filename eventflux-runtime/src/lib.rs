@@ -9,6 +9,7 @@ pub mod conformance;
 pub mod event;
 pub mod interpreter;
 pub mod join;
+pub mod partition;
 pub mod pattern;
 pub mod rate;
 pub mod schedule;

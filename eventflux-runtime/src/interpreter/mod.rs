@@ -24,18 +24,18 @@ pub mod table;
 mod window;
 
 use crate::event::{Chunk, Event, EventKind};
+use crate::partition::{Partitioned, Purge, Slot};
 use crate::state::{self, StateError};
 use crate::value::Value;
 use crate::window::Window;
 use eventflux_codegen::plan::{
-    EventType, NamedWindowInfo, PartitionKeyKind, Plan, PurgeConfig, StreamKind, TriggerSchedule,
-    Type,
+    EventType, NamedWindowInfo, PartitionKeyKind, Plan, StreamKind, TriggerSchedule, Type,
 };
 use expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
 use query::{Destination, QueryRt};
 use select::Single;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use table::TableSet;
 
@@ -175,17 +175,11 @@ enum KeyRt {
     Range(Vec<(Pred, String)>),
 }
 
-struct Instance {
-    queries: Vec<QueryRt>,
-    last_seen: i64,
-}
-
 struct PartitionRt {
     keys: HashMap<String, KeyRt>,
     templates: Vec<QueryRt>,
-    instances: BTreeMap<Value, Instance>,
-    purge: Option<PurgeConfig>,
-    next_purge: Option<i64>,
+    /// One instance of the partition's queries per key.
+    instances: Partitioned<Value, Vec<QueryRt>>,
 }
 
 #[derive(Clone, Debug)]
@@ -362,9 +356,10 @@ impl App {
             app.partitions.push(PartitionRt {
                 keys,
                 templates,
-                instances: BTreeMap::new(),
-                purge: p.purge.clone(),
-                next_purge: None,
+                instances: Partitioned::new(p.purge.as_ref().map(|c| Purge {
+                    interval: c.interval_ms,
+                    idle: c.idle_period_ms,
+                })),
             });
             for source in sources {
                 app.subscribe_consumer(&source, Consumer::Partition(index));
@@ -412,10 +407,7 @@ impl App {
             for q in &mut p.templates {
                 q.anchor(origin);
             }
-            p.next_purge = p
-                .purge
-                .as_ref()
-                .map(|c| origin.saturating_add(c.interval_ms));
+            p.instances.anchor(origin);
         }
     }
 
@@ -703,9 +695,9 @@ impl App {
             consider(q.next_due(), Timer::Query(i));
         }
         for (p, part) in self.partitions.iter().enumerate() {
-            consider(part.next_purge, Timer::Purge(p));
-            for (key, inst) in &part.instances {
-                for (i, q) in inst.queries.iter().enumerate() {
+            consider(part.instances.next_due(), Timer::Purge(p));
+            for (key, slot) in part.instances.iter() {
+                for (i, q) in slot.instance.iter().enumerate() {
                     consider(q.next_due(), Timer::PartitionQuery(p, key.clone(), i));
                 }
             }
@@ -740,22 +732,15 @@ impl App {
                 self.emit(&dest, &name, rows, None);
             }
             Timer::PartitionQuery(p, key, i) => {
-                let Some(inst) = self.partitions[p].instances.get_mut(&key) else {
+                let Some(queries) = self.partitions[p].instances.get_mut(&key) else {
                     return;
                 };
-                let rows = inst.queries[i].on_time(due, &self.tables);
-                let dest = inst.queries[i].destination.clone();
-                let name = inst.queries[i].name.clone();
+                let rows = queries[i].on_time(due, &self.tables);
+                let dest = queries[i].destination.clone();
+                let name = queries[i].name.clone();
                 self.emit(&dest, &name, rows, Some((p, key)));
             }
-            Timer::Purge(p) => {
-                let part = &mut self.partitions[p];
-                if let Some(purge) = &part.purge {
-                    let idle = purge.idle_period_ms;
-                    part.instances.retain(|_, inst| due - inst.last_seen < idle);
-                    part.next_purge = Some(due + purge.interval_ms.max(1));
-                }
-            }
+            Timer::Purge(p) => self.partitions[p].instances.on_time(due),
         }
     }
 
@@ -1033,49 +1018,30 @@ impl App {
 
     fn partition_deliver(&mut self, p: usize, source: &str, chunk: Chunk<Single>) {
         for event in chunk {
-            match self.partition_keys(p, source, &event.data.0, event.timestamp) {
+            let keys = match self.partition_keys(p, source, &event.data.0, event.timestamp) {
                 Some(keys) => {
-                    for key in keys {
-                        if !self.partitions[p].instances.contains_key(&key) {
-                            let queries = self.partitions[p]
-                                .templates
-                                .iter()
-                                .map(|q| q.fresh())
-                                .collect::<Result<Vec<_>, _>>();
-                            let Ok(queries) = queries else { continue };
-                            self.partitions[p].instances.insert(
-                                key.clone(),
-                                Instance {
-                                    queries,
-                                    last_seen: event.timestamp,
-                                },
-                            );
-                        }
-                        self.instance_deliver(p, &key, source, false, vec![event.clone()]);
-                        let part = &mut self.partitions[p];
-                        if part
-                            .instances
-                            .get(&key)
-                            .is_some_and(|inst| inst.queries.iter().all(QueryRt::is_empty))
-                        {
-                            part.instances.remove(&key);
-                        }
-                    }
+                    let part = &mut self.partitions[p];
+                    let templates = &part.templates;
+                    keys.into_iter()
+                        .filter(|key| {
+                            part.instances
+                                .get_or_insert_with(key, event.timestamp, || {
+                                    templates
+                                        .iter()
+                                        .map(QueryRt::fresh)
+                                        .collect::<Result<Vec<_>, _>>()
+                                })
+                                .is_ok()
+                        })
+                        .collect()
                 }
-                None => {
-                    let keys: Vec<Value> = self.partitions[p].instances.keys().cloned().collect();
-                    for key in keys {
-                        self.instance_deliver(p, &key, source, false, vec![event.clone()]);
-                        let part = &mut self.partitions[p];
-                        if part
-                            .instances
-                            .get(&key)
-                            .is_some_and(|inst| inst.queries.iter().all(QueryRt::is_empty))
-                        {
-                            part.instances.remove(&key);
-                        }
-                    }
-                }
+                None => self.partitions[p].instances.keys(),
+            };
+            for key in keys {
+                self.instance_deliver(p, &key, source, false, vec![event.clone()]);
+                self.partitions[p]
+                    .instances
+                    .drop_if(&key, |queries| queries.iter().all(QueryRt::is_empty));
             }
         }
     }
@@ -1108,18 +1074,16 @@ impl App {
         chunk: Chunk<Single>,
     ) {
         let now = self.clock;
-        let count = match self.partitions[p].instances.get_mut(key) {
-            Some(inst) => {
-                inst.last_seen = now;
-                inst.queries.len()
-            }
-            None => return,
-        };
+        self.partitions[p].instances.touch(key, now);
+        let count = self.partitions[p]
+            .instances
+            .get_mut(key)
+            .map_or(0, |qs| qs.len());
         for i in 0..count {
-            let Some(inst) = self.partitions[p].instances.get_mut(key) else {
+            let Some(queries) = self.partitions[p].instances.get_mut(key) else {
                 return;
             };
-            let q = &mut inst.queries[i];
+            let q = &mut queries[i];
             if !q.reads(source, inner) {
                 continue;
             }
@@ -1163,12 +1127,12 @@ impl App {
                 .map(|p| {
                     p.instances
                         .iter()
-                        .map(|(key, inst)| {
-                            inst.queries
+                        .map(|(key, slot)| {
+                            slot.instance
                                 .iter()
                                 .map(|q| q.snapshot())
                                 .collect::<Result<Vec<_>, _>>()
-                                .map(|qs| (key.clone(), inst.last_seen, qs))
+                                .map(|qs| (key.clone(), slot.last_seen, qs))
                         })
                         .collect::<Result<Vec<_>, _>>()
                 })
@@ -1214,7 +1178,7 @@ impl App {
             a.restore(bytes)?;
         }
         for (part, instances) in self.partitions.iter_mut().zip(s.partitions) {
-            part.instances.clear();
+            let mut slots = Vec::new();
             for (key, last_seen, states) in instances {
                 let mut queries = part
                     .templates
@@ -1225,8 +1189,15 @@ impl App {
                 for (q, bytes) in queries.iter_mut().zip(&states) {
                     q.restore(bytes)?;
                 }
-                part.instances.insert(key, Instance { queries, last_seen });
+                slots.push((
+                    key,
+                    Slot {
+                        instance: queries,
+                        last_seen,
+                    },
+                ));
             }
+            part.instances.replace(slots);
         }
         self.clock = s.clock;
         Ok(())

@@ -1,0 +1,162 @@
+//! Partitions: one instance of a partition's queries per key, written once and generic over the
+//! key and the instance (the compiled path's generated query states, or the interpreter's).
+//!
+//! Keys that go quiet do not hold memory forever: an instance that holds nothing after an event
+//! can be dropped at once ([`Partitioned::drop_if`]), losing nothing, and with `@purge` an
+//! instance idle for longer than the idle period is dropped at the next purge time.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+
+/// `@purge(interval = ..., idle.period = ...)`, in ms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Purge {
+    /// How often idle keys are looked for.
+    pub interval: i64,
+    /// How long a key may stay idle before its instance is dropped.
+    pub idle: i64,
+}
+
+/// One key's instance and when it last saw an event.
+#[derive(Clone, Debug)]
+pub struct Slot<I> {
+    /// The instance.
+    pub instance: I,
+    /// When the key last saw an event (ms).
+    pub last_seen: i64,
+}
+
+/// The instances of a partition, by key.
+#[derive(Clone, Debug)]
+pub struct Partitioned<K, I> {
+    slots: BTreeMap<K, Slot<I>>,
+    purge: Option<Purge>,
+    next_purge: Option<i64>,
+}
+
+impl<K: Ord + Clone, I> Partitioned<K, I> {
+    /// An empty partition, purging idle keys when `purge` is given.
+    pub fn new(purge: Option<Purge>) -> Self {
+        Partitioned {
+            slots: BTreeMap::new(),
+            purge,
+            next_purge: None,
+        }
+    }
+
+    /// Anchors the purge schedule at the app's start.
+    pub fn anchor(&mut self, origin: i64) {
+        self.next_purge = self.purge.map(|p| origin.saturating_add(p.interval.max(1)));
+    }
+
+    /// The instance of `key`, created by `make` if the key is new, marked as seen at `now`.
+    pub fn get_or_insert_with<E>(
+        &mut self,
+        key: &K,
+        now: i64,
+        make: impl FnOnce() -> Result<I, E>,
+    ) -> Result<&mut I, E> {
+        let slot = match self.slots.entry(key.clone()) {
+            Entry::Occupied(o) => o.into_mut(),
+            Entry::Vacant(v) => v.insert(Slot {
+                instance: make()?,
+                last_seen: now,
+            }),
+        };
+        slot.last_seen = slot.last_seen.max(now);
+        Ok(&mut slot.instance)
+    }
+
+    /// Marks `key` as seen at `now`.
+    pub fn touch(&mut self, key: &K, now: i64) {
+        if let Some(slot) = self.slots.get_mut(key) {
+            slot.last_seen = slot.last_seen.max(now);
+        }
+    }
+
+    /// The instance of `key`, if it exists.
+    pub fn get_mut(&mut self, key: &K) -> Option<&mut I> {
+        self.slots.get_mut(key).map(|s| &mut s.instance)
+    }
+
+    /// Drops `key`'s instance if `empty` says it holds nothing.
+    pub fn drop_if(&mut self, key: &K, empty: impl FnOnce(&I) -> bool) {
+        if self.slots.get(key).is_some_and(|s| empty(&s.instance)) {
+            self.slots.remove(key);
+        }
+    }
+
+    /// The keys held, in order.
+    pub fn keys(&self) -> Vec<K> {
+        self.slots.keys().cloned().collect()
+    }
+
+    /// How many keys hold an instance.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether no key holds an instance.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// Every key's slot.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &Slot<I>)> {
+        self.slots.iter()
+    }
+
+    /// Every key's instance, to change it.
+    pub fn instances_mut(&mut self) -> impl Iterator<Item = (&K, &mut I)> {
+        self.slots.iter_mut().map(|(k, s)| (k, &mut s.instance))
+    }
+
+    /// When the next purge is due.
+    pub fn next_due(&self) -> Option<i64> {
+        self.next_purge
+    }
+
+    /// Purges at `now` (when due): drops the instances idle for longer than the idle period.
+    pub fn on_time(&mut self, now: i64) {
+        let (Some(purge), Some(due)) = (self.purge, self.next_purge) else {
+            return;
+        };
+        if due > now {
+            return;
+        }
+        self.slots.retain(|_, s| now - s.last_seen < purge.idle);
+        self.next_purge = Some(due.saturating_add(purge.interval.max(1)));
+    }
+
+    /// Replaces every instance (restoring a snapshot).
+    pub fn replace(&mut self, slots: impl IntoIterator<Item = (K, Slot<I>)>) {
+        self.slots = slots.into_iter().collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_keys_are_purged_and_empty_ones_dropped() {
+        let mut p: Partitioned<&str, Vec<i32>> = Partitioned::new(Some(Purge {
+            interval: 1_000,
+            idle: 2_000,
+        }));
+        p.anchor(0);
+        p.get_or_insert_with(&"a", 100, || Ok::<_, ()>(vec![1]))
+            .unwrap();
+        p.get_or_insert_with(&"b", 2_500, || Ok::<_, ()>(vec![]))
+            .unwrap();
+        p.drop_if(&"b", |i| i.is_empty());
+        assert_eq!(p.keys(), vec!["a"]);
+        assert_eq!(p.next_due(), Some(1_000));
+        p.on_time(1_000);
+        assert_eq!(p.len(), 1);
+        p.on_time(3_000);
+        assert!(p.is_empty());
+        assert_eq!(p.next_due(), Some(3_000));
+    }
+}
