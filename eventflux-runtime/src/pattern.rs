@@ -521,17 +521,19 @@ impl<E: Data> StateMachine<E> {
     }
 
     /// Drops the partials whose first event is more than `within` before `t`, spawning their
-    /// restart copies.
+    /// restart copies. Partials come in creation order, so their first events' times rise:
+    /// the scan stops at the first partial still within bounds (a restart copy created later
+    /// with an older start is dropped when an event reaches it, see
+    /// [`StateMachine::expired`]).
     fn prune(&mut self, t: i64) {
-        let Some(within) = self.within else {
-            return;
-        };
-        let expired: Vec<u64> = self
-            .partials
-            .iter()
-            .filter(|(_, p)| p.start.is_some_and(|s| t.saturating_sub(s) > within))
-            .map(|(id, _)| *id)
-            .collect();
+        let mut expired = Vec::new();
+        for (id, p) in &self.partials {
+            match p.start {
+                None => continue,
+                Some(_) if self.expired(p, t) => expired.push(*id),
+                Some(_) => break,
+            }
+        }
         for id in expired {
             if let Some(p) = self.remove(id)
                 && let Some(r) = p.respawn
@@ -539,6 +541,12 @@ impl<E: Data> StateMachine<E> {
                 self.insert(*r);
             }
         }
+    }
+
+    /// Whether `p`'s first event is more than `within` before `t`.
+    fn expired(&self, p: &Partial<E>, t: i64) -> bool {
+        self.within
+            .is_some_and(|w| p.start.is_some_and(|s| t.saturating_sub(s) > w))
     }
 
     /// Processes one event of input `stream` at time `t`; appends completed matches to `out`.
@@ -550,6 +558,10 @@ impl<E: Data> StateMachine<E> {
             let Some(p) = self.remove(id) else {
                 continue;
             };
+            if self.expired(&p, t) {
+                spawned.extend(p.respawn.map(|r| *r));
+                continue;
+            }
             match self.try_step(&p, stream, e, t) {
                 Outcome::Unchanged => {
                     if self.sequence && !p.ready {
