@@ -6,8 +6,8 @@
 //! instance idle for longer than the idle period is dropped at the next purge time.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `@purge(interval = ..., idle.period = ...)`, in ms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +31,8 @@ pub struct Slot<I> {
 #[derive(Clone, Debug)]
 pub struct Partitioned<K, I> {
     slots: BTreeMap<K, Slot<I>>,
+    /// The keys whose instances have pending timers (so timer lookups need not visit the rest).
+    timed: BTreeSet<K>,
     purge: Option<Purge>,
     next_purge: Option<i64>,
 }
@@ -40,6 +42,7 @@ impl<K: Ord + Clone, I> Partitioned<K, I> {
     pub fn new(purge: Option<Purge>) -> Self {
         Partitioned {
             slots: BTreeMap::new(),
+            timed: BTreeSet::new(),
             purge,
             next_purge: None,
         }
@@ -84,7 +87,24 @@ impl<K: Ord + Clone, I> Partitioned<K, I> {
     pub fn drop_if(&mut self, key: &K, empty: impl FnOnce(&I) -> bool) {
         if self.slots.get(key).is_some_and(|s| empty(&s.instance)) {
             self.slots.remove(key);
+            self.timed.remove(key);
         }
+    }
+
+    /// Records whether `key`'s instance has pending timers (call after it changed).
+    pub fn set_timed(&mut self, key: &K, timed: bool) {
+        if timed && self.slots.contains_key(key) {
+            self.timed.insert(key.clone());
+        } else {
+            self.timed.remove(key);
+        }
+    }
+
+    /// The instances with pending timers.
+    pub fn timed(&self) -> impl Iterator<Item = (&K, &I)> {
+        self.timed
+            .iter()
+            .filter_map(|k| self.slots.get(k).map(|s| (k, &s.instance)))
     }
 
     /// The keys held, in order.
@@ -126,12 +146,15 @@ impl<K: Ord + Clone, I> Partitioned<K, I> {
             return;
         }
         self.slots.retain(|_, s| now - s.last_seen < purge.idle);
+        let slots = &self.slots;
+        self.timed.retain(|k| slots.contains_key(k));
         self.next_purge = Some(due.saturating_add(purge.interval.max(1)));
     }
 
     /// Replaces every instance (restoring a snapshot).
     pub fn replace(&mut self, slots: impl IntoIterator<Item = (K, Slot<I>)>) {
         self.slots = slots.into_iter().collect();
+        self.timed = self.slots.keys().cloned().collect();
     }
 }
 

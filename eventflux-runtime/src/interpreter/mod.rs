@@ -696,8 +696,8 @@ impl App {
         }
         for (p, part) in self.partitions.iter().enumerate() {
             consider(part.instances.next_due(), Timer::Purge(p));
-            for (key, slot) in part.instances.iter() {
-                for (i, q) in slot.instance.iter().enumerate() {
+            for (key, queries) in part.instances.timed() {
+                for (i, q) in queries.iter().enumerate() {
                     consider(q.next_due(), Timer::PartitionQuery(p, key.clone(), i));
                 }
             }
@@ -738,7 +738,8 @@ impl App {
                 let rows = queries[i].on_time(due, &self.tables);
                 let dest = queries[i].destination.clone();
                 let name = queries[i].name.clone();
-                self.emit(&dest, &name, rows, Some((p, key)));
+                self.emit(&dest, &name, rows, Some((p, key.clone())));
+                self.note_timers(p, &key);
             }
             Timer::Purge(p) => self.partitions[p].instances.on_time(due),
         }
@@ -1042,8 +1043,19 @@ impl App {
                 self.partitions[p]
                     .instances
                     .drop_if(&key, |queries| queries.iter().all(QueryRt::is_empty));
+                self.note_timers(p, &key);
             }
         }
+    }
+
+    /// Records whether partition `p`'s instance for `key` has pending timers.
+    fn note_timers(&mut self, p: usize, key: &Value) {
+        let part = &mut self.partitions[p];
+        let timed = part
+            .instances
+            .get_mut(key)
+            .is_some_and(|queries| queries.iter().any(|q| q.next_due().is_some()));
+        part.instances.set_timed(key, timed);
     }
 
     fn instance_deliver(
