@@ -555,20 +555,30 @@ impl<E: Data> StateMachine<E> {
         let mut spawned = Vec::new();
         let mut starts: Vec<(u64, Partial<E>, Partial<E>)> = Vec::new();
         for id in self.candidates(stream, e) {
+            let Some(current) = self.partials.get(&id) else {
+                continue;
+            };
+            let expired = self.expired(current, t);
+            let outcome = if expired {
+                Outcome::Dead
+            } else {
+                self.try_step(current, stream, e, t)
+            };
+            let untouched =
+                matches!(outcome, Outcome::Unchanged) && (!self.sequence || current.ready);
+            if untouched {
+                continue;
+            }
             let Some(p) = self.remove(id) else {
                 continue;
             };
-            if self.expired(&p, t) {
+            if expired {
                 spawned.extend(p.respawn.map(|r| *r));
                 continue;
             }
-            match self.try_step(&p, stream, e, t) {
+            match outcome {
                 Outcome::Unchanged => {
-                    if self.sequence && !p.ready {
-                        spawned.extend(p.respawn.map(|r| *r));
-                    } else {
-                        self.insert_as(id, p);
-                    }
+                    spawned.extend(p.respawn.map(|r| *r));
                 }
                 Outcome::Progress(q) => {
                     if self.sequence && p.ready {

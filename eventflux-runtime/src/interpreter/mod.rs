@@ -135,7 +135,9 @@ enum Consumer {
 }
 
 struct StreamRt {
-    name: String,
+    name: Arc<str>,
+    /// The callbacks subscribed to its events.
+    callbacks: Vec<Callback>,
     types: Vec<(String, Type)>,
     consumers: Vec<Consumer>,
     /// Where errors raised while processing its events go: its fault stream, or the log.
@@ -219,7 +221,8 @@ pub struct App {
     tables: TableSet,
     clock: i64,
     playback: bool,
-    callbacks: HashMap<String, Vec<Callback>>,
+    /// Callbacks of `return` queries, by query name.
+    return_callbacks: HashMap<String, Vec<Callback>>,
     /// Errors raised while the current event is processed, not yet reported.
     errors: Vec<String>,
     /// The incremental aggregations (held in `tables`), by consumer index.
@@ -277,7 +280,7 @@ impl App {
             partitions: Vec::new(),
             tables: TableSet::default(),
             clock: 0,
-            callbacks: HashMap::new(),
+            return_callbacks: HashMap::new(),
             errors: Vec::new(),
             aggregations: Vec::new(),
             depth: 0,
@@ -414,7 +417,8 @@ impl App {
     fn add_stream(&mut self, name: &str, types: Vec<(String, Type)>) {
         self.stream_ids.insert(name.to_string(), self.streams.len());
         self.streams.push(StreamRt {
-            name: name.to_string(),
+            name: Arc::from(name),
+            callbacks: Vec::new(),
             types,
             consumers: Vec::new(),
             fault_stream: None,
@@ -523,10 +527,14 @@ impl App {
     /// Calls `callback` for every event of stream `stream` (or every row a `return` query named
     /// `stream` returns).
     pub fn subscribe(&mut self, stream: &str, callback: impl FnMut(&Output) + Send + 'static) {
-        self.callbacks
-            .entry(stream.to_string())
-            .or_default()
-            .push(Box::new(callback));
+        match self.stream_ids.get(stream) {
+            Some(id) => self.streams[*id].callbacks.push(Box::new(callback)),
+            None => self
+                .return_callbacks
+                .entry(stream.to_string())
+                .or_default()
+                .push(Box::new(callback)),
+        }
     }
 
     /// The input handle of stream `stream`.
@@ -617,7 +625,7 @@ impl App {
         let s = &self.streams[id];
         if values.len() != s.types.len() {
             return Err(SendError::Arity {
-                stream: s.name.clone(),
+                stream: s.name.to_string(),
                 expected: s.types.len(),
                 found: values.len(),
             });
@@ -633,7 +641,7 @@ impl App {
             };
             if !ok {
                 return Err(SendError::Type {
-                    stream: s.name.clone(),
+                    stream: s.name.to_string(),
                     attribute: name.clone(),
                     expected: *ty,
                     problem: format!(
@@ -746,7 +754,7 @@ impl App {
     }
 
     fn callbacks_for(&mut self, name: &str, events: &[Event<Row>]) {
-        if let Some(callbacks) = self.callbacks.get_mut(name) {
+        if let Some(callbacks) = self.return_callbacks.get_mut(name) {
             for e in events {
                 let out = Output {
                     stream: name,
@@ -778,27 +786,29 @@ impl App {
     }
 
     fn deliver_at_depth(&mut self, id: usize, chunk: Chunk<Single>) {
-        let name = self.streams[id].name.clone();
-        if self.callbacks.contains_key(&name) {
-            let rows: Vec<Event<Row>> = chunk
-                .iter()
-                .map(|e| Event {
-                    timestamp: e.timestamp,
-                    kind: e.kind,
-                    data: e.data.0.clone(),
-                })
-                .collect();
-            self.callbacks_for(&name, &rows);
+        let StreamRt {
+            name, callbacks, ..
+        } = &mut self.streams[id];
+        for e in &chunk {
+            let out = Output {
+                stream: name,
+                timestamp: e.timestamp,
+                kind: e.kind,
+                values: &e.data.0,
+            };
+            for cb in callbacks.iter_mut() {
+                cb(&out);
+            }
         }
-        let consumers = self.streams[id].consumers.clone();
+        let name = name.clone();
         let raised = self.errors.len();
-        let events = (!consumers.is_empty()).then(|| chunk.clone());
-        for c in consumers {
+        for i in 0..self.streams[id].consumers.len() {
+            let c = self.streams[id].consumers[i];
             self.consume(c, &name, chunk.clone());
         }
         if self.errors.len() > raised {
             let errors: Vec<String> = self.errors.drain(raised..).collect();
-            self.report(id, events.unwrap_or_default(), errors);
+            self.report(id, chunk, errors);
         }
     }
 

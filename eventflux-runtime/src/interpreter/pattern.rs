@@ -86,12 +86,13 @@ fn predicate(slot: usize, filters: &[TypedExpr]) -> Result<Predicate<Row>, Compi
         .collect::<Result<_, _>>()?;
     let tables = Arc::new(TableSet::default());
     Ok(Arc::new(move |slots: &[Vec<Row>], candidate: &Row| {
-        let views: Vec<&[Row]> = slots.iter().map(Vec::as_slice).collect();
-        let c = Ctx {
-            candidate: Some((slot, candidate)),
-            ..Ctx::single(&views, 0, &tables)
-        };
-        filters.iter().all(|f| f(&c))
+        super::select::with_views(slots, |views| {
+            let c = Ctx {
+                candidate: Some((slot, candidate)),
+                ..Ctx::single(views, 0, &tables)
+            };
+            filters.iter().all(|f| f(&c))
+        })
     }))
 }
 

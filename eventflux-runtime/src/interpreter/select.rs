@@ -48,11 +48,23 @@ impl Inputs for Matched {
                 l.as_ref().map_or(&[][..], std::slice::from_ref),
                 r.as_ref().map_or(&[][..], std::slice::from_ref),
             ]),
-            Matched::Slots(slots) => {
-                let views: Vec<&[Row]> = slots.iter().map(Vec::as_slice).collect();
-                f(&views)
-            }
+            Matched::Slots(slots) => with_views(slots, f),
         }
+    }
+}
+
+/// Calls `f` with each slot's events as a slice, without allocating for up to 8 slots.
+pub fn with_views<T>(slots: &[Vec<Row>], f: impl FnOnce(&[&[Row]]) -> T) -> T {
+    const INLINE: usize = 8;
+    if slots.len() <= INLINE {
+        let mut views: [&[Row]; INLINE] = [&[]; INLINE];
+        for (view, events) in views.iter_mut().zip(slots) {
+            *view = events.as_slice();
+        }
+        f(&views[..slots.len()])
+    } else {
+        let views: Vec<&[Row]> = slots.iter().map(Vec::as_slice).collect();
+        f(&views)
     }
 }
 
