@@ -457,7 +457,7 @@ impl App {
                 Consumer::Query(q) => plan
                     .queries
                     .iter()
-                    .position(|p| p.partition.is_none() && p.name == queries[*q].name)
+                    .position(|p| p.partition.is_none() && *p.name == *queries[*q].name)
                     .unwrap_or(usize::MAX),
                 Consumer::Partition(p) => plan
                     .queries
@@ -506,7 +506,7 @@ impl App {
             .iter()
             .filter_map(|q| {
                 q.pattern_metrics()
-                    .map(|(live, dropped)| (q.name.clone(), live, dropped))
+                    .map(|(live, dropped)| (q.name.to_string(), live, dropped))
             })
             .collect()
     }

@@ -80,7 +80,7 @@ enum InputRt {
 /// A query ready to run.
 pub struct QueryRt {
     /// The query's name.
-    pub name: String,
+    pub name: Arc<str>,
     /// The sources it reads (streams, inner streams, fault streams, named windows, triggers),
     /// each with whether it is a partition inner stream.
     pub sources: Vec<(String, bool)>,
@@ -204,7 +204,7 @@ impl QueryRt {
         };
         let events = output_events(&plan.output);
         Ok(QueryRt {
-            name: plan.name.clone(),
+            name: Arc::from(plan.name.as_str()),
             sources,
             input,
             selector: Selector::new(
