@@ -377,8 +377,8 @@ impl<E: Data> StateMachine<E> {
         }
     }
 
-    /// Tries step `p.step` on an event; `next_only` skips the current step (used when trying
-    /// the next step of a counting step).
+    /// Tries partial `p`'s current step on an event. A counting step whose minimum is reached
+    /// first tries the next step (which freezes the collection), then its own.
     fn try_step(&self, p: &Partial<E>, stream: usize, e: &E, t: i64) -> Outcome<E> {
         let Some(step) = self.steps.get(p.step) else {
             return Outcome::Unchanged;
