@@ -729,7 +729,7 @@ pub enum AttrRef {
     },
 }
 
-/// A function a [`TypedExpr::Call`] invokes.
+/// A function an [`ExprNode::Call`] invokes.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Function {
     /// A built-in of the catalog.

@@ -1,5 +1,6 @@
 //! Events as they move through a pipeline: a timestamp, a kind, and the data (a generated
-//! struct on the compiled path, a [`crate::Row`] in the interpreter). Events move in chunks.
+//! struct on the compiled path, a [`crate::interpreter::expr::Row`] in the interpreter). Events
+//! move in chunks.
 
 use serde::{Deserialize, Serialize};
 

@@ -3,11 +3,11 @@
 //! rather than stopping at the first; a part that fails is left out of the plan and checking
 //! goes on with the rest, so one mistake does not cause a cascade of others.
 //!
-//! - [`definitions`]: `define ...` statements and their annotations, app-level annotations;
-//! - [`query`]: queries (inputs, selectors, rate limits, outputs) and partitions;
-//! - [`state`]: patterns and sequences;
-//! - [`window`]: window arguments;
-//! - [`expr`]: scopes, name resolution and expression typing.
+//! - `definitions`: `define ...` statements and their annotations, app-level annotations;
+//! - `query`: queries (inputs, selectors, rate limits, outputs) and partitions;
+//! - `state`: patterns and sequences;
+//! - `window`: window arguments;
+//! - `expr`: scopes, name resolution and expression typing.
 
 mod definitions;
 mod expr;
