@@ -10,6 +10,9 @@
 //!    aggregators and windows, producing the [`plan`];
 //! 5. [`explain`]: the plan printed for people. [`printer`] prints the AST back to EventFluxQL.
 //!
+//! With the `emit` feature, `tokens` rebuilds app text from the tokens of `eventflux! { ... }`
+//! and maps error ranges back to the user's tokens.
+//!
 //! The plan is the one contract between this front-end and both back-ends (the interpreter in
 //! `eventflux-runtime` and the Rust emitter behind the `emit` feature).
 
@@ -26,6 +29,8 @@ pub mod plan;
 pub mod printer;
 pub mod span;
 pub mod substitute;
+#[cfg(feature = "emit")]
+pub mod tokens;
 
 pub use diagnostic::{CompileErrors, Diagnostic};
 
