@@ -12,6 +12,7 @@ pub mod join;
 pub mod partition;
 pub mod pattern;
 pub mod rate;
+pub mod runner;
 pub mod schedule;
 pub mod select;
 pub mod state;
@@ -20,4 +21,5 @@ pub mod value;
 pub mod window;
 
 pub use interpreter::{App, BuildError, InputHandle, Output, SendError};
+pub use runner::{RunError, Runner};
 pub use value::Value;

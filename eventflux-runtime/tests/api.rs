@@ -298,3 +298,27 @@ fn a_cycle_of_inner_streams_is_reported_instead_of_overflowing() {
     app.send("S", Some(2), vec![Value::from("y"), Value::Int(0)])
         .unwrap();
 }
+
+#[test]
+fn a_runner_fires_timers_on_the_wall_clock_by_itself() {
+    let mut app = App::from_text(
+        "app",
+        "define stream S (v int); from S#window.time(60 millisec) select count() as n insert all events into O;",
+    )
+    .unwrap();
+    let rows = collect(&mut app, "O");
+    let runner = eventflux_runtime::Runner::start(app);
+    runner.send("S", None, vec![Value::Int(1)]).unwrap();
+    assert!(matches!(
+        runner.send("S", None, vec![Value::from("x")]),
+        Err(eventflux_runtime::RunError::Send(SendError::Type { .. }))
+    ));
+    std::thread::sleep(std::time::Duration::from_millis(250));
+    assert_eq!(
+        *rows.lock().unwrap(),
+        vec![vec![Value::Long(1)], vec![Value::Long(0)]]
+    );
+    assert!(runner.snapshot().unwrap().is_ok());
+    let app = runner.stop().unwrap();
+    assert!(!app.is_playback());
+}

@@ -3,12 +3,10 @@
 
 use clap::{Parser, Subcommand};
 use eventflux_runtime::conformance;
-use eventflux_runtime::{App, Value};
+use eventflux_runtime::{App, Runner, Value};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc;
-use std::time::Duration;
 
 /// EventFlux: a complex event processing engine whose queries compile to Rust.
 #[derive(Parser)]
@@ -117,36 +115,20 @@ fn run(path: &Path, input: &str, playback: bool) -> ExitCode {
             }
         }
     };
-    let (tx, rx) = mpsc::channel::<std::io::Result<String>>();
-    std::thread::spawn(move || {
-        for line in reader.lines() {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut number = 0usize;
-    loop {
-        let next = if playback {
-            rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
-        } else {
-            app.tick();
-            let wait = app
-                .next_due()
-                .map(|due| (due - app.clock()).clamp(1, 1000) as u64)
-                .unwrap_or(1000);
-            rx.recv_timeout(Duration::from_millis(wait))
-        };
-        let line = match next {
-            Ok(Ok(line)) => line,
-            Ok(Err(e)) => {
+    let mut target = if app.is_playback() {
+        Target::Direct(Box::new(app))
+    } else {
+        Target::Running(Runner::start(app))
+    };
+    for (index, line) in reader.lines().enumerate() {
+        let number = index + 1;
+        let line = match line {
+            Ok(line) => line,
+            Err(e) => {
                 eprintln!("error: cannot read input: {e}");
                 return ExitCode::FAILURE;
             }
-            Err(mpsc::RecvTimeoutError::Timeout) => continue,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
-        number += 1;
         if line.trim().is_empty() {
             continue;
         }
@@ -158,9 +140,14 @@ fn run(path: &Path, input: &str, playback: bool) -> ExitCode {
             }
         };
         if event.advance {
-            match event.t {
-                Some(t) => app.advance_to(t),
-                None => eprintln!("line {number}: skipped: 'advance' needs 't'"),
+            match (&mut target, event.t) {
+                (Target::Direct(app), Some(t)) => app.advance_to(t),
+                (Target::Direct(_), None) => {
+                    eprintln!("line {number}: skipped: 'advance' needs 't'")
+                }
+                (Target::Running(_), _) => eprintln!(
+                    "line {number}: skipped: 'advance' moves event time; run with --playback"
+                ),
             }
             continue;
         }
@@ -168,11 +155,29 @@ fn run(path: &Path, input: &str, playback: bool) -> ExitCode {
             eprintln!("line {number}: skipped: missing \"stream\"");
             continue;
         };
-        if let Err(e) = app.send_json(&stream, event.t, &event.data) {
+        let sent = match &mut target {
+            Target::Direct(app) => app
+                .send_json(&stream, event.t, &event.data)
+                .map_err(|e| e.to_string()),
+            Target::Running(runner) => runner
+                .send_json(&stream, event.t, event.data)
+                .map_err(|e| e.to_string()),
+        };
+        if let Err(e) = sent {
             eprintln!("line {number}: skipped: {e}");
         }
     }
+    if let Target::Running(runner) = target {
+        let _ = runner.stop();
+    }
     ExitCode::SUCCESS
+}
+
+/// Where `run` sends events: straight to the app (playback: the input drives the clock), or
+/// to the app running on the wall clock in its own thread.
+enum Target {
+    Direct(Box<App>),
+    Running(Runner),
 }
 
 fn test(paths: &[PathBuf]) -> ExitCode {
