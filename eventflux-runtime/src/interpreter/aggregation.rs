@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 /// The start (ms since the epoch, UTC) of the bucket of granularity `unit` holding `time`.
 pub fn bucket_start(time: i64, unit: TimeUnit) -> i64 {
-    let floor = |size: i64| time - time.rem_euclid(size);
+    let floor = |size: i64| time.div_euclid(size).saturating_mul(size);
     match unit {
         TimeUnit::Millisecond => time,
         TimeUnit::Second => floor(1_000),
