@@ -55,5 +55,23 @@ impl<E> Event<E> {
     }
 }
 
+/// `time + delay` as a timer's due time: `None` when it would reach the end of time
+/// (`i64::MAX`), so that a timer re-armed there stops instead of firing forever. Event times are
+/// the user's and may be anywhere.
+pub fn due_after(time: i64, delay: i64) -> Option<i64> {
+    time.checked_add(delay).filter(|t| *t < i64::MAX)
+}
+
+/// The first of the times `next`, `next + period`, `next + 2 period`, ... after `horizon`, or
+/// `None` past the end of time. Idle periodic timers jump there in one step.
+pub fn first_due_after(next: i64, period: i64, horizon: i64) -> Option<i64> {
+    if next > horizon {
+        return Some(next);
+    }
+    let period = period.max(1);
+    let periods = (horizon - next) / period + 1;
+    periods.checked_mul(period).and_then(|d| due_after(next, d))
+}
+
 /// The events processed together: one input line, one batch, one timer firing.
 pub type Chunk<E> = Vec<Event<E>>;

@@ -50,7 +50,9 @@ impl<K: Ord + Clone, I> Partitioned<K, I> {
 
     /// Anchors the purge schedule at the app's start.
     pub fn anchor(&mut self, origin: i64) {
-        self.next_purge = self.purge.map(|p| origin.saturating_add(p.interval.max(1)));
+        self.next_purge = self
+            .purge
+            .and_then(|p| crate::event::due_after(origin, p.interval.max(1)));
     }
 
     /// The instance of `key`, created by `make` if the key is new, marked as seen at `now`.
@@ -148,7 +150,16 @@ impl<K: Ord + Clone, I> Partitioned<K, I> {
         self.slots.retain(|_, s| now - s.last_seen < purge.idle);
         let slots = &self.slots;
         self.timed.retain(|k| slots.contains_key(k));
-        self.next_purge = Some(due.saturating_add(purge.interval.max(1)));
+        self.next_purge = crate::event::due_after(due, purge.interval.max(1));
+    }
+
+    /// With no key held, moves the next purge past `horizon` in one step.
+    pub fn skip_idle(&mut self, horizon: i64) {
+        if let (true, Some(purge), Some(next)) =
+            (self.slots.is_empty(), self.purge, self.next_purge)
+        {
+            self.next_purge = crate::event::first_due_after(next, purge.interval.max(1), horizon);
+        }
     }
 
     /// Replaces every instance (restoring a snapshot).

@@ -674,9 +674,10 @@ impl<E: Data> StateMachine<E> {
                     waiting: Some(w), ..
                 }),
             ) = (every, self.steps.get(p.step))
+                && let Some(next) = crate::event::due_after(due, *w)
             {
                 let mut again = p.clone();
-                again.deadline = Some(due.saturating_add(*w));
+                again.deadline = Some(next);
                 spawned.push(again);
             }
             let mut q = p;

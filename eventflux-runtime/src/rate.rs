@@ -90,7 +90,7 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
     /// Anchors the periods at `origin` (the app's start): they end at origin + T, + 2T, ...
     pub fn anchor(&mut self, origin: i64) {
         if let Limit::Time(_, p) | Limit::Snapshot { period: p, .. } = self.limit {
-            self.state.next = origin.saturating_add(p);
+            self.state.next = crate::event::due_after(origin, p).unwrap_or(i64::MAX);
         }
     }
 
@@ -166,7 +166,7 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
     pub fn next_due(&self) -> Option<i64> {
         match self.limit {
             Limit::Time(Mode::All | Mode::Last, _) | Limit::Snapshot { .. } => {
-                Some(self.state.next)
+                (self.state.next < i64::MAX).then_some(self.state.next)
             }
             _ => None,
         }
@@ -180,12 +180,12 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
             _ => return,
         };
         let st = &mut self.state;
-        if st.next > now {
+        if st.next > now || st.next == i64::MAX {
             return;
         }
         let end = st.next;
         while st.next <= now {
-            st.next = st.next.saturating_add(period.max(1));
+            st.next = crate::event::due_after(st.next, period.max(1)).unwrap_or(i64::MAX);
         }
         if snapshot {
             out.extend(st.held.iter().map(|row| Selected {
@@ -200,6 +200,19 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
     /// Whether the limiter holds no rows and counts nothing (its state may be dropped).
     pub fn is_idle(&self) -> bool {
         self.state.held.is_empty() && self.state.count == 0 && self.state.per_group.is_empty()
+    }
+
+    /// Moves an idle limiter's next period end past `horizon` in one step (nothing can reach it
+    /// before then, so the periods in between would emit nothing).
+    pub fn skip_idle(&mut self, horizon: i64) {
+        let period = match self.limit {
+            Limit::Time(Mode::All | Mode::Last, p) | Limit::Snapshot { period: p, .. } => p,
+            _ => return,
+        };
+        if self.state.held.is_empty() && self.state.next < i64::MAX {
+            self.state.next =
+                crate::event::first_due_after(self.state.next, period, horizon).unwrap_or(i64::MAX);
+        }
     }
 
     /// The limiter's state as bytes.

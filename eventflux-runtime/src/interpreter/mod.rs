@@ -231,6 +231,11 @@ pub struct App {
     depth: usize,
 }
 
+/// How many timers one move of the clock fires at most: a jump far ahead past a periodic
+/// timer that has work each period (a trigger) is spread over the following moves instead of
+/// stalling the app. Idle periodic timers skip ahead in one step and do not count.
+pub const MAX_TIMER_FIRINGS: usize = 1_000_000;
+
 /// How deep deliveries may nest before the app reports a cycle of queries (a query whose
 /// output, through other queries, reaches its own input) instead of overflowing the stack.
 pub const MAX_DELIVERY_DEPTH: usize = 64;
@@ -399,7 +404,7 @@ impl App {
         for t in &mut self.triggers {
             t.next = match &t.schedule {
                 TriggerSchedule::Start => Some(origin),
-                TriggerSchedule::Every(p) => Some(origin.saturating_add(*p)),
+                TriggerSchedule::Every(p) => crate::event::due_after(origin, *p),
                 TriggerSchedule::Cron(_) => t.cron.as_ref().and_then(|c| c.next_after(origin)),
             };
         }
@@ -662,12 +667,21 @@ impl App {
 
     /// Moves the clock to `time`, firing every timer due on the way, in order.
     pub fn advance_to(&mut self, time: i64) {
-        while let Some((due, timer)) = self.next_timer() {
+        let mut firings = 0usize;
+        while let Some((due, timer, next_other)) = self.next_timer() {
             if due > time {
                 break;
             }
+            if firings == MAX_TIMER_FIRINGS {
+                eprintln!(
+                    "error: the clock moved to {time} at once: {MAX_TIMER_FIRINGS} timers fired on the way; the rest fire as the clock moves on"
+                );
+                break;
+            }
+            firings += 1;
             self.clock = self.clock.max(due);
-            self.fire(timer, due);
+            let horizon = next_other.map_or(time, |other| other.min(time));
+            self.fire(timer, due, horizon);
         }
         self.clock = self.clock.max(time);
     }
@@ -681,16 +695,27 @@ impl App {
 
     /// When the next timer is due, if any.
     pub fn next_due(&self) -> Option<i64> {
-        self.next_timer().map(|(due, _)| due)
+        self.next_timer().map(|(due, _, _)| due)
     }
 
-    fn next_timer(&self) -> Option<(i64, Timer)> {
+    /// The earliest timer, and the due time of the next one after it.
+    fn next_timer(&self) -> Option<(i64, Timer, Option<i64>)> {
         let mut best: Option<(i64, Timer)> = None;
+        let mut second: Option<i64> = None;
         let mut consider = |due: Option<i64>, timer: Timer| {
-            if let Some(due) = due
-                && best.as_ref().is_none_or(|(b, _)| due < *b)
-            {
-                best = Some((due, timer));
+            let Some(due) = due else {
+                return;
+            };
+            match &best {
+                Some((b, _)) if due >= *b => {
+                    second = Some(second.map_or(due, |s: i64| s.min(due)));
+                }
+                _ => {
+                    if let Some((b, _)) = &best {
+                        second = Some(second.map_or(*b, |s: i64| s.min(*b)));
+                    }
+                    best = Some((due, timer));
+                }
             }
         };
         for (i, t) in self.triggers.iter().enumerate() {
@@ -710,15 +735,15 @@ impl App {
                 }
             }
         }
-        best
+        best.map(|(due, timer)| (due, timer, second))
     }
 
-    fn fire(&mut self, timer: Timer, due: i64) {
+    fn fire(&mut self, timer: Timer, due: i64, horizon: i64) {
         match timer {
             Timer::Trigger(i) => {
                 let t = &mut self.triggers[i];
                 t.next = match t.schedule {
-                    TriggerSchedule::Every(p) => Some(due + p.max(1)),
+                    TriggerSchedule::Every(p) => crate::event::due_after(due, p.max(1)),
                     TriggerSchedule::Cron(_) => t.cron.as_ref().and_then(|c| c.next_after(due)),
                     TriggerSchedule::Start => None,
                 };
@@ -732,12 +757,14 @@ impl App {
                 let mut out = Vec::new();
                 self.windows[i].window.on_time(due, &mut out);
                 self.window_emit(i, out);
+                self.windows[i].window.skip_idle(horizon);
             }
             Timer::Query(i) => {
                 let rows = self.queries[i].on_time(due, &self.tables);
                 let dest = self.queries[i].destination.clone();
                 let name = self.queries[i].name.clone();
                 self.emit(&dest, &name, rows, None);
+                self.queries[i].skip_idle(horizon);
             }
             Timer::PartitionQuery(p, key, i) => {
                 let Some(queries) = self.partitions[p].instances.get_mut(&key) else {
@@ -747,9 +774,16 @@ impl App {
                 let dest = queries[i].destination.clone();
                 let name = queries[i].name.clone();
                 self.emit(&dest, &name, rows, Some((p, key.clone())));
+                if let Some(queries) = self.partitions[p].instances.get_mut(&key) {
+                    queries[i].skip_idle(horizon);
+                }
                 self.note_timers(p, &key);
             }
-            Timer::Purge(p) => self.partitions[p].instances.on_time(due),
+            Timer::Purge(p) => {
+                let instances = &mut self.partitions[p].instances;
+                instances.on_time(due);
+                instances.skip_idle(horizon);
+            }
         }
     }
 

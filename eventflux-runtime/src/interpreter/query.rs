@@ -410,6 +410,20 @@ impl QueryRt {
         rows
     }
 
+    /// Moves idle periodic timers (an empty batch window, an empty rate limiter) past `horizon`.
+    pub fn skip_idle(&mut self, horizon: i64) {
+        if let InputRt::Single(stages) = &mut self.input {
+            for stage in stages {
+                if let Stage::Window(w) = stage {
+                    w.skip_idle(horizon);
+                }
+            }
+        }
+        if let Some(rate) = &mut self.rate {
+            rate.skip_idle(horizon);
+        }
+    }
+
     /// Whether the query holds nothing: no window contents, groups, aggregate values, rows in
     /// its rate limiter or pending timers. Such an instance can be dropped without loss.
     pub fn is_empty(&self) -> bool {

@@ -204,7 +204,11 @@ impl<E: Data, A: Accessor<E, i64>> Window<E> for ExternalTimeBatchWindow<E, A> {
 
     fn next_due(&self) -> Option<i64> {
         match self.timeout {
-            Some(_) if self.state.end.is_some() && !self.idle() => Some(self.state.scheduled),
+            Some(_)
+                if self.state.end.is_some() && !self.idle() && self.state.scheduled < i64::MAX =>
+            {
+                Some(self.state.scheduled)
+            }
             _ => None,
         }
     }

@@ -94,6 +94,12 @@ pub trait Window<E: Data>: Send {
     fn next_due(&self) -> Option<i64> {
         None
     }
+    /// Moves an idle periodic timer past `horizon` in one step, when firing it in between would
+    /// emit nothing (the app calls this after firing, with the earlier of the target time and
+    /// the next other timer).
+    fn skip_idle(&mut self, horizon: i64) {
+        let _ = horizon;
+    }
     /// The events held, oldest first.
     fn contents(&self) -> Vec<&Event<E>>;
     /// The window's state as bytes.

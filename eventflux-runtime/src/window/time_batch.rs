@@ -43,10 +43,10 @@ impl<E> TimeBatchWindow<E> {
     fn first_end(&self, now: i64) -> i64 {
         match self.start_time {
             Some(start) => {
-                let periods = (now - start).div_euclid(self.period);
-                start + (periods + 1) * self.period
+                let periods = now.saturating_sub(start).div_euclid(self.period);
+                start.saturating_add(periods.saturating_add(1).saturating_mul(self.period))
             }
-            None => now + self.period,
+            None => now.saturating_add(self.period),
         }
     }
 }
@@ -73,7 +73,7 @@ impl<E: Data> TimeBatchWindow<E> {
             out.extend(batch.iter().cloned());
             self.state.previous = batch;
         }
-        self.state.end = Some(end + self.period);
+        self.state.end = crate::event::due_after(end, self.period);
     }
 }
 
@@ -101,6 +101,15 @@ impl<E: Data> Window<E> for TimeBatchWindow<E> {
 
     fn next_due(&self) -> Option<i64> {
         self.state.end
+    }
+
+    fn skip_idle(&mut self, horizon: i64) {
+        if self.state.pending.is_empty()
+            && self.state.previous.is_empty()
+            && let Some(end) = self.state.end
+        {
+            self.state.end = crate::event::first_due_after(end, self.period, horizon);
+        }
     }
 
     fn contents(&self) -> Vec<&Event<E>> {
