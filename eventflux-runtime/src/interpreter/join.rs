@@ -465,3 +465,32 @@ fn matched(pairs: Chunk<Pair<Single>>) -> Chunk<Matched> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eventflux_codegen::plan::InputPlan;
+
+    fn join_of(app: &str) -> JoinRt {
+        let plan = eventflux_codegen::check_app("j", app).expect("valid app");
+        let InputPlan::Join(join) = &plan.queries[0].input else {
+            panic!("a join query");
+        };
+        JoinRt::new(join).expect("compiles")
+    }
+
+    #[test]
+    fn a_table_side_is_looked_up_by_its_primary_key() {
+        let j = join_of(
+            "define stream S (sym string, qty int);
+             @PrimaryKey('sym') define table T (sym string, price double);
+             from S join T on T.sym == S.sym and T.price > 1.0 select S.qty, T.price insert into O;",
+        );
+        let (_, equalities) = j.sides[1].table.as_ref().expect("a table side");
+        assert_eq!(
+            equalities.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
+            vec![0]
+        );
+        assert!(j.sides[0].table.is_none());
+    }
+}

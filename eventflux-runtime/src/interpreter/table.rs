@@ -211,3 +211,50 @@ fn equality_pairs<'a>(e: &'a TypedExpr, out: &mut Vec<(usize, &'a TypedExpr)>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eventflux_codegen::plan::OutputPlan;
+
+    /// The lookup a `delete ... on` condition gets on a table with a primary key and an index.
+    fn lookup_for(on: &str) -> Lookup<Vec<Value>> {
+        let app = format!(
+            "define stream D (sym string, price double);
+             @PrimaryKey('sym') @Index('price')
+             define table T (sym string, price double, vol long);
+             from D delete T on {on};"
+        );
+        let plan = eventflux_codegen::check_app("t", &app).expect("valid app");
+        let OutputPlan::Delete { on, .. } = &plan.queries[0].output else {
+            panic!("a delete query");
+        };
+        let condition = TableCondition::new(on).expect("compiles");
+        let table = InterpTable::new(&plan.tables[0]);
+        let row: Row = Arc::from(vec![Value::from("IBM"), Value::Double(1.5)]);
+        let tables = TableSet::default();
+        let c = Ctx {
+            output: Some(&row),
+            ..Ctx::single(&[], 0, &tables)
+        };
+        table.lookup(&condition.equalities, &c)
+    }
+
+    #[test]
+    fn equalities_on_the_primary_key_or_an_index_do_not_scan() {
+        assert_eq!(
+            lookup_for("T.sym == sym"),
+            Lookup::Primary(vec![Value::from("IBM")])
+        );
+        assert_eq!(
+            lookup_for("sym == T.sym and T.vol > 3L"),
+            Lookup::Primary(vec![Value::from("IBM")])
+        );
+        assert_eq!(
+            lookup_for("T.price == price"),
+            Lookup::Index(0, vec![Value::Double(1.5)])
+        );
+        assert_eq!(lookup_for("T.vol > 3L"), Lookup::Scan);
+        assert_eq!(lookup_for("T.sym == sym or T.vol > 3L"), Lookup::Scan);
+    }
+}
