@@ -4,14 +4,13 @@
 //! divided by how many are held; the running total is not cleared when the last value leaves,
 //! only by [`Aggregator::reset`].
 
-use super::Aggregator;
+use super::{Aggregator, SumDouble};
 use serde::{Deserialize, Serialize};
 
-/// `avg` of numeric values, widened to double.
+/// `avg` of numeric values, widened to double: their sum divided by how many are held.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Avg {
-    sum: f64,
-    held: i64,
+    sum: SumDouble,
 }
 
 impl Avg {
@@ -26,25 +25,19 @@ impl Aggregator for Avg {
     type Output = Option<f64>;
 
     fn add(&mut self, value: Option<f64>) {
-        if let Some(v) = value {
-            self.sum += v;
-            self.held = self.held.wrapping_add(1);
-        }
+        self.sum.add(value);
     }
 
     fn remove(&mut self, value: Option<f64>) {
-        if let Some(v) = value {
-            self.sum -= v;
-            self.held = self.held.wrapping_sub(1);
-        }
+        self.sum.remove(value);
     }
 
     fn reset(&mut self) {
-        *self = Self::default();
+        self.sum.reset();
     }
 
     fn value(&self) -> Option<f64> {
-        (self.held != 0).then(|| self.sum / self.held as f64)
+        self.sum.value().map(|total| total / self.sum.held() as f64)
     }
 }
 

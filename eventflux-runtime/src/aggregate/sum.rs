@@ -63,6 +63,11 @@ impl SumDouble {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// How many non-null values are held.
+    pub fn held(&self) -> i64 {
+        self.held
+    }
 }
 
 impl Aggregator for SumDouble {
