@@ -1,6 +1,8 @@
 //! Shared helpers for the workspace tests: where conformance cases live (the project's own
 //! folder, the shared folder and the folders named in `EVENTFLUX_CONFORMANCE_EXTRA`) and which
-//! of them are known not to pass yet.
+//! of them are known not to pass yet; and the benchmark workloads.
+
+pub mod workloads;
 
 use eventflux_runtime::conformance::{LoadedCase, case_files, load_case};
 use std::collections::BTreeMap;

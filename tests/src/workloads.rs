@@ -1,0 +1,357 @@
+//! The benchmark workloads (W1-W6) declared once: their queries, seeded data, an
+//! order-sensitive output checksum, the hand-written twin of each and a driver that runs one
+//! through the interpreter. The `workloads` binary and the criterion bench both use them.
+
+use eventflux_runtime::{App, Value};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// Deterministic input: symbol index, price in 0..100, volume, and for W4 which stream.
+#[derive(Clone, Copy)]
+pub struct Trade {
+    /// Index of the symbol in the workload's symbol names.
+    pub sym: usize,
+    /// Price, uniform in 0..100.
+    pub price: f64,
+    /// Volume (W4 uses it as `T.qty`).
+    pub vol: i64,
+}
+
+/// `n` seeded trades over `symbols` symbols: the same data in every mode and every run.
+pub fn trades(n: usize, symbols: usize) -> Vec<Trade> {
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        seed >> 33
+    };
+    (0..n)
+        .map(|_| Trade {
+            sym: next() as usize % symbols,
+            price: (next() % 10_000) as f64 / 100.0,
+            vol: 1 + (next() % 1000) as i64,
+        })
+        .collect()
+}
+
+/// An order-sensitive checksum of output rows (FNV-1a over each value's bits).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Checksum {
+    /// The running hash.
+    pub hash: u64,
+    /// How many rows went in.
+    pub rows: u64,
+}
+
+impl Checksum {
+    /// An empty checksum.
+    pub fn new() -> Self {
+        Checksum {
+            hash: 0xcbf2_9ce4_8422_2325,
+            rows: 0,
+        }
+    }
+    fn bytes(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.hash = (self.hash ^ *b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    /// Adds a string.
+    pub fn text(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+        self.bytes(&[0]);
+    }
+    /// Adds a double.
+    pub fn f64(&mut self, v: f64) {
+        self.bytes(&v.to_bits().to_le_bytes());
+    }
+    /// Adds a long.
+    pub fn i64(&mut self, v: i64) {
+        self.bytes(&v.to_le_bytes());
+    }
+    /// Ends a row.
+    pub fn end_row(&mut self) {
+        self.rows += 1;
+        self.bytes(&[0xff]);
+    }
+    /// Adds an engine value, as its hand-written twin adds the same datum.
+    pub fn value(&mut self, v: &Value) {
+        match v {
+            Value::String(s) => self.text(s),
+            Value::Double(x) => self.f64(*x),
+            Value::Float(x) => self.f64(*x as f64),
+            Value::Long(x) => self.i64(*x),
+            Value::Int(x) => self.i64(*x as i64),
+            Value::Bool(b) => self.i64(*b as i64),
+            Value::Null => self.bytes(&[0xfe]),
+            Value::Set(_) => self.text(&v.to_text()),
+        }
+    }
+}
+
+/// One workload: its query, how many symbols, and its hand-written twin.
+pub struct Workload {
+    /// Its name: `W1` .. `W6`, with the symbol count where a workload runs twice.
+    pub id: &'static str,
+    /// The query, without the stream definitions.
+    pub query: &'static str,
+    /// How many distinct symbols the data has.
+    pub symbols: usize,
+    /// Whether odd events go to `T` (the join).
+    pub two_streams: bool,
+    /// The hand-written twin.
+    pub hand: fn(&[Trade], &[String], &mut Checksum),
+}
+
+/// The trade stream every workload reads.
+pub const S: &str = "define stream S (sym string, price double, vol long);\n";
+/// The second stream of the join workload.
+pub const T: &str = "define stream T (sym string, qty long);\n";
+
+/// Every workload, in order.
+pub fn workloads() -> Vec<Workload> {
+    vec![
+        Workload {
+            id: "W1",
+            query: "from S[price > 50.0] select sym, price * vol as notional insert into Out;",
+            symbols: 100,
+            two_streams: false,
+            hand: hand_w1,
+        },
+        Workload {
+            id: "W2",
+            query: "from S#window.length(100) select sym, avg(price) as ap insert into Out;",
+            symbols: 100,
+            two_streams: false,
+            hand: hand_w2,
+        },
+        Workload {
+            id: "W3",
+            query: "from S#window.time(1 sec) select sym, sum(vol) as v group by sym insert into Out;",
+            symbols: 100,
+            two_streams: false,
+            hand: hand_w3,
+        },
+        Workload {
+            id: "W4",
+            query: "from S#window.length(100) join T#window.length(100) on S.sym == T.sym \
+                    select S.sym, S.price, T.qty insert into Out;",
+            symbols: 1000,
+            two_streams: true,
+            hand: hand_w4,
+        },
+        Workload {
+            id: "W5-100",
+            query: "from every e1=S[price > 90.0] -> e2=S[sym == e1.sym and price < 10.0] within 1 sec \
+                    select e1.sym, e2.price insert into Out;",
+            symbols: 100,
+            two_streams: false,
+            hand: hand_w5,
+        },
+        Workload {
+            id: "W5-10000",
+            query: "from every e1=S[price > 90.0] -> e2=S[sym == e1.sym and price < 10.0] within 1 sec \
+                    select e1.sym, e2.price insert into Out;",
+            symbols: 10_000,
+            two_streams: false,
+            hand: hand_w5,
+        },
+        Workload {
+            id: "W6",
+            query: "partition with (sym of S) begin from S#window.length(10) \
+                    select sym, max(price) as m insert into Out; end;",
+            symbols: 1000,
+            two_streams: false,
+            hand: hand_w6,
+        },
+    ]
+}
+
+/// W1: `from S[price > 50.0] select sym, price * vol as notional`.
+pub fn hand_w1(data: &[Trade], names: &[String], c: &mut Checksum) {
+    for t in data {
+        if t.price > 50.0 {
+            c.text(&names[t.sym]);
+            c.f64(t.price * t.vol as f64);
+            c.end_row();
+        }
+    }
+}
+
+/// W2: `from S#window.length(100) select sym, avg(price) as ap` (one row per event: the
+/// oldest price leaves, then the new one enters).
+pub fn hand_w2(data: &[Trade], names: &[String], c: &mut Checksum) {
+    let mut window: VecDeque<f64> = VecDeque::with_capacity(100);
+    let (mut sum, mut count) = (0.0f64, 0i64);
+    for t in data {
+        if window.len() == 100
+            && let Some(old) = window.pop_front()
+        {
+            sum -= old;
+            count -= 1;
+        }
+        window.push_back(t.price);
+        sum += t.price;
+        count += 1;
+        c.text(&names[t.sym]);
+        c.f64(sum / count as f64);
+        c.end_row();
+    }
+}
+
+/// W3: `from S#window.time(1 sec) select sym, sum(vol) as v group by sym`, events 1 ms apart
+/// (an event expires exactly 1000 ms after it came, before an event at that time).
+pub fn hand_w3(data: &[Trade], names: &[String], c: &mut Checksum) {
+    let mut window: VecDeque<(i64, usize, i64)> = VecDeque::new();
+    let mut sums: HashMap<usize, i64> = HashMap::new();
+    for (i, t) in data.iter().enumerate() {
+        let now = i as i64;
+        while let Some(&(at, sym, vol)) = window.front() {
+            if at + 1000 > now {
+                break;
+            }
+            window.pop_front();
+            *sums.entry(sym).or_default() -= vol;
+        }
+        window.push_back((now, t.sym, t.vol));
+        let sum = sums.entry(t.sym).or_default();
+        *sum += t.vol;
+        c.text(&names[t.sym]);
+        c.i64(*sum);
+        c.end_row();
+    }
+}
+
+/// W4: length(100) windows on S (even events) and T (odd events) joined on the symbol; each
+/// arrival pairs with the other window's events of its symbol, oldest first.
+pub fn hand_w4(data: &[Trade], names: &[String], c: &mut Checksum) {
+    let mut s_window: VecDeque<(usize, f64)> = VecDeque::with_capacity(100);
+    let mut t_window: VecDeque<(usize, i64)> = VecDeque::with_capacity(100);
+    for (i, t) in data.iter().enumerate() {
+        if i % 2 == 0 {
+            if s_window.len() == 100 {
+                s_window.pop_front();
+            }
+            s_window.push_back((t.sym, t.price));
+            for &(sym, qty) in &t_window {
+                if sym == t.sym {
+                    c.text(&names[t.sym]);
+                    c.f64(t.price);
+                    c.i64(qty);
+                    c.end_row();
+                }
+            }
+        } else {
+            if t_window.len() == 100 {
+                t_window.pop_front();
+            }
+            t_window.push_back((t.sym, t.vol));
+            for &(sym, price) in &s_window {
+                if sym == t.sym {
+                    c.text(&names[t.sym]);
+                    c.f64(price);
+                    c.i64(t.vol);
+                    c.end_row();
+                }
+            }
+        }
+    }
+}
+
+/// W5: `every e1=S[price > 90.0] -> e2=S[sym == e1.sym and price < 10.0] within 1 sec`.
+pub fn hand_w5(data: &[Trade], names: &[String], c: &mut Checksum) {
+    let mut waiting: HashMap<usize, VecDeque<i64>> = HashMap::new();
+    for (i, t) in data.iter().enumerate() {
+        let now = i as i64;
+        if t.price < 10.0
+            && let Some(starts) = waiting.get_mut(&t.sym)
+        {
+            for start in starts.drain(..) {
+                if now - start <= 1000 {
+                    c.text(&names[t.sym]);
+                    c.f64(t.price);
+                    c.end_row();
+                }
+            }
+        }
+        if t.price > 90.0 {
+            let starts = waiting.entry(t.sym).or_default();
+            while starts.front().is_some_and(|s| now - s > 1000) {
+                starts.pop_front();
+            }
+            starts.push_back(now);
+        }
+    }
+}
+
+/// W6: per symbol, a length(10) window and the max price in it.
+pub fn hand_w6(data: &[Trade], names: &[String], c: &mut Checksum) {
+    let mut windows: HashMap<usize, VecDeque<f64>> = HashMap::new();
+    for t in data {
+        let w = windows.entry(t.sym).or_default();
+        if w.len() == 10 {
+            w.pop_front();
+        }
+        w.push_back(t.price);
+        let max = w.iter().copied().fold(f64::MIN, f64::max);
+        c.text(&names[t.sym]);
+        c.f64(max);
+        c.end_row();
+    }
+}
+
+/// Runs `w` interpreted; with `latency`, records each send's duration.
+pub fn interpreted(
+    w: &Workload,
+    data: &[Trade],
+    names: &[Value],
+    latency: Option<&mut Vec<u64>>,
+) -> Result<Checksum, String> {
+    let text = format!("{S}{}{}", if w.two_streams { T } else { "" }, w.query);
+    let mut app = App::from_text(w.id, &text).map_err(|e| e.to_string())?;
+    app.set_playback(true);
+    let sum = Arc::new(Mutex::new(Checksum::new()));
+    let sink = sum.clone();
+    app.subscribe("Out", move |out| {
+        if let Ok(mut c) = sink.lock() {
+            for v in out.values {
+                c.value(v);
+            }
+            c.end_row();
+        }
+    });
+    let s = app.input("S").map_err(|e| e.to_string())?;
+    let t = if w.two_streams {
+        Some(app.input("T").map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
+    let mut latency = latency;
+    for (i, e) in data.iter().enumerate() {
+        let started = latency.is_some().then(Instant::now);
+        let sent = match &t {
+            Some(t) if i % 2 == 1 => app.send_to(
+                t,
+                Some(i as i64),
+                vec![names[e.sym].clone(), Value::Long(e.vol)],
+            ),
+            _ => app.send_to(
+                &s,
+                Some(i as i64),
+                vec![
+                    names[e.sym].clone(),
+                    Value::Double(e.price),
+                    Value::Long(e.vol),
+                ],
+            ),
+        };
+        sent.map_err(|e| e.to_string())?;
+        if let (Some(l), Some(started)) = (latency.as_deref_mut(), started) {
+            l.push(started.elapsed().as_nanos() as u64);
+        }
+    }
+    let c = *sum.lock().map_err(|e| e.to_string())?;
+    Ok(c)
+}
