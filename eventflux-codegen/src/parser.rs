@@ -114,7 +114,7 @@ pub fn parse_app(src: &str) -> Result<App, Vec<Diagnostic>> {
     }
     let tokens = Lexer::new(src).map(|t| t.map_err(GrammarError::Lex));
     generated::grammar::AppParser::new()
-        .parse(tokens)
+        .parse(src, tokens)
         .map_err(|e| vec![syntax_diagnostic(src, e)])
 }
 
@@ -129,7 +129,7 @@ pub fn parse_expression(src: &str) -> Result<Expr, Vec<Diagnostic>> {
     }
     let tokens = Lexer::new(src).map(|t| t.map_err(GrammarError::Lex));
     generated::grammar::ExpressionParser::new()
-        .parse(tokens)
+        .parse(src, tokens)
         .map_err(|e| vec![syntax_diagnostic(src, e)])
 }
 
@@ -185,9 +185,20 @@ fn syntax_diagnostic(src: &str, e: ParseError<usize, Token, GrammarError>) -> Di
     }
 }
 
+/// Names the expected tokens. Where a name is expected, the keywords (many of which may also
+/// be names, as in SiddhiQL) are summed up by "a name".
 fn describe_expected(expected: &[String]) -> String {
+    let wants_name = expected.iter().any(|e| e == "\"ident\"");
     let names: Vec<String> = expected
         .iter()
+        .filter(|e| {
+            let e = e.trim_matches('"');
+            let literal = matches!(
+                e,
+                "ident" | "int" | "long" | "float" | "double" | "str" | "body"
+            );
+            !(wants_name && !literal && e.chars().all(|c| c.is_ascii_alphabetic()))
+        })
         .map(|e| {
             let e = e.trim_matches('"');
             match e {
@@ -210,5 +221,86 @@ fn describe_expected(expected: &[String]) -> String {
         1 => names[0].clone(),
         n if n <= 8 => format!("one of {}", names.join(", ")),
         _ => format!("one of {}, ...", names[..8].join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The keywords the grammar also accepts as names (its `SoftKeyword` rule), as SiddhiQL does.
+    const SOFT_KEYWORDS: &[&str] = &[
+        "set",
+        "current",
+        "expired",
+        "events",
+        "asc",
+        "desc",
+        "offset",
+        "first",
+        "last",
+        "snapshot",
+        "per",
+        "aggregate",
+        "function",
+        "trigger",
+        "return",
+        "of",
+        "at",
+        "begin",
+        "end",
+        "order",
+        "limit",
+        "window",
+        "table",
+        "stream",
+        "aggregation",
+        "define",
+        "update",
+        "delete",
+        "full",
+        "inner",
+        "outer",
+        "left",
+        "right",
+        "all",
+        "group",
+        "by",
+        "having",
+        "within",
+        "output",
+        "partition",
+        "with",
+        "for",
+        "into",
+        "join",
+        "unidirectional",
+        "insert",
+        "from",
+        "select",
+    ];
+
+    #[test]
+    fn every_soft_keyword_names_a_stream_and_an_attribute_as_written() {
+        for kw in SOFT_KEYWORDS {
+            let written = format!("{}{}", kw[..1].to_uppercase(), &kw[1..]);
+            let src = format!(
+                "define stream {written} ({kw} int);\n\
+                 from {written}[{kw} > 1] select {kw} as {kw} insert into Out;"
+            );
+            let app = parse_app(&src).unwrap_or_else(|e| panic!("{kw}: {e:?}"));
+            let dump = format!("{app:?}");
+            assert!(dump.contains(&format!("\"{written}\"")), "{kw}: {dump}");
+        }
+    }
+
+    #[test]
+    fn where_a_name_is_expected_the_error_does_not_list_keywords() {
+        let src = "define stream S (a int);\nfrom S select a as 5 insert into O;";
+        let errors = parse_app(src).expect_err("`as 5` is not a name");
+        assert_eq!(
+            errors[0].message,
+            "syntax error: unexpected '5', expected a name"
+        );
     }
 }
