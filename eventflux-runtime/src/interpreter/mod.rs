@@ -79,7 +79,7 @@ pub enum SendError {
     #[error("unknown stream '{0}'")]
     UnknownStream(String),
     /// Wrong number of values.
-    #[error("stream '{stream}' has {expected} attributes, the event has {found} values")]
+    #[error("stream '{stream}' takes {expected} value(s) per event, this event has {found}")]
     Arity {
         /// The stream.
         stream: String,
