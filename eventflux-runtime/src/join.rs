@@ -175,10 +175,12 @@ pub struct WindowSide<E: Data, K> {
     index: Option<SideIndex<E, K>>,
 }
 
+/// A side's snapshot: its window's own bytes and the held events (`H` is `&Vec<E>` when
+/// encoding, so nothing is copied, and `Vec<E>` when decoding).
 #[derive(Serialize, Deserialize)]
-struct SideState<E> {
+struct SideState<H> {
     window: Option<Vec<u8>>,
-    held: Vec<E>,
+    held: H,
 }
 
 impl<E: Data + PartialEq, K: Clone + Eq + Hash> WindowSide<E, K> {
@@ -274,13 +276,13 @@ impl<E: Data + PartialEq, K: Clone + Eq + Hash> WindowSide<E, K> {
     pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
         state::encode(&SideState {
             window: self.window.as_ref().map(|w| w.snapshot()).transpose()?,
-            held: self.held.clone(),
+            held: &self.held,
         })
     }
 
     /// Replaces the side's state with a snapshot's (the index is rebuilt).
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
-        let s: SideState<E> = state::decode(bytes)?;
+        let s: SideState<Vec<E>> = state::decode(bytes)?;
         match (&mut self.window, s.window) {
             (Some(w), Some(bytes)) => w.restore(&bytes)?,
             (None, None) => {}

@@ -2,44 +2,30 @@
 //! release time (arrival + `T`). Nothing is emitted on arrival and nothing ever expires; the
 //! window's contents are the events still held.
 
+use super::timed_queue::TimedQueue;
 use super::{Data, Window};
 use crate::event::{Chunk, Event};
 use crate::state::{self, StateError};
-use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 
 /// The delay window.
 #[derive(Clone, Debug)]
 pub struct DelayWindow<E> {
-    delay: i64,
-    held: VecDeque<Event<E>>,
+    queue: TimedQueue<E>,
 }
 
 impl<E> DelayWindow<E> {
     /// A window releasing events `delay` ms after they arrive.
     pub fn new(delay: i64) -> Self {
         DelayWindow {
-            delay,
-            held: VecDeque::new(),
+            queue: TimedQueue::new(delay),
         }
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct State<E> {
-    held: VecDeque<Event<E>>,
-}
-
 impl<E: Data> DelayWindow<E> {
     fn release(&mut self, now: i64, out: &mut Chunk<E>) {
-        while let Some(first) = self.held.front() {
-            let due = first.timestamp.saturating_add(self.delay);
-            if due > now {
-                break;
-            }
-            if let Some(event) = self.held.pop_front() {
-                out.push(Event::current(due, event.data));
-            }
+        while let Some((due, event)) = self.queue.pop_due(now) {
+            out.push(Event::current(due, event.data));
         }
     }
 }
@@ -47,7 +33,7 @@ impl<E: Data> DelayWindow<E> {
 impl<E: Data> Window<E> for DelayWindow<E> {
     fn process(&mut self, now: i64, input: Chunk<E>, out: &mut Chunk<E>) {
         self.release(now, out);
-        self.held.extend(input);
+        self.queue.held_mut().extend(input);
     }
 
     fn on_time(&mut self, now: i64, out: &mut Chunk<E>) {
@@ -55,29 +41,24 @@ impl<E: Data> Window<E> for DelayWindow<E> {
     }
 
     fn next_due(&self) -> Option<i64> {
-        self.held
-            .front()
-            .map(|e| e.timestamp.saturating_add(self.delay))
+        self.queue.next_due()
     }
 
     fn contents(&self) -> Vec<&Event<E>> {
-        self.held.iter().collect()
+        self.queue.held().iter().collect()
     }
 
     fn snapshot(&self) -> Result<Vec<u8>, StateError> {
-        state::encode(&State {
-            held: self.held.clone(),
-        })
+        state::encode(self.queue.held())
     }
 
     fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
-        let s: State<E> = state::decode(bytes)?;
-        self.held = s.held;
+        *self.queue.held_mut() = state::decode(bytes)?;
         Ok(())
     }
 
     fn fresh(&self) -> Box<dyn Window<E>> {
-        Box::new(DelayWindow::new(self.delay))
+        Box::new(DelayWindow::new(self.queue.period()))
     }
 }
 

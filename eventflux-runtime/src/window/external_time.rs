@@ -26,11 +26,6 @@ struct Stamped<E> {
     event: Event<E>,
 }
 
-#[derive(Serialize, Deserialize)]
-struct State<E> {
-    held: VecDeque<Stamped<E>>,
-}
-
 impl<E, A> ExternalTimeWindow<E, A> {
     /// A window of the last `period` ms by the attribute `timestamp` reads.
     pub fn new(timestamp: A, period: i64) -> Self {
@@ -68,14 +63,11 @@ impl<E: Data, A: Accessor<E, i64>> Window<E> for ExternalTimeWindow<E, A> {
     }
 
     fn snapshot(&self) -> Result<Vec<u8>, StateError> {
-        state::encode(&State {
-            held: self.held.clone(),
-        })
+        state::encode(&self.held)
     }
 
     fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
-        let s: State<E> = state::decode(bytes)?;
-        self.held = s.held;
+        self.held = state::decode(bytes)?;
         Ok(())
     }
 

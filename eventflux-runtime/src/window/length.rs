@@ -3,7 +3,6 @@
 use super::{Data, Window};
 use crate::event::{Chunk, Event};
 use crate::state::{self, StateError};
-use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// The sliding length window.
@@ -21,11 +20,6 @@ impl<E> LengthWindow<E> {
             held: VecDeque::with_capacity(length),
         }
     }
-}
-
-#[derive(Serialize, Deserialize)]
-struct State<E> {
-    held: VecDeque<Event<E>>,
 }
 
 impl<E: Data> Window<E> for LengthWindow<E> {
@@ -48,14 +42,11 @@ impl<E: Data> Window<E> for LengthWindow<E> {
     }
 
     fn snapshot(&self) -> Result<Vec<u8>, StateError> {
-        state::encode(&State {
-            held: self.held.clone(),
-        })
+        state::encode(&self.held)
     }
 
     fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
-        let s: State<E> = state::decode(bytes)?;
-        self.held = s.held;
+        self.held = state::decode(bytes)?;
         Ok(())
     }
 

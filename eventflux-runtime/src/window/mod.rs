@@ -32,6 +32,7 @@ mod sort;
 mod time;
 mod time_batch;
 mod time_length;
+mod timed_queue;
 mod unique;
 
 #[cfg(test)]

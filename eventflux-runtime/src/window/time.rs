@@ -1,44 +1,30 @@
 //! `time(T)`: the events of the last `T` ms. An event that arrived at `t` expires at `t + T`
 //! (an event exactly `T` old has expired), carrying that time.
 
+use super::timed_queue::TimedQueue;
 use super::{Data, Window};
 use crate::event::{Chunk, Event};
 use crate::state::{self, StateError};
-use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 
 /// The sliding time window.
 #[derive(Clone, Debug)]
 pub struct TimeWindow<E> {
-    period: i64,
-    held: VecDeque<Event<E>>,
+    queue: TimedQueue<E>,
 }
 
 impl<E> TimeWindow<E> {
     /// A window of the last `period` ms.
     pub fn new(period: i64) -> Self {
         TimeWindow {
-            period,
-            held: VecDeque::new(),
+            queue: TimedQueue::new(period),
         }
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct State<E> {
-    held: VecDeque<Event<E>>,
-}
-
 impl<E: Data> TimeWindow<E> {
     fn expire(&mut self, now: i64, out: &mut Chunk<E>) {
-        while let Some(first) = self.held.front() {
-            let due = first.timestamp.saturating_add(self.period);
-            if due > now {
-                break;
-            }
-            if let Some(old) = self.held.pop_front() {
-                out.push(Event::expired(due, old.data));
-            }
+        while let Some((due, old)) = self.queue.pop_due(now) {
+            out.push(Event::expired(due, old.data));
         }
     }
 }
@@ -47,7 +33,7 @@ impl<E: Data> Window<E> for TimeWindow<E> {
     fn process(&mut self, now: i64, input: Chunk<E>, out: &mut Chunk<E>) {
         self.expire(now, out);
         for event in input {
-            self.held.push_back(event.clone());
+            self.queue.held_mut().push_back(event.clone());
             out.push(event);
         }
     }
@@ -57,29 +43,24 @@ impl<E: Data> Window<E> for TimeWindow<E> {
     }
 
     fn next_due(&self) -> Option<i64> {
-        self.held
-            .front()
-            .map(|e| e.timestamp.saturating_add(self.period))
+        self.queue.next_due()
     }
 
     fn contents(&self) -> Vec<&Event<E>> {
-        self.held.iter().collect()
+        self.queue.held().iter().collect()
     }
 
     fn snapshot(&self) -> Result<Vec<u8>, StateError> {
-        state::encode(&State {
-            held: self.held.clone(),
-        })
+        state::encode(self.queue.held())
     }
 
     fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
-        let s: State<E> = state::decode(bytes)?;
-        self.held = s.held;
+        *self.queue.held_mut() = state::decode(bytes)?;
         Ok(())
     }
 
     fn fresh(&self) -> Box<dyn Window<E>> {
-        Box::new(TimeWindow::new(self.period))
+        Box::new(TimeWindow::new(self.queue.period()))
     }
 }
 

@@ -2,46 +2,32 @@
 //! its arrival + `T` (carrying that time), or earlier when `n` newer events push it out (then it
 //! carries the time of the arrival that pushed it out, and is emitted just before that arrival).
 
+use super::timed_queue::TimedQueue;
 use super::{Data, Window};
 use crate::event::{Chunk, Event};
 use crate::state::{self, StateError};
-use serde::{Deserialize, Serialize};
-use std::collections::VecDeque;
 
 /// The sliding time-and-length window.
 #[derive(Clone, Debug)]
 pub struct TimeLengthWindow<E> {
-    period: i64,
     length: usize,
-    held: VecDeque<Event<E>>,
+    queue: TimedQueue<E>,
 }
 
 impl<E> TimeLengthWindow<E> {
     /// A window of the last `period` ms, holding at most `length` events.
     pub fn new(period: i64, length: usize) -> Self {
         TimeLengthWindow {
-            period,
             length,
-            held: VecDeque::new(),
+            queue: TimedQueue::new(period),
         }
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct State<E> {
-    held: VecDeque<Event<E>>,
-}
-
 impl<E: Data> TimeLengthWindow<E> {
     fn expire(&mut self, now: i64, out: &mut Chunk<E>) {
-        while let Some(first) = self.held.front() {
-            let due = first.timestamp.saturating_add(self.period);
-            if due > now {
-                break;
-            }
-            if let Some(old) = self.held.pop_front() {
-                out.push(Event::expired(due, old.data));
-            }
+        while let Some((due, old)) = self.queue.pop_due(now) {
+            out.push(Event::expired(due, old.data));
         }
     }
 }
@@ -50,13 +36,14 @@ impl<E: Data> Window<E> for TimeLengthWindow<E> {
     fn process(&mut self, now: i64, input: Chunk<E>, out: &mut Chunk<E>) {
         for event in input {
             self.expire(now, out);
-            if self.held.len() >= self.length
-                && let Some(old) = self.held.pop_front()
+            let held = self.queue.held_mut();
+            if held.len() >= self.length
+                && let Some(old) = held.pop_front()
             {
                 out.push(Event::expired(now, old.data));
             }
             if self.length > 0 {
-                self.held.push_back(event.clone());
+                held.push_back(event.clone());
             }
             out.push(event);
         }
@@ -67,29 +54,24 @@ impl<E: Data> Window<E> for TimeLengthWindow<E> {
     }
 
     fn next_due(&self) -> Option<i64> {
-        self.held
-            .front()
-            .map(|e| e.timestamp.saturating_add(self.period))
+        self.queue.next_due()
     }
 
     fn contents(&self) -> Vec<&Event<E>> {
-        self.held.iter().collect()
+        self.queue.held().iter().collect()
     }
 
     fn snapshot(&self) -> Result<Vec<u8>, StateError> {
-        state::encode(&State {
-            held: self.held.clone(),
-        })
+        state::encode(self.queue.held())
     }
 
     fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
-        let s: State<E> = state::decode(bytes)?;
-        self.held = s.held;
+        *self.queue.held_mut() = state::decode(bytes)?;
         Ok(())
     }
 
     fn fresh(&self) -> Box<dyn Window<E>> {
-        Box::new(TimeLengthWindow::new(self.period, self.length))
+        Box::new(TimeLengthWindow::new(self.queue.period(), self.length))
     }
 }
 
