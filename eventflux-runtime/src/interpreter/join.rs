@@ -196,6 +196,22 @@ fn side_rt(
     })
 }
 
+/// Runs `f` in a context where the arriving event is the row of its own side and the stored
+/// side is empty: what a lookup into a table or an aggregation evaluates its keys in.
+fn with_arriving<R>(
+    arriving: &Single,
+    side: Side,
+    tables: &TableSet,
+    f: impl FnOnce(&Ctx) -> R,
+) -> R {
+    let one = std::slice::from_ref(&arriving.0);
+    let inputs: [&[Row]; 2] = match side {
+        Side::Left => [one, &[]],
+        Side::Right => [&[], one],
+    };
+    f(&Ctx::single(&inputs, 0, tables))
+}
+
 /// What an aggregation side holds for an arriving event: the buckets its `within` and `per`
 /// select.
 struct AggregationHeld<'a> {
@@ -210,28 +226,21 @@ impl Held<Single> for AggregationHeld<'_> {
         let Some(a) = self.aggregation else {
             return Vec::new();
         };
-        let one = std::slice::from_ref(&arriving.0);
-        let inputs: [&[Row]; 2] = match self.arriving {
-            Side::Left => [one, &[]],
-            Side::Right => [&[], one],
-        };
-        let c = Ctx::single(&inputs, 0, self.tables);
-        let Some(per) = self
-            .retrieval
-            .per
-            .as_ref()
-            .and_then(|p| super::aggregation::granularity(&p(&c)))
-        else {
-            return Vec::new();
-        };
-        let (from, to) = match &self.retrieval.within {
-            Some((start, end)) => (
-                start(&c).as_i64(),
-                end.as_ref().and_then(|e| e(&c).as_i64()),
-            ),
-            None => (None, None),
-        };
-        a.rows(per, from, to).into_iter().map(Single).collect()
+        with_arriving(arriving, self.arriving, self.tables, |c| {
+            let Some(per) = self
+                .retrieval
+                .per
+                .as_ref()
+                .and_then(|p| super::aggregation::granularity(&p(c)))
+            else {
+                return Vec::new();
+            };
+            let (from, to) = match &self.retrieval.within {
+                Some((start, end)) => (start(c).as_i64(), end.as_ref().and_then(|e| e(c).as_i64())),
+                None => (None, None),
+            };
+            a.rows(per, from, to).into_iter().map(Single).collect()
+        })
     }
 }
 
@@ -248,13 +257,9 @@ impl Held<Single> for TableHeld<'_> {
         let Some(t) = self.table else {
             return Vec::new();
         };
-        let one = std::slice::from_ref(&arriving.0);
-        let inputs: [&[Row]; 2] = match self.arriving {
-            Side::Left => [one, &[]],
-            Side::Right => [&[], one],
-        };
-        let c = Ctx::single(&inputs, 0, self.tables);
-        let lookup = t.lookup(self.equalities, &c);
+        let lookup = with_arriving(arriving, self.arriving, self.tables, |c| {
+            t.lookup(self.equalities, c)
+        });
         t.table
             .candidates(&lookup)
             .into_iter()
