@@ -22,6 +22,8 @@ pub mod ast;
 pub mod catalog;
 pub mod check;
 pub mod diagnostic;
+#[cfg(feature = "emit")]
+pub mod emit;
 pub mod explain;
 pub mod lexer;
 pub mod parser;

@@ -457,6 +457,95 @@ pub struct WindowPlan {
     pub args: Vec<WindowArg>,
 }
 
+impl WindowPlan {
+    /// Argument `i` as a count (0 when it is not one).
+    pub fn count(&self, i: usize) -> usize {
+        match self.args.get(i) {
+            Some(WindowArg::Value(Value::Int(n))) => (*n).max(0) as usize,
+            Some(WindowArg::Value(Value::Long(n))) => (*n).max(0) as usize,
+            _ => 0,
+        }
+    }
+
+    /// Argument `i` as a duration in ms.
+    pub fn duration(&self, i: usize) -> Option<i64> {
+        match self.args.get(i) {
+            Some(WindowArg::Duration(ms)) => Some(*ms),
+            _ => None,
+        }
+    }
+
+    /// Argument `i` as a bool.
+    pub fn flag(&self, i: usize) -> Option<bool> {
+        match self.args.get(i) {
+            Some(WindowArg::Value(Value::Bool(b))) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// Argument `i` as a double.
+    pub fn number(&self, i: usize) -> Option<f64> {
+        match self.args.get(i) {
+            Some(WindowArg::Value(Value::Double(v))) => Some(*v),
+            _ => None,
+        }
+    }
+
+    /// Argument `i` as a point in time (ms).
+    pub fn timestamp(&self, i: usize) -> Option<i64> {
+        match self.args.get(i) {
+            Some(WindowArg::Value(Value::Long(t))) => Some(*t),
+            Some(WindowArg::Value(Value::Int(t))) => Some(*t as i64),
+            _ => None,
+        }
+    }
+
+    /// Argument `i` as an attribute position.
+    pub fn attribute(&self, i: usize) -> Option<usize> {
+        match self.args.get(i) {
+            Some(WindowArg::Attribute { position, .. }) => Some(*position),
+            _ => None,
+        }
+    }
+
+    /// The attribute positions among the arguments from `from` on.
+    pub fn attributes(&self, from: usize) -> Vec<usize> {
+        self.args
+            .iter()
+            .skip(from)
+            .filter_map(|a| match a {
+                WindowArg::Attribute { position, .. } => Some(*position),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `timeBatch`: the start time and whether current events stream out as they arrive.
+    pub fn time_batch_start(&self) -> (Option<i64>, bool) {
+        match self.args.get(1) {
+            Some(WindowArg::Value(Value::Bool(b))) => (None, *b),
+            _ => (self.timestamp(1), self.flag(2).unwrap_or(false)),
+        }
+    }
+
+    /// `sort`: the length, then the sort attributes with whether each is descending.
+    pub fn sort_keys(&self) -> (usize, Vec<(usize, bool)>) {
+        let mut keys: Vec<(usize, bool)> = Vec::new();
+        for arg in self.args.iter().skip(1) {
+            match arg {
+                WindowArg::Attribute { position, .. } => keys.push((*position, false)),
+                WindowArg::Value(Value::String(order)) => {
+                    if let Some(last) = keys.last_mut() {
+                        last.1 = order.eq_ignore_ascii_case("desc");
+                    }
+                }
+                _ => {}
+            }
+        }
+        (self.count(0), keys)
+    }
+}
+
 /// One validated window argument.
 #[derive(Clone, Debug, PartialEq)]
 pub enum WindowArg {

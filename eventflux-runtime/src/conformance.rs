@@ -2,6 +2,7 @@
 //! one through the interpreter in playback, comparing its output with the expected rows.
 //! `eventflux test` and the workspace's conformance harness both use this.
 
+use crate::engine::Engine;
 use crate::interpreter::App;
 use crate::value::Value;
 use eventflux_codegen::plan::Type;
@@ -133,44 +134,72 @@ pub fn run_case_with_restart(case: &Case, split: Option<usize>) -> Result<(), St
             }
         };
     }
-    let mut app = built.map_err(|e| format!("the app does not run: {e}"))?;
-    let collected: Arc<Mutex<BTreeMap<String, Vec<Vec<Value>>>>> = Arc::default();
+    let app = built.map_err(|e| format!("the app does not run: {e}"))?;
+    let first = std::cell::Cell::new(Some(app));
+    let make = || -> Result<Box<dyn Engine>, String> {
+        match first.take() {
+            Some(app) => Ok(Box::new(app)),
+            None => App::from_text("app", &case.app)
+                .map(|a| Box::new(a) as Box<dyn Engine>)
+                .map_err(|e| e.to_string()),
+        }
+    };
+    run_input(case, split, &make).map(|_| ())
+}
+
+/// The rows each checked stream produced, in order.
+pub type Collected = BTreeMap<String, Vec<Vec<Value>>>;
+
+/// Runs a case's input through apps made by `make` (the first for the whole run; with `split`,
+/// a second one restored from the first one's snapshot takes the input from that line on) and
+/// checks the output against the case. Returns the rows of each checked stream.
+pub fn run_input(
+    case: &Case,
+    split: Option<usize>,
+    make: &dyn Fn() -> Result<Box<dyn Engine>, String>,
+) -> Result<Collected, String> {
+    let mut app = make()?;
+    let collected: Arc<Mutex<Collected>> = Arc::default();
     let mut types: BTreeMap<String, Vec<Type>> = BTreeMap::new();
     for stream in case.expect.keys().chain(case.expect_count.keys()) {
-        let Some(schema) = app.stream_schema(stream) else {
+        let Some(schema) = app.schema(stream) else {
             return Err(format!(
                 "expected stream '{stream}' is not a stream of the app"
             ));
         };
         types.insert(stream.clone(), schema.iter().map(|(_, t)| *t).collect());
     }
-    let subscribe = |app: &mut App| {
+    let subscribe = |app: &mut Box<dyn Engine>| {
         app.set_playback(true);
         for stream in types.keys() {
             let sink = collected.clone();
             let name = stream.clone();
-            app.subscribe(stream, move |out| {
-                if let Ok(mut rows) = sink.lock() {
-                    rows.entry(name.clone())
-                        .or_default()
-                        .push(out.values.to_vec());
-                }
-            });
+            app.subscribe_values(
+                stream,
+                Box::new(move |out| {
+                    if let Ok(mut rows) = sink.lock() {
+                        rows.entry(name.clone())
+                            .or_default()
+                            .push(out.values.to_vec());
+                    }
+                }),
+            );
         }
     };
     subscribe(&mut app);
     for (i, line) in case.input.iter().enumerate() {
         if split == Some(i) {
             let bytes = app
-                .snapshot()
+                .snapshot_state()
                 .map_err(|e| format!("snapshot after line {i}: {e}"))?;
-            app = App::from_text("app", &case.app).map_err(|e| e.to_string())?;
+            app = make()?;
             subscribe(&mut app);
-            app.restore(&bytes)
+            app.restore_state(&bytes)
                 .map_err(|e| format!("restore after line {i}: {e}"))?;
         }
         if line.advance {
-            app.advance_to(line.t.unwrap_or(app.clock()));
+            let to = line.t.unwrap_or(app.clock());
+            app.advance(to);
             continue;
         }
         let (Some(stream), Some(data)) = (&line.stream, &line.data) else {
@@ -179,7 +208,7 @@ pub fn run_case_with_restart(case: &Case, split: Option<usize>) -> Result<(), St
                 i + 1
             ));
         };
-        app.send_json(stream, line.t, data)
+        app.send_json_values(stream, line.t, data)
             .map_err(|e| format!("input line {}: {e}", i + 1))?;
     }
     let actual = collected.lock().map(|m| m.clone()).unwrap_or_default();
@@ -192,6 +221,24 @@ pub fn run_case_with_restart(case: &Case, split: Option<usize>) -> Result<(), St
         if got != *count {
             return Err(format!("stream {stream}: expected {count} rows, got {got}"));
         }
+    }
+    Ok(actual)
+}
+
+/// Whether two runs produced the same rows (numbers within the case tolerance), for the
+/// differential check of the compiled path against the interpreter.
+pub fn same_output(a: &Collected, b: &Collected) -> Result<(), String> {
+    for (stream, rows_a) in a {
+        let rows_b = b.get(stream).cloned().unwrap_or_default();
+        let expected: Vec<Vec<serde_json::Value>> = rows_a
+            .iter()
+            .map(|r| r.iter().map(Value::to_json).collect())
+            .collect();
+        let types: Vec<Type> = rows_a
+            .first()
+            .map(|r| r.iter().map(|v| v.ty().unwrap_or(Type::Object)).collect())
+            .unwrap_or_default();
+        compare(stream, &expected, &rows_b, &types, true)?;
     }
     Ok(())
 }

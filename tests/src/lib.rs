@@ -2,7 +2,31 @@
 //! folder, the shared folder and the folders named in `EVENTFLUX_CONFORMANCE_EXTRA`) and which
 //! of them are known not to pass yet; and the benchmark workloads.
 
+pub mod folders;
 pub mod workloads;
+
+/// Every conformance case compiled to Rust by the build script, with how to make its app.
+pub mod compiled {
+    use eventflux_runtime::Engine;
+
+    /// A conformance case through the compiled path.
+    pub enum Compiled {
+        /// Its app compiled: this makes a fresh instance.
+        App(fn() -> Box<dyn Engine>),
+        /// The compiler rejected the app (each error on one line).
+        Rejected(&'static str),
+        /// The app uses what the compiled path cannot emit yet (each use, located).
+        Unsupported(&'static str),
+    }
+
+    /// The compiled form of the case in file `path`.
+    pub fn lookup(path: &std::path::Path) -> Option<&'static Compiled> {
+        let key = path.display().to_string();
+        CASES.iter().find(|(p, _)| *p == key).map(|(_, c)| c)
+    }
+
+    include!(concat!(env!("OUT_DIR"), "/compiled_cases.rs"));
+}
 
 use eventflux_runtime::conformance::{LoadedCase, case_files, load_case};
 use std::collections::BTreeMap;
@@ -16,29 +40,9 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The folders that hold conformance cases: the project's `tests/conformance`, the shared
-/// `../shared/conformance/cases` when it exists, and each folder in
-/// `EVENTFLUX_CONFORMANCE_EXTRA` (colon-separated).
+/// The folders that hold conformance cases (see [`folders`]).
 pub fn case_folders() -> Vec<PathBuf> {
-    let root = workspace_root();
-    let mut folders = vec![root.join("tests").join("conformance")];
-    let shared = root
-        .join("..")
-        .join("shared")
-        .join("conformance")
-        .join("cases");
-    if shared.is_dir() {
-        folders.push(shared);
-    }
-    if let Ok(extra) = std::env::var("EVENTFLUX_CONFORMANCE_EXTRA") {
-        folders.extend(
-            extra
-                .split(':')
-                .filter(|s| !s.is_empty())
-                .map(PathBuf::from),
-        );
-    }
-    folders
+    folders::case_folders_in(&workspace_root())
 }
 
 /// Loads every case in `folders`; a file that does not parse is an error naming it.
@@ -52,13 +56,18 @@ pub fn load_cases(folders: &[PathBuf]) -> Result<Vec<LoadedCase>, String> {
     Ok(cases)
 }
 
-/// The cases known not to pass yet, by name, with the reason
-/// (`tests/conformance/known_failures.txt`: `name # reason` per line).
+/// The cases known not to pass yet through the interpreter, by name, with the reason
+/// (`tests/conformance/known_failures.txt`).
 pub fn known_failures() -> BTreeMap<String, String> {
+    known_failures_in("known_failures.txt")
+}
+
+/// The cases listed in `tests/conformance/<list>` (`name # reason` per line; `//` comments).
+pub fn known_failures_in(list: &str) -> BTreeMap<String, String> {
     let path = workspace_root()
         .join("tests")
         .join("conformance")
-        .join("known_failures.txt");
+        .join(list);
     let text = std::fs::read_to_string(path).unwrap_or_default();
     text.lines()
         .map(str::trim)

@@ -1,66 +1,190 @@
 //! The conformance harness: every case of `tests/conformance/`, `../shared/conformance/cases/`
-//! and `EVENTFLUX_CONFORMANCE_EXTRA` runs through the interpreter, and every case that passes
-//! also runs with a snapshot/restore into a fresh app half-way through its input. One line per
-//! case, then `interpreted: N passed, N failed`.
+//! and `EVENTFLUX_CONFORMANCE_EXTRA` runs through the interpreter and through its compiled app
+//! (built by this crate's build script). Both must match the expected output and each other;
+//! every case that passes also runs with a snapshot/restore into a fresh app half-way through
+//! its input. One line per case and path, then `compiled: N passed, N failed` and
+//! `interpreted: N passed, N failed`.
 //!
-//! Cases listed in `tests/conformance/known_failures.txt` are expected to fail (each with its
-//! reason): any other failure fails the test, and so does a listed case that passes, so the list
-//! only ever shrinks.
+//! Cases listed in `tests/conformance/known_failures.txt` (interpreter) and
+//! `tests/conformance/known_failures_compiled.txt` (compiled path) are expected to fail, each
+//! with its reason: any other failure fails the test, and so does a listed case that passes,
+//! so the lists only ever shrink.
 
-use eventflux_runtime::conformance::{run_case, run_case_with_restart};
-use eventflux_tests::{case_folders, known_failures, load_cases};
+use eventflux_runtime::conformance::{
+    Case, Collected, run_case, run_case_with_restart, run_input, same_output,
+};
+use eventflux_runtime::{App, Engine};
+use eventflux_tests::compiled::{Compiled, lookup};
+use eventflux_tests::{case_folders, known_failures_in, load_cases};
+use std::collections::BTreeMap;
 
-#[test]
-fn conformance_cases_through_the_interpreter() {
-    let cases = load_cases(&case_folders()).expect("cases load");
-    assert!(!cases.is_empty(), "no conformance cases found");
-    let known = known_failures();
-    let (mut passed, mut failed) = (0, 0);
-    let mut problems = Vec::new();
-    for loaded in &cases {
-        let case = &loaded.case;
-        let mut result = run_case(case);
-        if result.is_ok() && case.expect_error.is_none() && case.input.len() > 1 {
-            let split = case.input.len() / 2;
-            result = run_case_with_restart(case, Some(split))
-                .map_err(|e| format!("after a snapshot/restore at input line {split}: {e}"));
+/// The interpreter's output for a case (for the differential check), when it runs.
+fn interpreted_rows(case: &Case) -> Option<Collected> {
+    let make = || -> Result<Box<dyn Engine>, String> {
+        App::from_text("app", &case.app)
+            .map(|a| Box::new(a) as Box<dyn Engine>)
+            .map_err(|e| e.to_string())
+    };
+    run_input(case, None, &make).ok()
+}
+
+/// Whether the compiled rows match the interpreter's: row by row for the streams the case lists
+/// rows for, in number for those it only counts (their values need not be deterministic).
+fn differs_from(case: &Case, reference: &Collected, rows: &Collected) -> Result<(), String> {
+    let listed: Collected = reference
+        .iter()
+        .filter(|(stream, _)| case.expect.contains_key(*stream))
+        .map(|(s, r)| (s.clone(), r.clone()))
+        .collect();
+    same_output(&listed, rows)?;
+    for stream in case.expect_count.keys() {
+        let (a, b) = (
+            reference.get(stream).map_or(0, Vec::len),
+            rows.get(stream).map_or(0, Vec::len),
+        );
+        if a != b {
+            return Err(format!(
+                "stream {stream}: {a} rows interpreted, {b} compiled"
+            ));
         }
-        match (&result, known.get(&case.name)) {
-            (Ok(()), None) => {
-                passed += 1;
-                println!("PASS interpreted {} ({})", case.name, loaded.path.display());
+    }
+    Ok(())
+}
+
+fn run_compiled(case: &Case, compiled: Option<&Compiled>) -> Result<(), String> {
+    let Some(compiled) = compiled else {
+        return Err("the build script did not compile this case (rebuild the tests crate)".into());
+    };
+    match (compiled, &case.expect_error) {
+        (Compiled::Unsupported(what), _) => Err(format!("not compiled yet: {what}")),
+        (Compiled::Rejected(errors), Some(expected)) => {
+            if errors.to_lowercase().contains(&expected.to_lowercase()) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected an error containing '{expected}', got: {errors}"
+                ))
             }
-            (Ok(()), Some(_)) => {
-                passed += 1;
-                println!("PASS interpreted {} ({})", case.name, loaded.path.display());
-                problems.push(format!(
-                    "{}: passes now; remove it from tests/conformance/known_failures.txt",
-                    case.name
-                ));
+        }
+        (Compiled::Rejected(errors), None) => {
+            Err(format!("the compiler rejects the app: {errors}"))
+        }
+        (Compiled::App(_), Some(expected)) => Err(format!(
+            "the app compiled, but must be rejected with '{expected}'"
+        )),
+        (Compiled::App(make), None) => {
+            let make = || -> Result<Box<dyn Engine>, String> { Ok(make()) };
+            let rows = run_input(case, None, &make)?;
+            if let Some(reference) = interpreted_rows(case) {
+                differs_from(case, &reference, &rows)
+                    .map_err(|e| format!("differs from the interpreter: {e}"))?;
             }
-            (Err(e), reason) => {
-                failed += 1;
-                println!(
-                    "FAIL interpreted {} ({}): {e}",
-                    case.name,
-                    loaded.path.display()
-                );
-                if reason.is_none() {
-                    problems.push(format!("{}: {e}", case.name));
+            if case.input.len() > 1 {
+                let split = case.input.len() / 2;
+                run_input(case, Some(split), &make)
+                    .map_err(|e| format!("after a snapshot/restore at input line {split}: {e}"))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn run_interpreted(case: &Case) -> Result<(), String> {
+    let mut result = run_case(case);
+    if result.is_ok() && case.expect_error.is_none() && case.input.len() > 1 {
+        let split = case.input.len() / 2;
+        result = run_case_with_restart(case, Some(split))
+            .map_err(|e| format!("after a snapshot/restore at input line {split}: {e}"));
+    }
+    result
+}
+
+/// Tallies one path's results against its known failures.
+struct Tally {
+    path: &'static str,
+    known: BTreeMap<String, String>,
+    passed: usize,
+    failed: usize,
+    problems: Vec<String>,
+}
+
+impl Tally {
+    fn new(path: &'static str, list: &str) -> Self {
+        Tally {
+            path,
+            known: known_failures_in(list),
+            passed: 0,
+            failed: 0,
+            problems: Vec::new(),
+        }
+    }
+
+    fn record(&mut self, name: &str, file: &str, result: Result<(), String>) {
+        let path = self.path;
+        match (result, self.known.get(name)) {
+            (Ok(()), listed) => {
+                self.passed += 1;
+                println!("PASS {path} {name} ({file})");
+                if listed.is_some() {
+                    self.problems.push(format!(
+                        "{path} {name}: passes now; remove it from its known failures list"
+                    ));
+                }
+            }
+            (Err(e), listed) => {
+                self.failed += 1;
+                println!("FAIL {path} {name} ({file}): {e}");
+                if listed.is_none() {
+                    self.problems.push(format!("{path} {name}: {e}"));
                 }
             }
         }
     }
-    let listed_missing: Vec<&String> = known
-        .keys()
-        .filter(|name| !cases.iter().any(|c| &c.case.name == *name))
-        .collect();
-    for name in listed_missing {
-        problems.push(format!(
-            "{name}: listed in known_failures.txt but no such case exists"
-        ));
+
+    fn check_listed(&mut self, names: &[&str]) {
+        for name in self.known.keys() {
+            if !names.contains(&name.as_str()) {
+                self.problems.push(format!(
+                    "{} {name}: listed as a known failure but no such case exists",
+                    self.path
+                ));
+            }
+        }
     }
-    println!("known failures listed: {}", known.len());
-    println!("interpreted: {passed} passed, {failed} failed");
+}
+
+#[test]
+fn conformance_cases_through_both_paths() {
+    let cases = load_cases(&case_folders()).expect("cases load");
+    assert!(!cases.is_empty(), "no conformance cases found");
+    let mut compiled = Tally::new("compiled", "known_failures_compiled.txt");
+    let mut interpreted = Tally::new("interpreted", "known_failures.txt");
+    for loaded in &cases {
+        let case = &loaded.case;
+        let file = loaded.path.display().to_string();
+        compiled.record(&case.name, &file, run_compiled(case, lookup(&loaded.path)));
+        interpreted.record(&case.name, &file, run_interpreted(case));
+    }
+    let names: Vec<&str> = cases.iter().map(|c| c.case.name.as_str()).collect();
+    compiled.check_listed(&names);
+    interpreted.check_listed(&names);
+    println!(
+        "known failures listed: compiled {}, interpreted {}",
+        compiled.known.len(),
+        interpreted.known.len()
+    );
+    println!(
+        "compiled: {} passed, {} failed",
+        compiled.passed, compiled.failed
+    );
+    println!(
+        "interpreted: {} passed, {} failed",
+        interpreted.passed, interpreted.failed
+    );
+    let problems: Vec<String> = compiled
+        .problems
+        .into_iter()
+        .chain(interpreted.problems)
+        .collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

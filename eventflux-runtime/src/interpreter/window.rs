@@ -18,61 +18,6 @@ use eventflux_codegen::plan::{Value as PlanValue, WindowArg, WindowPlan};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-fn count(args: &[WindowArg], i: usize) -> usize {
-    match args.get(i) {
-        Some(WindowArg::Value(PlanValue::Int(n))) => (*n).max(0) as usize,
-        Some(WindowArg::Value(PlanValue::Long(n))) => (*n).max(0) as usize,
-        _ => 0,
-    }
-}
-
-fn duration(args: &[WindowArg], i: usize) -> Option<i64> {
-    match args.get(i) {
-        Some(WindowArg::Duration(ms)) => Some(*ms),
-        _ => None,
-    }
-}
-
-fn flag(args: &[WindowArg], i: usize) -> Option<bool> {
-    match args.get(i) {
-        Some(WindowArg::Value(PlanValue::Bool(b))) => Some(*b),
-        _ => None,
-    }
-}
-
-fn number(args: &[WindowArg], i: usize) -> Option<f64> {
-    match args.get(i) {
-        Some(WindowArg::Value(PlanValue::Double(v))) => Some(*v),
-        _ => None,
-    }
-}
-
-fn timestamp(args: &[WindowArg], i: usize) -> Option<i64> {
-    match args.get(i) {
-        Some(WindowArg::Value(PlanValue::Long(t))) => Some(*t),
-        Some(WindowArg::Value(PlanValue::Int(t))) => Some(*t as i64),
-        _ => None,
-    }
-}
-
-fn attribute(args: &[WindowArg], i: usize) -> Option<usize> {
-    match args.get(i) {
-        Some(WindowArg::Attribute { position, .. }) => Some(*position),
-        _ => None,
-    }
-}
-
-/// The attribute positions among the arguments from `from` on.
-fn attributes(args: &[WindowArg], from: usize) -> Vec<usize> {
-    args.iter()
-        .skip(from)
-        .filter_map(|a| match a {
-            WindowArg::Attribute { position, .. } => Some(*position),
-            _ => None,
-        })
-        .collect()
-}
-
 fn value_at(row: &Row, position: usize) -> Value {
     row.get(position).cloned().unwrap_or(Value::Null)
 }
@@ -173,38 +118,39 @@ pub fn build_window(plan: &WindowPlan) -> Result<Box<dyn Window<Single>>, Compil
         ))
     };
     Ok(match plan.kind {
-        WindowKind::Length => Box::new(LengthWindow::new(count(a, 0))),
+        WindowKind::Length => Box::new(LengthWindow::new(plan.count(0))),
         WindowKind::LengthBatch => Box::new(LengthBatchWindow::new(
-            count(a, 0),
-            flag(a, 1).unwrap_or(false),
+            plan.count(0),
+            plan.flag(1).unwrap_or(false),
         )),
-        WindowKind::Time => Box::new(TimeWindow::new(duration(a, 0).unwrap_or(0))),
+        WindowKind::Time => Box::new(TimeWindow::new(plan.duration(0).unwrap_or(0))),
         WindowKind::TimeBatch => {
-            let (start, current) = match a.get(1) {
-                Some(WindowArg::Value(PlanValue::Bool(b))) => (None, *b),
-                _ => (timestamp(a, 1), flag(a, 2).unwrap_or(false)),
-            };
+            let (start, current) = plan.time_batch_start();
             Box::new(TimeBatchWindow::new(
-                duration(a, 0).unwrap_or(0),
+                plan.duration(0).unwrap_or(0),
                 start,
                 current,
             ))
         }
         WindowKind::TimeLength => Box::new(TimeLengthWindow::new(
-            duration(a, 0).unwrap_or(0),
-            count(a, 1),
+            plan.duration(0).unwrap_or(0),
+            plan.count(1),
         )),
         WindowKind::ExternalTime => {
-            let ts = attribute(a, 0).ok_or_else(|| missing("timestamp attribute"))?;
+            let ts = plan
+                .attribute(0)
+                .ok_or_else(|| missing("timestamp attribute"))?;
             Box::new(ExternalTimeWindow::new(
                 time_of(ts),
-                duration(a, 1).unwrap_or(0),
+                plan.duration(1).unwrap_or(0),
             ))
         }
         WindowKind::ExternalTimeBatch => {
-            let ts = attribute(a, 0).ok_or_else(|| missing("timestamp attribute"))?;
+            let ts = plan
+                .attribute(0)
+                .ok_or_else(|| missing("timestamp attribute"))?;
             let replace: Option<crate::window::BatchTimeSetter<Single>> =
-                flag(a, 4).filter(|b| *b).map(|_| {
+                plan.flag(4).filter(|b| *b).map(|_| {
                     Arc::new(move |e: &mut Single, t: i64| {
                         let mut values = e.0.to_vec();
                         if let Some(v) = values.get_mut(ts) {
@@ -215,37 +161,25 @@ pub fn build_window(plan: &WindowPlan) -> Result<Box<dyn Window<Single>>, Compil
                 });
             Box::new(ExternalTimeBatchWindow::new(
                 time_of(ts),
-                duration(a, 1).unwrap_or(0),
-                timestamp(a, 2),
-                duration(a, 3),
+                plan.duration(1).unwrap_or(0),
+                plan.timestamp(2),
+                plan.duration(3),
                 replace,
             ))
         }
         WindowKind::Session => {
-            let gap = duration(a, 0).unwrap_or(0);
-            match attribute(a, 1) {
+            let gap = plan.duration(0).unwrap_or(0);
+            match plan.attribute(1) {
                 Some(key) => Box::new(SessionWindow::new(
                     gap,
                     move |e: &Single| value_at(&e.0, key),
-                    duration(a, 2).unwrap_or(0),
+                    plan.duration(2).unwrap_or(0),
                 )),
                 None => Box::new(SessionWindow::<Single, (), fn(&Single)>::unkeyed(gap)),
             }
         }
         WindowKind::Sort => {
-            let length = count(a, 0);
-            let mut keys: Vec<(usize, bool)> = Vec::new();
-            for arg in a.iter().skip(1) {
-                match arg {
-                    WindowArg::Attribute { position, .. } => keys.push((*position, false)),
-                    WindowArg::Value(PlanValue::String(order)) => {
-                        if let Some(last) = keys.last_mut() {
-                            last.1 = order.eq_ignore_ascii_case("desc");
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            let (length, keys) = plan.sort_keys();
             let compare = move |x: &Single, y: &Single| {
                 for (position, desc) in &keys {
                     let ord = value_at(&x.0, *position).cmp(&value_at(&y.0, *position));
@@ -258,26 +192,27 @@ pub fn build_window(plan: &WindowPlan) -> Result<Box<dyn Window<Single>>, Compil
             };
             Box::new(SortWindow::new(length, compare))
         }
-        WindowKind::Frequent => {
-            Box::new(FrequentWindow::new(count(a, 0), key_of(attributes(a, 1))))
-        }
+        WindowKind::Frequent => Box::new(FrequentWindow::new(
+            plan.count(0),
+            key_of(plan.attributes(1)),
+        )),
         WindowKind::LossyFrequent => {
-            let support = number(a, 0).unwrap_or(0.0);
-            let error = number(a, 1);
+            let support = plan.number(0).unwrap_or(0.0);
+            let error = plan.number(1);
             let from = if error.is_some() { 2 } else { 1 };
             Box::new(LossyFrequentWindow::new(
                 support,
                 error,
-                key_of(attributes(a, from)),
+                key_of(plan.attributes(from)),
             ))
         }
-        WindowKind::Delay => Box::new(DelayWindow::new(duration(a, 0).unwrap_or(0))),
-        WindowKind::Batch => Box::new(BatchWindow::new((count(a, 0) > 0).then(|| count(a, 0)))),
+        WindowKind::Delay => Box::new(DelayWindow::new(plan.duration(0).unwrap_or(0))),
+        WindowKind::Batch => Box::new(BatchWindow::new((plan.count(0) > 0).then(|| plan.count(0)))),
         WindowKind::Expression => Box::new(ExpressionWindow::new(condition(a)?)),
         WindowKind::ExpressionBatch => Box::new(ExpressionBatchWindow::new(
             condition(a)?,
-            flag(a, 1).unwrap_or(false),
-            flag(a, 2).unwrap_or(false),
+            plan.flag(1).unwrap_or(false),
+            plan.flag(2).unwrap_or(false),
         )),
         WindowKind::Cron => {
             let expression = match a.first() {
@@ -288,7 +223,7 @@ pub fn build_window(plan: &WindowPlan) -> Result<Box<dyn Window<Single>>, Compil
                 CompileError::Unsupported(format!("cron window '{expression}': {e}"))
             })?)
         }
-        WindowKind::Unique => Box::new(UniqueWindow::new(key_of(attributes(a, 0)))),
-        WindowKind::FirstUnique => Box::new(FirstUniqueWindow::new(key_of(attributes(a, 0)))),
+        WindowKind::Unique => Box::new(UniqueWindow::new(key_of(plan.attributes(0)))),
+        WindowKind::FirstUnique => Box::new(FirstUniqueWindow::new(key_of(plan.attributes(0)))),
     })
 }

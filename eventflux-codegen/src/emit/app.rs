@@ -1,0 +1,472 @@
+//! The app as Rust: stream structs, the queries, and `App` (typed input and output, the clock
+//! and timers, depth-first delivery, snapshots, and the `Engine` view through values).
+
+use super::Unsupported;
+use super::expr::{Statics, rust_type, type_tokens};
+use super::names::{deliver, ident, method};
+use super::query::{self, QueryCode};
+use crate::plan::{Plan, StreamInfo, StreamKind};
+use heck::ToSnakeCase;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// FNV-1a over the plan's debug form: snapshots carry it so that one is never restored into a
+/// different app.
+fn fingerprint(plan: &Plan) -> u64 {
+    format!("{plan:?}")
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+        })
+}
+
+fn stream_struct(s: &StreamInfo) -> TokenStream {
+    let name = ident(&s.name);
+    let stream = &s.name;
+    let fields: Vec<_> = s.schema.attributes.iter().map(|a| ident(&a.name)).collect();
+    let types: Vec<_> = s
+        .schema
+        .attributes
+        .iter()
+        .map(|a| rust_type(a.ty))
+        .collect();
+    let names: Vec<&str> = s
+        .schema
+        .attributes
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    let type_values: Vec<_> = s
+        .schema
+        .attributes
+        .iter()
+        .map(|a| type_tokens(a.ty))
+        .collect();
+    let count = fields.len();
+    let indexes: Vec<usize> = (0..count).collect();
+    let doc = format!(
+        "An event of stream `{stream}` {}. `None` is null.",
+        s.schema
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq, Default, __ef::serde::Serialize, __ef::serde::Deserialize)]
+        #[serde(crate = "::eventflux_runtime::__private::serde")]
+        #[allow(non_snake_case, non_camel_case_types)]
+        pub struct #name {
+            #(#[doc = #names] pub #fields: Option<#types>,)*
+        }
+
+        #[allow(non_snake_case, non_camel_case_types, clippy::all)]
+        impl #name {
+            /// The stream's name.
+            pub const STREAM: &'static str = #stream;
+
+            /// An event with every attribute set.
+            pub fn new(#(#fields: impl Into<#types>),*) -> Self {
+                #name { #(#fields: Some(#fields.into()),)* }
+            }
+
+            /// The attribute names and types.
+            pub fn schema() -> Vec<(String, __ef::plan::Type)> {
+                vec![#((::std::string::String::from(#names), #type_values)),*]
+            }
+
+            /// The event from values (as the interpreter takes them); errors name the stream,
+            /// the attribute and the value.
+            pub fn from_values(values: &[__ef::Value]) -> Result<Self, __ef::SendError> {
+                if values.len() != #count {
+                    return Err(__ef::SendError::Arity {
+                        stream: #stream.into(),
+                        expected: #count,
+                        found: values.len(),
+                    });
+                }
+                Ok(#name {
+                    #(#fields: __ef::field_from(#stream, #names, &values[#indexes])?,)*
+                })
+            }
+
+            /// The attribute values, in order.
+            pub fn to_values(&self) -> Vec<__ef::Value> {
+                vec![#(__ef::Field::to_value(&self.#fields)),*]
+            }
+        }
+    }
+}
+
+/// Emits the whole app, or every part of it the compiled path cannot emit yet.
+pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
+    let mut errors = Vec::new();
+    let unsupported = |what: &str, span| Unsupported::new(what, span);
+    for t in &plan.tables {
+        errors.push(unsupported("tables", t.span));
+    }
+    for w in &plan.windows {
+        errors.push(unsupported("named windows", w.span));
+    }
+    for t in &plan.triggers {
+        errors.push(unsupported("triggers", t.span));
+    }
+    for a in &plan.aggregations {
+        errors.push(unsupported("incremental aggregations", a.span));
+    }
+    for s in &plan.streams {
+        if s.name == "App" {
+            errors.push(unsupported(
+                "a stream named `App` (the generated app type has that name)",
+                s.span,
+            ));
+        }
+    }
+    let streams: Vec<&StreamInfo> = plan
+        .streams
+        .iter()
+        .filter(|s| matches!(s.kind, StreamKind::Defined | StreamKind::Inferred))
+        .collect();
+    let mut statics = Statics::default();
+    let mut queries: Vec<QueryCode> = Vec::new();
+    for (i, q) in plan.queries.iter().enumerate() {
+        match query::emit(plan, i, q, &mut statics) {
+            Ok(code) => queries.push(code),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let structs = streams.iter().map(|s| stream_struct(s));
+    let query_items = queries.iter().map(|q| &q.items);
+    let query_methods = queries.iter().map(|q| &q.methods);
+    let q_fields: Vec<_> = queries.iter().map(|q| &q.field).collect();
+    let q_types: Vec<_> = queries.iter().map(|q| &q.ty).collect();
+    let rated: Vec<_> = queries
+        .iter()
+        .filter(|q| q.rated)
+        .map(|q| &q.field)
+        .collect();
+    let timer_index: Vec<usize> = (0..queries.len()).collect();
+    let on_time: Vec<_> = (0..queries.len())
+        .map(|i| quote::format_ident!("__q{}_on_time", i))
+        .collect();
+    let statics_items = &statics.items;
+    let app_fingerprint = fingerprint(plan);
+    let playback = plan.config.playback.is_some();
+
+    let mut cb_fields = Vec::new();
+    let mut cb_names = Vec::new();
+    let mut stream_methods = Vec::new();
+    let mut schema_arms = Vec::new();
+    let mut subscribe_arms = Vec::new();
+    let mut send_arms = Vec::new();
+    for s in &streams {
+        let name = ident(&s.name);
+        let stream = &s.name;
+        let cb = ident(&format!("__on_{}", s.name.to_snake_case()));
+        let deliver_fn = deliver(&s.name);
+        let send = method("send", &s.name);
+        let send_at = quote::format_ident!("{}_at", send);
+        let send_all = quote::format_ident!("{}_all", send);
+        let on = method("on", &s.name);
+        let on_event = quote::format_ident!("{}_event", on);
+        let internal_send = quote::format_ident!("__send_{}", send);
+        let consumers: Vec<_> = queries
+            .iter()
+            .enumerate()
+            .filter(|(_, q)| q.source == s.name)
+            .collect();
+        let runs: Vec<TokenStream> = consumers
+            .iter()
+            .enumerate()
+            .map(|(k, (i, _))| {
+                let run = quote::format_ident!("__q{}_run", i);
+                if k + 1 == consumers.len() {
+                    quote!(self.#run(0, now, chunk);)
+                } else {
+                    quote!(self.#run(0, now, chunk.clone());)
+                }
+            })
+            .collect();
+        let consume = if runs.is_empty() {
+            quote!(let _ = (now, chunk);)
+        } else {
+            quote!(#(#runs)*)
+        };
+        cb_fields.push(quote!(#cb: Vec<__ef::Callback<#name>>,));
+        cb_names.push(cb.clone());
+        let send_doc = format!(
+            "Sends an event to `{stream}`, stamped with the clock (playback) or the wall clock."
+        );
+        let send_at_doc = format!(
+            "Sends an event to `{stream}` at `timestamp` (ms); in playback the clock moves there, and an event older than the clock is refused."
+        );
+        let send_all_doc =
+            format!("Sends events to `{stream}` one after another, as `{send}` would.");
+        let on_doc = format!("Calls `callback` with every event of `{stream}`.");
+        let on_event_doc = format!(
+            "Calls `callback` with every event of `{stream}`, with its timestamp and kind."
+        );
+        stream_methods.push(quote! {
+            #[doc = #send_doc]
+            pub fn #send(&mut self, row: #name) {
+                let _ = self.#internal_send(None, row);
+            }
+
+            #[doc = #send_at_doc]
+            pub fn #send_at(&mut self, timestamp: i64, row: #name) -> Result<(), __ef::SendError> {
+                self.#internal_send(Some(timestamp), row)
+            }
+
+            #[doc = #send_all_doc]
+            pub fn #send_all(&mut self, rows: impl IntoIterator<Item = #name>) {
+                for row in rows {
+                    let _ = self.#internal_send(None, row);
+                }
+            }
+
+            #[doc = #on_doc]
+            pub fn #on(&mut self, mut callback: impl FnMut(&#name) + Send + 'static) {
+                self.#cb.push(Box::new(move |e: &__ef::Event<#name>| callback(&e.data)));
+            }
+
+            #[doc = #on_event_doc]
+            pub fn #on_event(&mut self, callback: impl FnMut(&__ef::Event<#name>) + Send + 'static) {
+                self.#cb.push(Box::new(callback));
+            }
+
+            fn #internal_send(&mut self, timestamp: Option<i64>, row: #name) -> Result<(), __ef::SendError> {
+                let ts = __ef::stamp(#stream, self.__playback, self.__clock, timestamp)?;
+                self.advance_to(ts);
+                self.#deliver_fn(vec![__ef::Event::current(ts, row)]);
+                Ok(())
+            }
+
+            fn #deliver_fn(&mut self, chunk: __ef::Chunk<#name>) {
+                if chunk.is_empty() {
+                    return;
+                }
+                if self.__depth >= __ef::MAX_DELIVERY_DEPTH {
+                    __ef::report_cycle(#stream);
+                    return;
+                }
+                self.__depth += 1;
+                for callback in self.#cb.iter_mut() {
+                    for e in &chunk {
+                        callback(e);
+                    }
+                }
+                let now = self.__clock;
+                #consume
+                self.__depth -= 1;
+            }
+        });
+        schema_arms.push(quote!(#stream => Some(#name::schema()),));
+        subscribe_arms.push(quote! {
+            #stream => self.#cb.push(Box::new(move |e: &__ef::Event<#name>| {
+                let values = e.data.to_values();
+                callback(&__ef::Output {
+                    stream: #stream,
+                    timestamp: e.timestamp,
+                    kind: e.kind,
+                    values: &values,
+                });
+            })),
+        });
+        send_arms.push(quote! {
+            #stream => {
+                let row = #name::from_values(&values)?;
+                self.#internal_send(timestamp, row)
+            }
+        });
+    }
+    let cb_inits = cb_names.iter().map(|name| quote!(#name: Vec::new(),));
+
+    Ok(quote! {
+        #(#statics_items)*
+        #(#structs)*
+        #(#query_items)*
+
+        /// The compiled app: send events with the `send_*` methods, receive them with the `on_*`
+        /// callbacks.
+        #[allow(non_snake_case, clippy::all)]
+        pub struct App {
+            __clock: i64,
+            __playback: bool,
+            __depth: usize,
+            #(#q_fields: #q_types,)*
+            #(#cb_fields)*
+        }
+
+        impl Default for App {
+            fn default() -> Self {
+                App::new()
+            }
+        }
+
+        #[allow(non_snake_case, unused, clippy::all)]
+        impl App {
+            /// Identifies the app's snapshots.
+            pub const FINGERPRINT: u64 = #app_fingerprint;
+
+            /// A new app; its clock follows event time when the app says `@app:playback`.
+            pub fn new() -> Self {
+                let mut app = App {
+                    __clock: 0,
+                    __playback: #playback,
+                    __depth: 0,
+                    #(#q_fields: #q_types::new(),)*
+                    #(#cb_inits)*
+                };
+                let origin = if app.__playback { 0 } else { __ef::now_ms() };
+                app.__anchor(origin);
+                app
+            }
+
+            fn __anchor(&mut self, origin: i64) {
+                self.__clock = origin;
+                #(self.#rated.rate.anchor(origin);)*
+            }
+
+            /// The clock, in ms.
+            pub fn clock(&self) -> i64 {
+                self.__clock
+            }
+
+            /// Whether the clock follows event time.
+            pub fn is_playback(&self) -> bool {
+                self.__playback
+            }
+
+            /// Makes the clock follow event time from 0 (or the wall clock from now, when
+            /// `false`). Call it before sending events: it restarts the clock and the periodic
+            /// timers.
+            pub fn set_playback(&mut self, playback: bool) {
+                if self.__playback != playback {
+                    self.__playback = playback;
+                    self.__anchor(if playback { 0 } else { __ef::now_ms() });
+                }
+            }
+
+            /// Moves the clock to `time`, firing every timer due on the way, in order.
+            pub fn advance_to(&mut self, time: i64) {
+                let mut firings = 0usize;
+                while let Some((due, timer, next_other)) = self.__next_timer() {
+                    if due > time {
+                        break;
+                    }
+                    if firings == __ef::MAX_TIMER_FIRINGS {
+                        __ef::report_timer_storm(time);
+                        break;
+                    }
+                    firings += 1;
+                    self.__clock = self.__clock.max(due);
+                    let horizon = next_other.map_or(time, |other| other.min(time));
+                    self.__fire(timer, due, horizon);
+                }
+                self.__clock = self.__clock.max(time);
+            }
+
+            /// Advances the clock to the wall-clock time (outside playback).
+            pub fn tick(&mut self) {
+                if !self.__playback {
+                    self.advance_to(__ef::now_ms());
+                }
+            }
+
+            /// When the next timer is due, if any.
+            pub fn next_due(&self) -> Option<i64> {
+                self.__next_timer().map(|(due, _, _)| due)
+            }
+
+            fn __next_timer(&self) -> Option<(i64, usize, Option<i64>)> {
+                __ef::earliest(&[#(self.#q_fields.next_due()),*])
+            }
+
+            fn __fire(&mut self, timer: usize, due: i64, horizon: i64) {
+                match timer {
+                    #(#timer_index => {
+                        self.#on_time(due);
+                        self.#q_fields.skip_idle(horizon);
+                    })*
+                    _ => {}
+                }
+            }
+
+            /// The app's state (every window, aggregate and rate limiter, and the clock) as
+            /// bytes.
+            pub fn snapshot(&self) -> Result<Vec<u8>, __ef::StateError> {
+                let queries: Vec<Vec<u8>> = vec![#(self.#q_fields.snapshot()?),*];
+                __ef::state::encode(&(Self::FINGERPRINT, self.__clock, queries))
+            }
+
+            /// Replaces the app's state with a snapshot taken by this same app.
+            pub fn restore(&mut self, bytes: &[u8]) -> Result<(), __ef::StateError> {
+                let (fingerprint, clock, queries): (u64, i64, Vec<Vec<u8>>) =
+                    __ef::state::decode(bytes)?;
+                if fingerprint != Self::FINGERPRINT {
+                    return Err(__ef::StateError::Mismatch(
+                        "the snapshot was taken by a different app".into(),
+                    ));
+                }
+                let mut queries = queries.into_iter();
+                #(
+                    let bytes = queries.next().ok_or_else(|| {
+                        __ef::StateError::Mismatch("the snapshot has fewer queries than the app".into())
+                    })?;
+                    self.#q_fields.restore(&bytes)?;
+                )*
+                self.__clock = clock;
+                Ok(())
+            }
+
+            #(#stream_methods)*
+            #(#query_methods)*
+        }
+
+        impl __ef::Engine for App {
+            fn schema(&self, name: &str) -> Option<Vec<(String, __ef::plan::Type)>> {
+                match name {
+                    #(#schema_arms)*
+                    _ => None,
+                }
+            }
+            fn set_playback(&mut self, playback: bool) {
+                App::set_playback(self, playback)
+            }
+            fn clock(&self) -> i64 {
+                self.__clock
+            }
+            fn subscribe_values(
+                &mut self,
+                stream: &str,
+                mut callback: Box<dyn FnMut(&__ef::Output) + Send>,
+            ) {
+                match stream {
+                    #(#subscribe_arms)*
+                    _ => {}
+                }
+            }
+            fn send_values(
+                &mut self,
+                stream: &str,
+                timestamp: Option<i64>,
+                values: Vec<__ef::Value>,
+            ) -> Result<(), __ef::SendError> {
+                match stream {
+                    #(#send_arms)*
+                    _ => Err(__ef::SendError::UnknownStream(stream.to_string())),
+                }
+            }
+            fn advance(&mut self, time: i64) {
+                self.advance_to(time)
+            }
+            fn snapshot_state(&self) -> Result<Vec<u8>, __ef::StateError> {
+                self.snapshot()
+            }
+            fn restore_state(&mut self, bytes: &[u8]) -> Result<(), __ef::StateError> {
+                self.restore(bytes)
+            }
+        }
+    })
+}

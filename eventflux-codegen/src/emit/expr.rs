@@ -1,0 +1,267 @@
+//! Typed expressions as Rust: every expression becomes a block of type `Option<T>` (`None` is
+//! null) over the event struct in scope. Constants that would allocate (strings) and calls of
+//! built-in functions are hoisted into statics, built once.
+
+use super::Unsupported;
+use super::names::{ident, private};
+use crate::plan::{
+    AttrRef, BinaryOp, ExprNode, Function, Schema, Type, TypedExpr, Value as Constant,
+};
+use crate::span::Span;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+/// The Rust type of attribute type `ty`.
+pub fn rust_type(ty: Type) -> TokenStream {
+    match ty {
+        Type::Int => quote!(i32),
+        Type::Long => quote!(i64),
+        Type::Float => quote!(f32),
+        Type::Double => quote!(f64),
+        Type::Bool => quote!(bool),
+        Type::String => quote!(__ef::Str),
+        Type::Object => quote!(__ef::Value),
+    }
+}
+
+/// The type of a grouping key component for `ty` (floats wrapped in their total order).
+pub fn key_type(ty: Type) -> TokenStream {
+    match ty {
+        Type::Float => quote!(Option<__ef::TotalF32>),
+        Type::Double => quote!(Option<__ef::TotalF64>),
+        t => {
+            let t = rust_type(t);
+            quote!(Option<#t>)
+        }
+    }
+}
+
+/// `value` (an `Option` of `ty`) as a key component.
+pub fn key_value(value: TokenStream, ty: Type) -> TokenStream {
+    match ty {
+        Type::Float => quote!((#value).map(__ef::TotalF32)),
+        Type::Double => quote!((#value).map(__ef::TotalF64)),
+        _ => value,
+    }
+}
+
+/// The plan's type as a runtime expression.
+pub fn type_tokens(ty: Type) -> TokenStream {
+    let v = format_ident!("{}", format!("{ty:?}"));
+    quote!(__ef::plan::Type::#v)
+}
+
+fn constant_tokens(v: &Constant) -> TokenStream {
+    match v {
+        Constant::Null => quote!(__ef::plan::Value::Null),
+        Constant::Int(x) => quote!(__ef::plan::Value::Int(#x)),
+        Constant::Long(x) => quote!(__ef::plan::Value::Long(#x)),
+        Constant::Float(x) => quote!(__ef::plan::Value::Float(#x)),
+        Constant::Double(x) => quote!(__ef::plan::Value::Double(#x)),
+        Constant::String(s) => quote!(__ef::plan::Value::String(::std::string::String::from(#s))),
+        Constant::Bool(b) => quote!(__ef::plan::Value::Bool(#b)),
+    }
+}
+
+/// Items hoisted out of expressions (string constants, function call sites).
+#[derive(Default)]
+pub struct Statics {
+    /// The `static` items.
+    pub items: Vec<TokenStream>,
+}
+
+impl Statics {
+    fn add(&mut self, prefix: &str, ty: TokenStream, init: TokenStream) -> proc_macro2::Ident {
+        let name = private(prefix, self.items.len());
+        self.items.push(quote! {
+            static #name: ::std::sync::LazyLock<#ty> = ::std::sync::LazyLock::new(|| #init);
+        });
+        name
+    }
+}
+
+/// What an expression can read where it is emitted.
+pub struct Cx<'a> {
+    /// The schema of the event in `e` (input 0), if any.
+    pub input: Option<&'a Schema>,
+    /// The schema of the output row in `row`, if any.
+    pub output: Option<&'a Schema>,
+    /// Whether aggregate values are in scope as `__a0`, `__a1`, ...
+    pub aggregates: bool,
+    /// The event timestamp expression (`__ts` or `0`).
+    pub timestamp: TokenStream,
+    /// Where the expression is (for errors).
+    pub span: Span,
+}
+
+/// `tokens`, an `Option` of `from`, as an `Option` of `to`.
+pub fn convert(tokens: TokenStream, from: Type, to: Type) -> TokenStream {
+    if from == to {
+        return tokens;
+    }
+    let t = rust_type(to);
+    quote!(__ef::Convert::<#t>::convert(#tokens))
+}
+
+fn field(schema: &Schema, position: usize) -> Option<proc_macro2::Ident> {
+    schema.attributes.get(position).map(|a| ident(&a.name))
+}
+
+/// Emits `e` as an expression of type `Option<rust_type(e.ty)>`.
+pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream, Unsupported> {
+    let unsupported = |what: &str| Unsupported::new(what, cx.span);
+    Ok(match &e.kind {
+        ExprNode::Const(v) => {
+            let (tokens, ty) = match v {
+                Constant::Null => {
+                    let t = rust_type(e.ty);
+                    return Ok(quote!(None::<#t>));
+                }
+                Constant::Int(x) => (quote!(Some(#x)), Type::Int),
+                Constant::Long(x) => (quote!(Some(#x)), Type::Long),
+                Constant::Float(x) => (quote!(Some(#x)), Type::Float),
+                Constant::Double(x) => (quote!(Some(#x)), Type::Double),
+                Constant::Bool(b) => (quote!(Some(#b)), Type::Bool),
+                Constant::String(s) => {
+                    let name = statics.add("TEXT", quote!(__ef::Str), quote!(__ef::Str::from(#s)));
+                    (quote!(Some(#name.clone())), Type::String)
+                }
+            };
+            convert(tokens, ty, e.ty)
+        }
+        ExprNode::Attr(AttrRef::Input {
+            input: 0,
+            index: None,
+            position,
+        }) => {
+            let f = cx
+                .input
+                .and_then(|s| field(s, *position))
+                .ok_or_else(|| unsupported("attributes outside a single input"))?;
+            quote!(e.#f.clone())
+        }
+        ExprNode::Attr(AttrRef::Output { position }) => {
+            let f = cx
+                .output
+                .and_then(|s| field(s, *position))
+                .ok_or_else(|| unsupported("output attributes here"))?;
+            quote!(row.#f.clone())
+        }
+        ExprNode::Attr(_) => {
+            return Err(unsupported(
+                "attributes of joins, patterns and tables (compiled joins and patterns)",
+            ));
+        }
+        ExprNode::Neg(inner) => {
+            let x = emit(inner, cx, statics)?;
+            convert(quote!(__ef::ops::neg(#x)), inner.ty, e.ty)
+        }
+        ExprNode::Arith {
+            op,
+            operand,
+            lhs,
+            rhs,
+        } => {
+            let a = convert(emit(lhs, cx, statics)?, lhs.ty, *operand);
+            let b = convert(emit(rhs, cx, statics)?, rhs.ty, *operand);
+            let f = match op {
+                BinaryOp::Add => quote!(add),
+                BinaryOp::Sub => quote!(sub),
+                BinaryOp::Mul => quote!(mul),
+                BinaryOp::Div => quote!(div),
+                BinaryOp::Mod => quote!(rem),
+                _ => return Err(unsupported("this arithmetic operator")),
+            };
+            convert(quote!(__ef::ops::#f(#a, #b)), *operand, e.ty)
+        }
+        ExprNode::Compare {
+            op,
+            operand,
+            lhs,
+            rhs,
+        } => {
+            let a = convert(emit(lhs, cx, statics)?, lhs.ty, *operand);
+            let b = convert(emit(rhs, cx, statics)?, rhs.ty, *operand);
+            let c = match op {
+                BinaryOp::Lt => quote!(Lt),
+                BinaryOp::Le => quote!(Le),
+                BinaryOp::Gt => quote!(Gt),
+                BinaryOp::Ge => quote!(Ge),
+                BinaryOp::Eq => quote!(Eq),
+                BinaryOp::Ne => quote!(Ne),
+                _ => return Err(unsupported("this comparison operator")),
+            };
+            quote!(Some(__ef::ops::compare(__ef::ops::Cmp::#c, &#a, &#b)))
+        }
+        ExprNode::And(a, b) => {
+            let (a, b) = (emit(a, cx, statics)?, emit(b, cx, statics)?);
+            quote!(Some(__ef::ops::holds(#a) && __ef::ops::holds(#b)))
+        }
+        ExprNode::Or(a, b) => {
+            let (a, b) = (emit(a, cx, statics)?, emit(b, cx, statics)?);
+            quote!(Some(__ef::ops::holds(#a) || __ef::ops::holds(#b)))
+        }
+        ExprNode::Not(a) => {
+            let a = emit(a, cx, statics)?;
+            quote!(Some(!__ef::ops::holds(#a)))
+        }
+        ExprNode::IsNull(a) => {
+            let a = emit(a, cx, statics)?;
+            quote!(Some((#a).is_none()))
+        }
+        ExprNode::EventIsNull(_) => return Err(unsupported("patterns")),
+        ExprNode::InTable { .. } => return Err(unsupported("tables (`in`)")),
+        ExprNode::Call { function, args } => {
+            let Function::Builtin(f) = function else {
+                return Err(unsupported("script functions"));
+            };
+            let function = format_ident!("{}", format!("{f:?}"));
+            let mut spec = Vec::new();
+            let mut values = Vec::new();
+            for a in args {
+                match a.const_value() {
+                    Some(v) => {
+                        let (v, t) = (constant_tokens(&v), type_tokens(a.ty));
+                        spec.push(quote!(__ef::CallArg::Constant(#v, #t)));
+                    }
+                    None => {
+                        let t = type_tokens(a.ty);
+                        spec.push(quote!(__ef::CallArg::Computed(#t)));
+                        let x = emit(a, cx, statics)?;
+                        values.push(quote!(__ef::to_value(#x)));
+                    }
+                }
+            }
+            let ty = type_tokens(e.ty);
+            let call = statics.add(
+                "CALL",
+                quote!(__ef::BuiltinCall),
+                quote!(__ef::BuiltinCall::new(
+                    __ef::catalog::ScalarFunction::#function,
+                    #ty,
+                    vec![#(#spec),*]
+                )),
+            );
+            let t = rust_type(e.ty);
+            let ts = &cx.timestamp;
+            quote!(__ef::from_value::<#t>(#call.call(#ts, &[#(#values),*])))
+        }
+        ExprNode::Aggregate(i) => {
+            if !cx.aggregates {
+                return Err(unsupported("aggregates here"));
+            }
+            let a = private("a", *i);
+            quote!(#a.clone())
+        }
+    })
+}
+
+/// Emits a condition: a `bool` that is true only when `e` is `true`.
+pub fn condition(
+    e: &TypedExpr,
+    cx: &Cx,
+    statics: &mut Statics,
+) -> Result<TokenStream, Unsupported> {
+    let x = emit(e, cx, statics)?;
+    Ok(quote!(__ef::ops::holds(#x)))
+}

@@ -1,0 +1,63 @@
+//! Rust names for EventFluxQL names: struct and field identifiers (raw where a name is a Rust
+//! keyword), method names in snake case, and the module name of an app.
+
+use heck::ToSnakeCase;
+use proc_macro2::{Ident, Span};
+
+const RUST_KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern", "false",
+    "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+    "return", "static", "struct", "trait", "true", "type", "unsafe", "use", "where", "while",
+    "abstract", "become", "box", "do", "final", "gen", "macro", "override", "priv", "try",
+    "typeof", "unsized", "virtual", "yield",
+];
+
+/// Names that cannot even be raw identifiers.
+const RESERVED: &[&str] = &["self", "Self", "super", "crate", "_"];
+
+/// An identifier for `name` as written (raw when it is a keyword; `name_` when it cannot be).
+pub fn ident(name: &str) -> Ident {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let clean = if clean.is_empty() || clean.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{clean}")
+    } else {
+        clean
+    };
+    if RESERVED.contains(&clean.as_str()) {
+        Ident::new(&format!("{clean}_"), Span::call_site())
+    } else if RUST_KEYWORDS.contains(&clean.as_str()) {
+        Ident::new_raw(&clean, Span::call_site())
+    } else {
+        Ident::new(&clean, Span::call_site())
+    }
+}
+
+/// `prefix_name_in_snake_case` as an identifier (method names).
+pub fn method(prefix: &str, name: &str) -> Ident {
+    ident(&format!("{prefix}_{}", name.to_snake_case()))
+}
+
+/// A generated private identifier: `__prefix` followed by an index.
+pub fn private(prefix: &str, index: usize) -> Ident {
+    Ident::new(&format!("__{prefix}{index}"), Span::call_site())
+}
+
+/// The module name for an app called `name` (`@app:name`), in snake case.
+pub fn module_name(name: &str) -> String {
+    let snake = name.to_snake_case();
+    ident(if snake.is_empty() { "app" } else { &snake }).to_string()
+}
+
+/// The `App` method that delivers a chunk of `stream`'s events to its readers.
+pub fn deliver(stream: &str) -> Ident {
+    ident(&format!("__deliver_{}", stream.to_snake_case()))
+}
