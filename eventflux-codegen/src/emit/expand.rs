@@ -103,7 +103,7 @@ fn report(form: &Form, errors: &CompileErrors) -> Vec<TokenStream> {
                 let TextSpan { start, end } = d.span;
                 let span = tokens.span(start..end);
                 let message = match &d.hint {
-                    Some(hint) => format!("{}\n  = help: {hint}", d.message),
+                    Some(hint) => format!("{}; {hint}", d.message),
                     None => d.message.clone(),
                 };
                 quote_spanned!(span=> compile_error!(#message);)

@@ -1,0 +1,12 @@
+eventflux_runtime::eventflux! {
+    @app:name("Trading")
+    define stream Trades (sym string, price double, vol long);
+    from Trades[price > 50.0]
+    select sym, price
+    insert into Out;
+}
+
+fn main() {
+    let mut app = trading::App::new();
+    app.send_trades(trading::Trades::new("IBM", "seventy", 10));
+}
