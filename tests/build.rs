@@ -44,7 +44,7 @@ fn main() {
                                 let module = format!("case_{}_{n}", table.lines().count());
                                 let _ = writeln!(
                                     modules,
-                                    "pub mod {module} {{ #![allow(clippy::all, unused)] use ::eventflux_runtime::__private as __ef; {items} }}"
+                                    "pub mod {module} {{ #![allow(clippy::all, unused)] {items} }}"
                                 );
                                 format!("Compiled::App(|| Box::new({module}::App::new()))")
                             }

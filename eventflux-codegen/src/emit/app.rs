@@ -52,12 +52,12 @@ fn stream_struct(s: &StreamInfo) -> TokenStream {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq, Default, __ef::serde::Serialize, __ef::serde::Deserialize)]
         #[serde(crate = "::eventflux_runtime::__private::serde")]
-        #[allow(non_snake_case, non_camel_case_types)]
+        #[allow(non_snake_case, non_camel_case_types, dead_code)]
         pub struct #name {
             #(#[doc = #names] pub #fields: Option<#types>,)*
         }
 
-        #[allow(non_snake_case, non_camel_case_types, clippy::all)]
+        #[allow(non_snake_case, non_camel_case_types, dead_code, clippy::all)]
         impl #name {
             /// The stream's name.
             pub const STREAM: &'static str = #stream;
@@ -283,13 +283,14 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let cb_inits = cb_names.iter().map(|name| quote!(#name: Vec::new(),));
 
     Ok(quote! {
+        use ::eventflux_runtime::__private as __ef;
         #(#statics_items)*
         #(#structs)*
         #(#query_items)*
 
         /// The compiled app: send events with the `send_*` methods, receive them with the `on_*`
         /// callbacks.
-        #[allow(non_snake_case, clippy::all)]
+        #[allow(non_snake_case, dead_code, clippy::all)]
         pub struct App {
             __clock: i64,
             __playback: bool,

@@ -52,7 +52,6 @@ pub fn expand(input: TokenStream) -> TokenStream {
             quote! {
                 pub mod #module {
                     #![allow(clippy::all)]
-                    use ::eventflux_runtime::__private as __ef;
                     #track
                     #items
                 }
