@@ -95,76 +95,83 @@ impl Checksum {
 pub struct Workload {
     /// Its name: `W1` .. `W6`, with the symbol count where a workload runs twice.
     pub id: &'static str,
-    /// The query, without the stream definitions.
-    pub query: &'static str,
+    /// The whole app (the file `tests/workloads/wN.eventflux`, also compiled by `eventflux!`).
+    pub app: &'static str,
     /// How many distinct symbols the data has.
     pub symbols: usize,
     /// Whether odd events go to `T` (the join).
     pub two_streams: bool,
     /// The hand-written twin.
     pub hand: fn(&[Trade], &[String], &mut Checksum),
+    /// The compiled app's driver, or what the compiled path lacks for this workload.
+    pub compiled: Result<CompiledRun, &'static str>,
 }
 
-/// The trade stream every workload reads.
-pub const S: &str = "define stream S (sym string, price double, vol long);\n";
-/// The second stream of the join workload.
-pub const T: &str = "define stream T (sym string, qty long);\n";
+/// Runs a workload's compiled app over trades (symbol names given as shared strings);
+/// with `latency`, records each send's duration.
+pub type CompiledRun = fn(&[Trade], &[Str], Option<&mut Vec<u64>>) -> Checksum;
+
+/// A shared string, as compiled apps hold them.
+pub type Str = Arc<str>;
 
 /// Every workload, in order.
 pub fn workloads() -> Vec<Workload> {
     vec![
         Workload {
             id: "W1",
-            query: "from S[price > 50.0] select sym, price * vol as notional insert into Out;",
+            app: include_str!("../workloads/w1.eventflux"),
             symbols: 100,
             two_streams: false,
             hand: hand_w1,
+            compiled: Ok(compiled::w1),
         },
         Workload {
             id: "W2",
-            query: "from S#window.length(100) select sym, avg(price) as ap insert into Out;",
+            app: include_str!("../workloads/w2.eventflux"),
             symbols: 100,
             two_streams: false,
             hand: hand_w2,
+            compiled: Ok(compiled::w2),
         },
         Workload {
             id: "W3",
-            query: "from S#window.time(1 sec) select sym, sum(vol) as v group by sym insert into Out;",
+            app: include_str!("../workloads/w3.eventflux"),
             symbols: 100,
             two_streams: false,
             hand: hand_w3,
+            compiled: Ok(compiled::w3),
         },
         Workload {
             id: "W4",
-            query: "from S#window.length(100) join T#window.length(100) on S.sym == T.sym \
-                    select S.sym, S.price, T.qty insert into Out;",
+            app: include_str!("../workloads/w4.eventflux"),
             symbols: 1000,
             two_streams: true,
             hand: hand_w4,
+            compiled: Err("joins"),
         },
         Workload {
             id: "W5-100",
-            query: "from every e1=S[price > 90.0] -> e2=S[sym == e1.sym and price < 10.0] within 1 sec \
-                    select e1.sym, e2.price insert into Out;",
+            app: include_str!("../workloads/w5.eventflux"),
             symbols: 100,
             two_streams: false,
             hand: hand_w5,
+            compiled: Err("patterns"),
         },
         Workload {
             id: "W5-10000",
-            query: "from every e1=S[price > 90.0] -> e2=S[sym == e1.sym and price < 10.0] within 1 sec \
-                    select e1.sym, e2.price insert into Out;",
+            app: include_str!("../workloads/w5.eventflux"),
             symbols: 10_000,
             two_streams: false,
             hand: hand_w5,
+            compiled: Err("patterns"),
         },
         Workload {
             id: "W6",
-            query: "partition with (sym of S) begin from S#window.length(10) \
-                    select sym, max(price) as m insert into Out; end;",
+            app: include_str!("../workloads/w6.eventflux"),
             symbols: 1000,
             two_streams: false,
             hand: hand_w6,
+            compiled: Err("partitions"),
         },
     ]
 }
@@ -309,8 +316,7 @@ pub fn interpreted(
     names: &[Value],
     latency: Option<&mut Vec<u64>>,
 ) -> Result<Checksum, String> {
-    let text = format!("{S}{}{}", if w.two_streams { T } else { "" }, w.query);
-    let mut app = App::from_text(w.id, &text).map_err(|e| e.to_string())?;
+    let mut app = App::from_text(w.id, w.app).map_err(|e| e.to_string())?;
     app.set_playback(true);
     let sum = Arc::new(Mutex::new(Checksum::new()));
     let sink = sum.clone();
@@ -354,4 +360,70 @@ pub fn interpreted(
     }
     let c = *sum.lock().map_err(|e| e.to_string())?;
     Ok(c)
+}
+
+/// The workloads' apps compiled by `eventflux!` from the same files, with their drivers.
+mod compiled {
+    use super::{Checksum, Str, Trade};
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    eventflux_runtime::eventflux!(file = "workloads/w1.eventflux");
+    eventflux_runtime::eventflux!(file = "workloads/w2.eventflux");
+    eventflux_runtime::eventflux!(file = "workloads/w3.eventflux");
+
+    /// A driver for compiled app module `$app`: sends each trade to `S` at time `i` (ms) and
+    /// adds each `Out` row to the checksum with `$add`.
+    macro_rules! driver {
+        ($name:ident, $app:ident, |$c:ident, $row:ident| $add:block) => {
+            pub fn $name(
+                data: &[Trade],
+                names: &[Str],
+                mut latency: Option<&mut Vec<u64>>,
+            ) -> Checksum {
+                let mut app = $app::App::new();
+                app.set_playback(true);
+                let sum = Arc::new(Mutex::new(Checksum::new()));
+                let sink = sum.clone();
+                app.on_out(move |$row: &$app::Out| {
+                    if let Ok(mut $c) = sink.lock() {
+                        $add
+                        $c.end_row();
+                    }
+                });
+                for (i, t) in data.iter().enumerate() {
+                    let started = latency.is_some().then(Instant::now);
+                    let event = $app::S {
+                        sym: Some(names[t.sym].clone()),
+                        price: Some(t.price),
+                        vol: Some(t.vol),
+                    };
+                    if let Err(e) = app.send_s_at(i as i64, event) {
+                        eprintln!("{e}");
+                    }
+                    if let (Some(l), Some(started)) = (latency.as_deref_mut(), started) {
+                        l.push(started.elapsed().as_nanos() as u64);
+                    }
+                }
+                *sum.lock().unwrap_or_else(|e| e.into_inner())
+            }
+        };
+    }
+
+    fn text(c: &mut Checksum, s: &Option<Str>) {
+        c.text(s.as_deref().unwrap_or(""));
+    }
+
+    driver!(w1, w1, |c, row| {
+        text(&mut c, &row.sym);
+        c.f64(row.notional.unwrap_or(f64::NAN));
+    });
+    driver!(w2, w2, |c, row| {
+        text(&mut c, &row.sym);
+        c.f64(row.ap.unwrap_or(f64::NAN));
+    });
+    driver!(w3, w3, |c, row| {
+        text(&mut c, &row.sym);
+        c.i64(row.v.unwrap_or(i64::MIN));
+    });
 }

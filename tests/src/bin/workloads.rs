@@ -1,6 +1,6 @@
 //! The benchmark workloads, run side by side in every mode available, in one run:
-//! `interpreted` (the app text loaded at run time) and `hand-written` (plain Rust with the same
-//! meaning: the yardstick). Every mode must produce the same number of output events with the
+//! `compiled` (the app compiled to Rust by `eventflux!`), `interpreted` (the app text loaded at
+//! run time) and `hand-written` (plain Rust with the same meaning: the yardstick). Every mode must produce the same number of output events with the
 //! same checksum, or the run fails. Each mode runs in a child process of its own, so that its
 //! peak memory is its own.
 //!
@@ -9,7 +9,7 @@
 //! and W5 in the engine modes and reports p50, p99 and p99.9.
 
 use eventflux_runtime::Value;
-use eventflux_tests::workloads::{Checksum, interpreted, trades, workloads};
+use eventflux_tests::workloads::{Checksum, Str, interpreted, trades, workloads};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -56,10 +56,19 @@ fn child(id: &str, mode: &str, events: usize, with_latency: bool) -> Result<(), 
     let data = trades(events, w.symbols);
     let names: Vec<String> = (0..w.symbols).map(|i| format!("S{i}")).collect();
     let values: Vec<Value> = names.iter().map(|n| Value::from(n.as_str())).collect();
+    let shared: Vec<Str> = names.iter().map(|n| Str::from(n.as_str())).collect();
     let mut lat = Vec::new();
     let started = Instant::now();
     let c = match mode {
         "interpreted" => interpreted(w, &data, &values, with_latency.then_some(&mut lat))?,
+        "compiled" => match w.compiled {
+            Ok(run) => run(&data, &shared, with_latency.then_some(&mut lat)),
+            Err(missing) => {
+                return Err(format!(
+                    "not compiled yet: the compiled path lacks {missing}"
+                ));
+            }
+        },
         "hand-written" => {
             let mut c = Checksum::new();
             (w.hand)(&data, &names, &mut c);
@@ -156,7 +165,16 @@ fn main() -> ExitCode {
             continue;
         }
         let mut results = Vec::new();
-        for mode in ["hand-written", "interpreted"] {
+        for mode in ["hand-written", "compiled", "interpreted"] {
+            if mode == "compiled"
+                && let Err(missing) = w.compiled
+            {
+                println!(
+                    "{:<9} compiled      not compiled yet (the compiled path lacks {missing})",
+                    w.id
+                );
+                continue;
+            }
             let mut cmd = Command::new(&exe);
             cmd.args(["--child", w.id, mode, "--events", &events.to_string()]);
             if latency {
@@ -205,19 +223,22 @@ fn main() -> ExitCode {
                 );
             }
         }
-        if let [hand, interp] = results.as_slice() {
-            if (hand.outputs, hand.checksum) != (interp.outputs, interp.checksum) {
+        let Some((hand, engines)) = results.split_first() else {
+            continue;
+        };
+        for m in engines {
+            if (hand.outputs, hand.checksum) != (m.outputs, m.checksum) {
                 eprintln!(
-                    "{}: the modes disagree: hand-written {} outputs {:016x}, interpreted {} outputs {:016x}",
-                    w.id, hand.outputs, hand.checksum, interp.outputs, interp.checksum
+                    "{}: the modes disagree: hand-written {} outputs {:016x}, {} {} outputs {:016x}",
+                    w.id, hand.outputs, hand.checksum, m.mode, m.outputs, m.checksum
                 );
                 ok = false;
             } else if !json {
-                let ratio = hand.seconds / interp.seconds;
-                let memory = interp.peak_rss_bytes as f64 / hand.peak_rss_bytes.max(1) as f64;
+                let ratio = hand.seconds / m.seconds;
+                let memory = m.peak_rss_bytes as f64 / hand.peak_rss_bytes.max(1) as f64;
                 println!(
-                    "{:<9} interpreted/hand-written: throughput {ratio:.3}, peak memory {memory:.2}x",
-                    w.id
+                    "{:<9} {}/hand-written: throughput {ratio:.3}, peak memory {memory:.2}x",
+                    w.id, m.mode
                 );
             }
         }
