@@ -50,7 +50,7 @@ pub mod __private {
     pub use crate::event::{Chunk, Event, EventKind};
     pub use crate::interpreter::{MAX_DELIVERY_DEPTH, MAX_TIMER_FIRINGS, Output, SendError};
     pub use crate::rate;
-    pub use crate::select::{SelectLogic, Selector};
+    pub use crate::select::{SelectLogic, Selected, Selector};
     pub use crate::state::{self, StateError};
     pub use crate::value::Value;
     pub use crate::window::{self, Window};

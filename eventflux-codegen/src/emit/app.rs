@@ -184,7 +184,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 if k + 1 == consumers.len() {
                     quote!(self.#run(0, now, chunk);)
                 } else {
-                    quote!(self.#run(0, now, chunk.clone());)
+                    quote!(self.#run(0, now, &mut chunk.clone());)
                 }
             })
             .collect();
@@ -193,8 +193,10 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         } else {
             quote!(#(#runs)*)
         };
-        cb_fields.push(quote!(#cb: Vec<__ef::Callback<#name>>,));
+        let buffer = ident(&format!("__in_{}", s.name.to_snake_case()));
+        cb_fields.push(quote!(#cb: Vec<__ef::Callback<#name>>, #buffer: __ef::Chunk<#name>,));
         cb_names.push(cb.clone());
+        cb_names.push(buffer.clone());
         let send_doc = format!(
             "Sends an event to `{stream}`, stamped with the clock (playback) or the wall clock."
         );
@@ -238,11 +240,16 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             fn #internal_send(&mut self, timestamp: Option<i64>, row: #name) -> Result<(), __ef::SendError> {
                 let ts = __ef::stamp(#stream, self.__playback, self.__clock, timestamp)?;
                 self.advance_to(ts);
-                self.#deliver_fn(vec![__ef::Event::current(ts, row)]);
+                let mut chunk = ::std::mem::take(&mut self.#buffer);
+                chunk.clear();
+                chunk.push(__ef::Event::current(ts, row));
+                self.#deliver_fn(&mut chunk);
+                chunk.clear();
+                self.#buffer = chunk;
                 Ok(())
             }
 
-            fn #deliver_fn(&mut self, chunk: __ef::Chunk<#name>) {
+            fn #deliver_fn(&mut self, chunk: &mut __ef::Chunk<#name>) {
                 if chunk.is_empty() {
                     return;
                 }
@@ -252,7 +259,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 }
                 self.__depth += 1;
                 for callback in self.#cb.iter_mut() {
-                    for e in &chunk {
+                    for e in chunk.iter() {
                         callback(e);
                     }
                 }

@@ -547,9 +547,8 @@ pub fn emit(
                 stage_code.push(quote! {
                     if start <= #i && !chunk.is_empty() {
                         chunk.retain(|ev| ev.kind == __ef::EventKind::Current);
-                        let mut out = Vec::with_capacity(chunk.len() * 2);
-                        __ef::Window::process(&mut self.#field.#f, now, chunk, &mut out);
-                        chunk = out;
+                        let input = ::std::mem::take(chunk);
+                        __ef::Window::process(&mut self.#field.#f, now, input, chunk);
                     }
                 });
                 window_stages.push((i, f.clone()));
@@ -618,8 +617,8 @@ pub fn emit(
     let rate_apply = if rated {
         quote! {
             let mut limited = Vec::new();
-            self.#field.rate.process(selected, &mut limited);
-            let selected = limited;
+            self.#field.rate.process(::std::mem::take(&mut selected), &mut limited);
+            let mut selected = limited;
         }
     } else {
         quote!()
@@ -629,11 +628,11 @@ pub fn emit(
             if self.#field.rate.next_due().is_some_and(|due| due <= now) {
                 let mut out = Vec::new();
                 self.#field.rate.on_time(now, &mut out);
-                let rows: __ef::Chunk<#out> = out
+                let mut rows: __ef::Chunk<#out> = out
                     .into_iter()
                     .map(|s| __ef::Event::current(s.event.timestamp, s.event.data))
                     .collect();
-                self.#deliver(rows);
+                self.#deliver(&mut rows);
             }
         }
     } else {
@@ -645,7 +644,7 @@ pub fn emit(
             if __ef::Window::next_due(&self.#field.#f).is_some_and(|due| due <= now) {
                 let mut out = Vec::new();
                 __ef::Window::on_time(&mut self.#field.#f, now, &mut out);
-                self.#run(#next, now, out);
+                self.#run(#next, now, &mut out);
             }
         }
     });
@@ -702,6 +701,8 @@ pub fn emit(
         pub struct #state {
             #(#window_fields: #window_types,)*
             selector: __ef::Selector<#logic>,
+            selected: Vec<__ef::Selected<#key_ty, #out>>,
+            rows: __ef::Chunk<#out>,
             #rate_field
         }
 
@@ -711,6 +712,8 @@ pub fn emit(
                 #state {
                     #(#window_fields: #window_inits,)*
                     selector: __ef::Selector::new(#logic, #current_on, #expired_on),
+                    selected: Vec::new(),
+                    rows: Vec::new(),
                     #rate_init
                 }
             }
@@ -744,26 +747,34 @@ pub fn emit(
         }
     };
     let methods = quote! {
-        fn #run(&mut self, start: usize, now: i64, mut chunk: __ef::Chunk<#event>) {
+        fn #run(&mut self, start: usize, now: i64, chunk: &mut __ef::Chunk<#event>) {
             #(#stage_code)*
             self.#select_fn(chunk);
         }
 
-        fn #select_fn(&mut self, chunk: __ef::Chunk<#event>) {
+        fn #select_fn(&mut self, chunk: &__ef::Chunk<#event>) {
             if chunk.is_empty() {
                 return;
             }
-            let mut selected = Vec::new();
-            self.#field.selector.process(&chunk, &(), &mut selected);
+            let mut selected = ::std::mem::take(&mut self.#field.selected);
+            selected.clear();
+            self.#field.selector.process(chunk, &(), &mut selected);
             #rate_apply
             if selected.is_empty() {
+                self.#field.selected = selected;
                 return;
             }
-            let rows: __ef::Chunk<#out> = selected
-                .into_iter()
-                .map(|s| __ef::Event::current(s.event.timestamp, s.event.data))
-                .collect();
-            self.#deliver(rows);
+            let mut rows = ::std::mem::take(&mut self.#field.rows);
+            rows.clear();
+            rows.extend(
+                selected
+                    .drain(..)
+                    .map(|s| __ef::Event::current(s.event.timestamp, s.event.data)),
+            );
+            self.#field.selected = selected;
+            self.#deliver(&mut rows);
+            rows.clear();
+            self.#field.rows = rows;
         }
 
         fn #on_time(&mut self, now: i64) {
