@@ -112,9 +112,12 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         errors.push(unsupported("incremental aggregations", a.span));
     }
     for s in &plan.streams {
-        if s.name == "App" {
+        if super::names::SHADOWING.contains(&s.name.as_str()) {
             errors.push(unsupported(
-                "a stream named `App` (the generated app type has that name)",
+                &format!(
+                    "a stream named `{}` (generated Rust code uses that name itself)",
+                    s.name
+                ),
                 s.span,
             ));
         }

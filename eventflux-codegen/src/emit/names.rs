@@ -12,6 +12,29 @@ const RUST_KEYWORDS: &[&str] = &[
     "typeof", "unsized", "virtual", "yield",
 ];
 
+/// Rust names generated code uses unqualified: a stream named so would shadow them.
+pub const SHADOWING: &[&str] = &[
+    "App",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "String",
+    "Box",
+    "Default",
+    "Into",
+    "IntoIterator",
+    "FnMut",
+    "Fn",
+    "Send",
+    "Sync",
+    "Clone",
+    "Iterator",
+];
+
 /// Names that cannot even be raw identifiers.
 const RESERVED: &[&str] = &["self", "Self", "super", "crate", "_"];
 

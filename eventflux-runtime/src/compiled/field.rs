@@ -167,6 +167,18 @@ impl Convert<Arc<str>> for Option<Arc<str>> {
     }
 }
 
+macro_rules! from_object {
+    ($($to:ty),*) => {$(
+        impl Convert<$to> for Option<Value> {
+            fn convert(self) -> Option<$to> {
+                self.and_then(|v| from_value::<$to>(v))
+            }
+        }
+    )*};
+}
+
+from_object!(i32, i64, f32, f64, bool, Arc<str>);
+
 impl<T: Field> Convert<Value> for Option<T> {
     #[inline]
     fn convert(self) -> Option<Value> {

@@ -1,0 +1,138 @@
+//! The API of a compiled app, end to end: typed sends and callbacks, nulls, batches, playback
+//! errors, snapshot and restore into a new instance, names that are Rust keywords, and the
+//! streams the compiled path refuses.
+
+use std::sync::{Arc, Mutex};
+
+eventflux_runtime::eventflux! {
+    @app:name("Shop")
+    @app:playback
+    define stream Orders (item string, type string, qty int, price double);
+
+    from Orders[qty > 0] #window.length(2)
+    select item, type, sum(qty) as total, avg(price) as mean
+    group by item
+    insert into Totals;
+
+    from Totals[total >= 5]
+    select item, total
+    insert into Big;
+}
+
+fn collect(app: &mut shop::App) -> Arc<Mutex<Vec<shop::Totals>>> {
+    let rows = Arc::new(Mutex::new(Vec::new()));
+    let sink = rows.clone();
+    app.on_totals(move |row| sink.lock().expect("not poisoned").push(row.clone()));
+    rows
+}
+
+#[test]
+fn typed_events_flow_through_chained_queries() {
+    let mut app = shop::App::new();
+    let totals = collect(&mut app);
+    let big = Arc::new(Mutex::new(Vec::new()));
+    let sink = big.clone();
+    app.on_big_event(move |e| {
+        sink.lock()
+            .expect("not poisoned")
+            .push((e.timestamp, e.data.clone()))
+    });
+    app.send_orders_at(10, shop::Orders::new("tea", "leaf", 2, 3.5))
+        .expect("in order");
+    app.send_orders_at(20, shop::Orders::new("tea", "leaf", 4, 4.5))
+        .expect("in order");
+    let totals = totals.lock().expect("not poisoned").clone();
+    assert_eq!(totals.len(), 2);
+    assert_eq!(totals[1].total, Some(6));
+    assert_eq!(totals[1].mean, Some(4.0));
+    assert_eq!(totals[1].r#type.as_deref(), Some("leaf"));
+    let big = big.lock().expect("not poisoned").clone();
+    assert_eq!(big.len(), 1);
+    assert_eq!(big[0].0, 20);
+    assert_eq!(big[0].1.total, Some(6));
+}
+
+#[test]
+fn nulls_batches_and_out_of_order_events() {
+    let mut app = shop::App::new();
+    let totals = collect(&mut app);
+    let with_null_price = shop::Orders {
+        price: None,
+        ..shop::Orders::new("jam", "jar", 1, 0.0)
+    };
+    app.send_orders_all([with_null_price, shop::Orders::new("jam", "jar", 0, 1.0)]);
+    let rows = totals.lock().expect("not poisoned").clone();
+    assert_eq!(rows.len(), 1, "the second order fails the filter");
+    assert_eq!(rows[0].mean, None, "avg of nothing but nulls is null");
+    app.send_orders_at(100, shop::Orders::new("jam", "jar", 1, 2.0))
+        .expect("in order");
+    let late = app.send_orders_at(50, shop::Orders::new("jam", "jar", 1, 2.0));
+    assert!(
+        late.is_err_and(|e| e.to_string().contains("before the clock")),
+        "an event older than the clock is refused"
+    );
+}
+
+#[test]
+fn a_snapshot_restores_into_a_new_instance() {
+    let mut first = shop::App::new();
+    first
+        .send_orders_at(10, shop::Orders::new("tea", "leaf", 2, 3.0))
+        .expect("in order");
+    let bytes = first.snapshot().expect("snapshot");
+    let mut second = shop::App::new();
+    second.restore(&bytes).expect("restore");
+    assert_eq!(second.clock(), 10);
+    let totals = collect(&mut second);
+    second
+        .send_orders_at(20, shop::Orders::new("tea", "leaf", 4, 5.0))
+        .expect("in order");
+    let rows = totals.lock().expect("not poisoned").clone();
+    assert_eq!(rows[0].total, Some(6), "the window and sums came back");
+    assert!(second.restore(b"not a snapshot").is_err());
+}
+
+#[test]
+fn the_value_view_matches_the_typed_one() {
+    use eventflux_runtime::{Engine, Value};
+    let mut app = shop::App::new();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    app.subscribe_values(
+        "Totals",
+        Box::new(move |out| sink.lock().expect("not poisoned").push(out.values.to_vec())),
+    );
+    app.send_values(
+        "Orders",
+        Some(5),
+        vec![
+            Value::from("tea"),
+            Value::from("leaf"),
+            Value::Int(1),
+            Value::Int(2),
+        ],
+    )
+    .expect("an int widens to double");
+    let wrong = app.send_values("Orders", Some(6), vec![Value::from("tea")]);
+    assert!(wrong.is_err_and(|e| e.to_string().contains("takes 4 value(s)")));
+    let wrong = app.send_values(
+        "Orders",
+        Some(6),
+        vec![Value::Int(1), Value::Null, Value::Null, Value::Null],
+    );
+    assert!(wrong.is_err_and(|e| e.to_string().contains("'item'")));
+    let rows = seen.lock().expect("not poisoned").clone();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][2], Value::Long(1));
+}
+
+#[test]
+fn names_generated_code_relies_on_are_refused_with_their_place() {
+    let plan = eventflux_codegen::check_app(
+        "app",
+        "define stream Result (a int);\nfrom Result select a insert into Out;",
+    )
+    .expect("a valid app");
+    let missing = eventflux_codegen::emit::emit_app(&plan).expect_err("refused");
+    assert!(missing[0].feature.contains("`Result`"));
+}
