@@ -133,6 +133,16 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// A stable digest of the plan (FNV-1a over its debug form): snapshots carry it so that one
+    /// is never restored into a different app, interpreted or compiled.
+    pub fn fingerprint(&self) -> u64 {
+        format!("{self:?}")
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+            })
+    }
+
     /// The stream called `name` (inner streams are found by their name without `#`).
     pub fn stream(&self, name: &str) -> Option<&StreamInfo> {
         self.streams.iter().find(|s| s.name == name)

@@ -41,27 +41,37 @@ pub trait Engine: Send {
         let types = self
             .schema(stream)
             .ok_or_else(|| SendError::UnknownStream(stream.to_string()))?;
-        if values.len() != types.len() {
-            return Err(SendError::Arity {
-                stream: stream.to_string(),
-                expected: types.len(),
-                found: values.len(),
-            });
-        }
-        let converted = values
-            .iter()
-            .zip(&types)
-            .map(|(v, (name, ty))| {
-                Value::from_json(v, *ty).map_err(|problem| SendError::Type {
-                    stream: stream.to_string(),
-                    attribute: name.clone(),
-                    expected: *ty,
-                    problem,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let converted = values_from_json(stream, &types, values)?;
         self.send_values(stream, timestamp, converted)
     }
+}
+
+/// An event of `stream` given as JSON values, converted by its attribute types; errors name the
+/// stream, the attribute and the value.
+pub fn values_from_json(
+    stream: &str,
+    types: &[(String, Type)],
+    values: &[serde_json::Value],
+) -> Result<Vec<Value>, SendError> {
+    if values.len() != types.len() {
+        return Err(SendError::Arity {
+            stream: stream.to_string(),
+            expected: types.len(),
+            found: values.len(),
+        });
+    }
+    values
+        .iter()
+        .zip(types)
+        .map(|(v, (name, ty))| {
+            Value::from_json(v, *ty).map_err(|problem| SendError::Type {
+                stream: stream.to_string(),
+                attribute: name.clone(),
+                expected: *ty,
+                problem,
+            })
+        })
+        .collect()
 }
 
 impl Engine for App {

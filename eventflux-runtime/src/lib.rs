@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod clock;
 pub mod compiled;
 pub mod conformance;
 pub mod engine;
@@ -42,13 +43,14 @@ macro_rules! include_app {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::aggregate::{self, Aggregator, TotalF32, TotalF64};
+    pub use crate::clock::{Timers, advance_to, earliest, now_ms, stamp};
     pub use crate::compiled::{
-        BuiltinCall, CallArg, Callback, Convert, Field, Str, earliest, field_from, from_value,
-        now_ms, ops, report_cycle, report_timer_storm, stamp, to_value,
+        BuiltinCall, CallArg, Callback, Convert, Field, Str, field_from, from_value, ops,
+        report_cycle, to_value,
     };
     pub use crate::engine::Engine;
     pub use crate::event::{Chunk, Event, EventKind};
-    pub use crate::interpreter::{MAX_DELIVERY_DEPTH, MAX_TIMER_FIRINGS, Output, SendError};
+    pub use crate::interpreter::{MAX_DELIVERY_DEPTH, Output, SendError};
     pub use crate::rate;
     pub use crate::select::{SelectLogic, Selected, Selector};
     pub use crate::state::{self, StateError};

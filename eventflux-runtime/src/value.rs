@@ -172,6 +172,31 @@ impl Value {
         }
     }
 
+    /// The value as an attribute of type `ty`: null and any value fit `object`, a number widens to
+    /// a wider number type (int to long, float or double; long and float to double); otherwise
+    /// `Err` says what was found instead.
+    pub fn as_attribute(&self, ty: Type) -> Result<Value, String> {
+        let fits = match (self, ty) {
+            (Value::Null, _) | (_, Type::Object) => true,
+            (v, t) if v.ty() == Some(t) => true,
+            (Value::Int(_), Type::Long | Type::Float | Type::Double) => true,
+            (Value::Long(_) | Value::Float(_), Type::Double) => true,
+            _ => false,
+        };
+        if !fits {
+            return Err(format!(
+                "found {} ({})",
+                self.to_text(),
+                self.ty().map_or("null".into(), |t| t.to_string())
+            ));
+        }
+        Ok(if ty.is_numeric() {
+            self.to_numeric(ty)
+        } else {
+            self.clone()
+        })
+    }
+
     /// The value widened (or narrowed, for `cast`) to numeric type `ty`; non-numbers unchanged.
     pub fn to_numeric(&self, ty: Type) -> Value {
         match (ty, self) {

@@ -10,23 +10,11 @@
 //! with its reason: any other failure fails the test, and so does a listed case that passes,
 //! so the lists only ever shrink.
 
-use eventflux_runtime::conformance::{
-    Case, Collected, run_case, run_case_with_restart, run_input, same_output,
-};
+use eventflux_runtime::conformance::{Case, Collected, run_case, run_input, same_output};
 use eventflux_runtime::{App, Engine};
 use eventflux_tests::compiled::{Compiled, lookup};
 use eventflux_tests::{case_folders, known_failures_in, load_cases};
 use std::collections::BTreeMap;
-
-/// The interpreter's output for a case (for the differential check), when it runs.
-fn interpreted_rows(case: &Case) -> Option<Collected> {
-    let make = || -> Result<Box<dyn Engine>, String> {
-        App::from_text("app", &case.app)
-            .map(|a| Box::new(a) as Box<dyn Engine>)
-            .map_err(|e| e.to_string())
-    };
-    run_input(case, None, &make).ok()
-}
 
 /// Whether the compiled rows match the interpreter's: row by row for the streams the case lists
 /// rows for, in number for those it only counts (their values need not be deterministic).
@@ -51,7 +39,11 @@ fn differs_from(case: &Case, reference: &Collected, rows: &Collected) -> Result<
     Ok(())
 }
 
-fn run_compiled(case: &Case, compiled: Option<&Compiled>) -> Result<(), String> {
+fn run_compiled(
+    case: &Case,
+    compiled: Option<&Compiled>,
+    reference: Option<&Collected>,
+) -> Result<(), String> {
     let Some(compiled) = compiled else {
         return Err("the build script did not compile this case (rebuild the tests crate)".into());
     };
@@ -75,8 +67,8 @@ fn run_compiled(case: &Case, compiled: Option<&Compiled>) -> Result<(), String> 
         (Compiled::App(make), None) => {
             let make = || -> Result<Box<dyn Engine>, String> { Ok(make()) };
             let rows = run_input(case, None, &make)?;
-            if let Some(reference) = interpreted_rows(case) {
-                differs_from(case, &reference, &rows)
+            if let Some(reference) = reference {
+                differs_from(case, reference, &rows)
                     .map_err(|e| format!("differs from the interpreter: {e}"))?;
             }
             if case.input.len() > 1 {
@@ -89,14 +81,24 @@ fn run_compiled(case: &Case, compiled: Option<&Compiled>) -> Result<(), String> 
     }
 }
 
-fn run_interpreted(case: &Case) -> Result<(), String> {
-    let mut result = run_case(case);
-    if result.is_ok() && case.expect_error.is_none() && case.input.len() > 1 {
-        let split = case.input.len() / 2;
-        result = run_case_with_restart(case, Some(split))
-            .map_err(|e| format!("after a snapshot/restore at input line {split}: {e}"));
+/// Runs a case through the interpreter (and again with a snapshot/restore half-way); returns
+/// its rows for the differential check, when it ran events.
+fn run_interpreted(case: &Case) -> Result<Option<Collected>, String> {
+    if case.expect_error.is_some() {
+        return run_case(case).map(|()| None);
     }
-    result
+    let make = || -> Result<Box<dyn Engine>, String> {
+        App::from_text("app", &case.app)
+            .map(|a| Box::new(a) as Box<dyn Engine>)
+            .map_err(|e| format!("the app does not run: {e}"))
+    };
+    let rows = run_input(case, None, &make)?;
+    if case.input.len() > 1 {
+        let split = case.input.len() / 2;
+        run_input(case, Some(split), &make)
+            .map_err(|e| format!("after a snapshot/restore at input line {split}: {e}"))?;
+    }
+    Ok(Some(rows))
 }
 
 /// Tallies one path's results against its known failures.
@@ -162,8 +164,14 @@ fn conformance_cases_through_both_paths() {
     for loaded in &cases {
         let case = &loaded.case;
         let file = loaded.path.display().to_string();
-        compiled.record(&case.name, &file, run_compiled(case, lookup(&loaded.path)));
-        interpreted.record(&case.name, &file, run_interpreted(case));
+        let reference = run_interpreted(case);
+        let rows = reference.as_ref().ok().and_then(Option::as_ref);
+        compiled.record(
+            &case.name,
+            &file,
+            run_compiled(case, lookup(&loaded.path), rows),
+        );
+        interpreted.record(&case.name, &file, reference.map(|_| ()));
     }
     let names: Vec<&str> = cases.iter().map(|c| c.case.name.as_str()).collect();
     compiled.check_listed(&names);

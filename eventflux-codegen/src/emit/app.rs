@@ -10,16 +10,6 @@ use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// FNV-1a over the plan's debug form: snapshots carry it so that one is never restored into a
-/// different app.
-fn fingerprint(plan: &Plan) -> u64 {
-    format!("{plan:?}")
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-        })
-}
-
 fn stream_struct(s: &StreamInfo) -> TokenStream {
     let name = ident(&s.name);
     let stream = &s.name;
@@ -154,7 +144,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         .map(|i| quote::format_ident!("__q{}_on_time", i))
         .collect();
     let statics_items = &statics.items;
-    let app_fingerprint = fingerprint(plan);
+    let app_fingerprint = plan.fingerprint();
     let playback = plan.config.playback.is_some();
 
     let mut cb_fields = Vec::new();
@@ -361,21 +351,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
 
             /// Moves the clock to `time`, firing every timer due on the way, in order.
             pub fn advance_to(&mut self, time: i64) {
-                let mut firings = 0usize;
-                while let Some((due, timer, next_other)) = self.__next_timer() {
-                    if due > time {
-                        break;
-                    }
-                    if firings == __ef::MAX_TIMER_FIRINGS {
-                        __ef::report_timer_storm(time);
-                        break;
-                    }
-                    firings += 1;
-                    self.__clock = self.__clock.max(due);
-                    let horizon = next_other.map_or(time, |other| other.min(time));
-                    self.__fire(timer, due, horizon);
-                }
-                self.__clock = self.__clock.max(time);
+                __ef::advance_to(self, time)
             }
 
             /// Advances the clock to the wall-clock time (outside playback).
@@ -387,21 +363,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
 
             /// When the next timer is due, if any.
             pub fn next_due(&self) -> Option<i64> {
-                self.__next_timer().map(|(due, _, _)| due)
-            }
-
-            fn __next_timer(&self) -> Option<(i64, usize, Option<i64>)> {
-                __ef::earliest(&[#(self.#q_fields.next_due()),*])
-            }
-
-            fn __fire(&mut self, timer: usize, due: i64, horizon: i64) {
-                match timer {
-                    #(#timer_index => {
-                        self.#on_time(due);
-                        self.#q_fields.skip_idle(horizon);
-                    })*
-                    _ => {}
-                }
+                __ef::Timers::next_timer(self).map(|(due, _, _)| due)
             }
 
             /// The app's state (every window, aggregate and rate limiter, and the clock) as
@@ -435,6 +397,27 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             #(#query_methods)*
         }
 
+        #[allow(clippy::all)]
+        impl __ef::Timers for App {
+            type Timer = usize;
+            fn next_timer(&self) -> Option<(i64, usize, Option<i64>)> {
+                __ef::earliest([#((self.#q_fields.next_due(), #timer_index)),*])
+            }
+            fn fire(&mut self, timer: usize, due: i64, horizon: i64) {
+                match timer {
+                    #(#timer_index => {
+                        self.#on_time(due);
+                        self.#q_fields.skip_idle(horizon);
+                    })*
+                    _ => {}
+                }
+            }
+            fn clock_mut(&mut self) -> &mut i64 {
+                &mut self.__clock
+            }
+        }
+
+        #[allow(clippy::all)]
         impl __ef::Engine for App {
             fn schema(&self, name: &str) -> Option<Vec<(String, __ef::plan::Type)>> {
                 match name {

@@ -107,6 +107,20 @@ fn field(schema: &Schema, position: usize) -> Option<proc_macro2::Ident> {
     schema.attributes.get(position).map(|a| ident(&a.name))
 }
 
+/// Both operands of a binary operator, converted to the type it runs in.
+fn operands(
+    lhs: &TypedExpr,
+    rhs: &TypedExpr,
+    operand: Type,
+    cx: &Cx,
+    statics: &mut Statics,
+) -> Result<(TokenStream, TokenStream), Unsupported> {
+    Ok((
+        convert(emit(lhs, cx, statics)?, lhs.ty, operand),
+        convert(emit(rhs, cx, statics)?, rhs.ty, operand),
+    ))
+}
+
 /// Emits `e` as an expression of type `Option<rust_type(e.ty)>`.
 pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream, Unsupported> {
     let unsupported = |what: &str| Unsupported::new(what, cx.span);
@@ -162,8 +176,7 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
             lhs,
             rhs,
         } => {
-            let a = convert(emit(lhs, cx, statics)?, lhs.ty, *operand);
-            let b = convert(emit(rhs, cx, statics)?, rhs.ty, *operand);
+            let (a, b) = operands(lhs, rhs, *operand, cx, statics)?;
             let f = match op {
                 BinaryOp::Add => quote!(add),
                 BinaryOp::Sub => quote!(sub),
@@ -180,8 +193,7 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
             lhs,
             rhs,
         } => {
-            let a = convert(emit(lhs, cx, statics)?, lhs.ty, *operand);
-            let b = convert(emit(rhs, cx, statics)?, rhs.ty, *operand);
+            let (a, b) = operands(lhs, rhs, *operand, cx, statics)?;
             let c = match op {
                 BinaryOp::Lt => quote!(Lt),
                 BinaryOp::Le => quote!(Le),

@@ -14,114 +14,45 @@ use std::sync::Arc;
 pub trait Field: Data + PartialEq {
     /// The EventFluxQL type it holds.
     const TYPE: Type;
-    /// The value as this type, accepting what the interpreter accepts for an attribute of this
-    /// type (a narrower number widens); `Err` names what was found instead.
-    fn from_value(value: &Value) -> Result<Option<Self>, String>;
+    /// The value when it is exactly of this type (`None` for null).
+    fn exact(value: &Value) -> Option<Self>;
     /// The value as the interpreter holds it.
     fn to_value(value: &Option<Self>) -> Value;
-}
-
-fn found(value: &Value) -> String {
-    format!(
-        "found {} ({})",
-        value.to_text(),
-        value.ty().map_or("null".into(), |t| t.to_string())
-    )
-}
-
-impl Field for i32 {
-    const TYPE: Type = Type::Int;
+    /// The value as this type, accepting what the interpreter accepts for an attribute of this
+    /// type ([`Value::as_attribute`]: a narrower number widens); `Err` names what was found.
     fn from_value(value: &Value) -> Result<Option<Self>, String> {
-        match value {
-            Value::Null => Ok(None),
-            Value::Int(v) => Ok(Some(*v)),
-            v => Err(found(v)),
-        }
-    }
-    fn to_value(value: &Option<Self>) -> Value {
-        value.map_or(Value::Null, Value::Int)
+        value.as_attribute(Self::TYPE).map(|v| Self::exact(&v))
     }
 }
 
-impl Field for i64 {
-    const TYPE: Type = Type::Long;
-    fn from_value(value: &Value) -> Result<Option<Self>, String> {
-        match value {
-            Value::Null => Ok(None),
-            Value::Int(v) => Ok(Some(*v as i64)),
-            Value::Long(v) => Ok(Some(*v)),
-            v => Err(found(v)),
+macro_rules! field {
+    ($t:ty, $ty:ident, $variant:ident) => {
+        impl Field for $t {
+            const TYPE: Type = Type::$ty;
+            fn exact(value: &Value) -> Option<Self> {
+                match value {
+                    Value::$variant(v) => Some(v.clone()),
+                    _ => None,
+                }
+            }
+            fn to_value(value: &Option<Self>) -> Value {
+                value.clone().map_or(Value::Null, Value::$variant)
+            }
         }
-    }
-    fn to_value(value: &Option<Self>) -> Value {
-        value.map_or(Value::Null, Value::Long)
-    }
+    };
 }
 
-impl Field for f32 {
-    const TYPE: Type = Type::Float;
-    fn from_value(value: &Value) -> Result<Option<Self>, String> {
-        match value {
-            Value::Null => Ok(None),
-            Value::Int(v) => Ok(Some(*v as f32)),
-            Value::Float(v) => Ok(Some(*v)),
-            v => Err(found(v)),
-        }
-    }
-    fn to_value(value: &Option<Self>) -> Value {
-        value.map_or(Value::Null, Value::Float)
-    }
-}
-
-impl Field for f64 {
-    const TYPE: Type = Type::Double;
-    fn from_value(value: &Value) -> Result<Option<Self>, String> {
-        match value {
-            Value::Null => Ok(None),
-            Value::Int(v) => Ok(Some(*v as f64)),
-            Value::Long(v) => Ok(Some(*v as f64)),
-            Value::Float(v) => Ok(Some(*v as f64)),
-            Value::Double(v) => Ok(Some(*v)),
-            v => Err(found(v)),
-        }
-    }
-    fn to_value(value: &Option<Self>) -> Value {
-        value.map_or(Value::Null, Value::Double)
-    }
-}
-
-impl Field for bool {
-    const TYPE: Type = Type::Bool;
-    fn from_value(value: &Value) -> Result<Option<Self>, String> {
-        match value {
-            Value::Null => Ok(None),
-            Value::Bool(v) => Ok(Some(*v)),
-            v => Err(found(v)),
-        }
-    }
-    fn to_value(value: &Option<Self>) -> Value {
-        value.map_or(Value::Null, Value::Bool)
-    }
-}
-
-impl Field for Arc<str> {
-    const TYPE: Type = Type::String;
-    fn from_value(value: &Value) -> Result<Option<Self>, String> {
-        match value {
-            Value::Null => Ok(None),
-            Value::String(v) => Ok(Some(v.clone())),
-            v => Err(found(v)),
-        }
-    }
-    fn to_value(value: &Option<Self>) -> Value {
-        value.clone().map_or(Value::Null, Value::String)
-    }
-}
+field!(i32, Int, Int);
+field!(i64, Long, Long);
+field!(f32, Float, Float);
+field!(f64, Double, Double);
+field!(bool, Bool, Bool);
+field!(Arc<str>, String, String);
 
 impl Field for Value {
     const TYPE: Type = Type::Object;
-    fn from_value(value: &Value) -> Result<Option<Self>, String> {
-        Ok((!value.is_null()).then(|| value.clone()))
+    fn exact(value: &Value) -> Option<Self> {
+        (!value.is_null()).then(|| value.clone())
     }
     fn to_value(value: &Option<Self>) -> Value {
         value.clone().unwrap_or(Value::Null)

@@ -193,6 +193,22 @@ enum Timer {
     Purge(usize),
 }
 
+/// The interpreter's timers as [`crate::clock::advance_to`] drives them.
+struct TimersOf<'a>(&'a mut App);
+
+impl crate::clock::Timers for TimersOf<'_> {
+    type Timer = Timer;
+    fn next_timer(&self) -> Option<(i64, Timer, Option<i64>)> {
+        self.0.next_timer()
+    }
+    fn fire(&mut self, timer: Timer, due: i64, horizon: i64) {
+        self.0.fire(timer, due, horizon)
+    }
+    fn clock_mut(&mut self) -> &mut i64 {
+        &mut self.0.clock
+    }
+}
+
 /// A partition instance in a snapshot: its key, when it last saw an event, its queries' states.
 type InstanceState = (Value, i64, Vec<Vec<u8>>);
 
@@ -231,29 +247,18 @@ pub struct App {
     depth: usize,
 }
 
-/// How many timers one move of the clock fires at most: a jump far ahead past a periodic
-/// timer that has work each period (a trigger) is spread over the following moves instead of
-/// stalling the app. Idle periodic timers skip ahead in one step and do not count.
-pub const MAX_TIMER_FIRINGS: usize = 1_000_000;
+pub use crate::clock::MAX_TIMER_FIRINGS;
 
 /// How deep deliveries may nest before the app reports a cycle of queries (a query whose
 /// output, through other queries, reaches its own input) instead of overflowing the stack.
 pub const MAX_DELIVERY_DEPTH: usize = 64;
 
-/// A stable digest of a plan (FNV-1a over its debug form): snapshots carry it so that one is
-/// never restored into a different app.
-fn fingerprint(plan: &Plan) -> u64 {
-    format!("{plan:?}")
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-        })
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+/// What is reported when the events of `what` (a stream) are dropped because queries feed each
+/// other more than [`MAX_DELIVERY_DEPTH`] levels deep.
+pub fn dropped_in_cycle(what: &str) -> String {
+    format!(
+        "events of {what} were dropped: queries feed each other more than {MAX_DELIVERY_DEPTH} levels deep (a cycle of insert into)"
+    )
 }
 
 impl App {
@@ -392,7 +397,11 @@ impl App {
             }
         }
         app.order_consumers(&plan);
-        let origin = if app.playback { 0 } else { now_ms() };
+        let origin = if app.playback {
+            0
+        } else {
+            crate::clock::now_ms()
+        };
         app.anchor(origin);
         Ok(app)
     }
@@ -500,7 +509,7 @@ impl App {
     pub fn set_playback(&mut self, playback: bool) {
         if self.playback != playback {
             self.playback = playback;
-            self.anchor(if playback { 0 } else { now_ms() });
+            self.anchor(if playback { 0 } else { crate::clock::now_ms() });
         }
     }
 
@@ -574,19 +583,7 @@ impl App {
     ) -> Result<(), SendError> {
         let id = input.stream;
         let row = self.validate(id, values)?;
-        let ts = if self.playback {
-            let ts = timestamp.unwrap_or(self.clock);
-            if ts < self.clock {
-                return Err(SendError::OutOfOrder {
-                    stream: input.name.clone(),
-                    timestamp: ts,
-                    clock: self.clock,
-                });
-            }
-            ts
-        } else {
-            timestamp.unwrap_or_else(now_ms).max(self.clock)
-        };
+        let ts = crate::clock::stamp(&input.name, self.playback, self.clock, timestamp)?;
         self.advance_to(ts);
         self.deliver(id, vec![Event::current(ts, Single(row))]);
         Ok(())
@@ -603,26 +600,7 @@ impl App {
             .stream_ids
             .get(stream)
             .ok_or_else(|| SendError::UnknownStream(stream.to_string()))?;
-        let types = &self.streams[id].types;
-        if values.len() != types.len() {
-            return Err(SendError::Arity {
-                stream: stream.to_string(),
-                expected: types.len(),
-                found: values.len(),
-            });
-        }
-        let converted = values
-            .iter()
-            .zip(types)
-            .map(|(v, (name, ty))| {
-                Value::from_json(v, *ty).map_err(|problem| SendError::Type {
-                    stream: stream.to_string(),
-                    attribute: name.clone(),
-                    expected: *ty,
-                    problem,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let converted = crate::engine::values_from_json(stream, &self.streams[id].types, values)?;
         self.send(stream, timestamp, converted)
     }
 
@@ -636,60 +614,27 @@ impl App {
             });
         }
         let mut row = Vec::with_capacity(values.len());
-        for (v, (name, ty)) in values.into_iter().zip(&s.types) {
-            let ok = match (&v, ty) {
-                (Value::Null, _) | (_, Type::Object) => true,
-                (v, t) if v.ty() == Some(*t) => true,
-                (Value::Int(_), Type::Long | Type::Float | Type::Double) => true,
-                (Value::Long(_) | Value::Float(_), Type::Double) => true,
-                _ => false,
-            };
-            if !ok {
-                return Err(SendError::Type {
-                    stream: s.name.to_string(),
-                    attribute: name.clone(),
-                    expected: *ty,
-                    problem: format!(
-                        "found {} ({})",
-                        v.to_text(),
-                        v.ty().map_or("null".into(), |t| t.to_string())
-                    ),
-                });
-            }
-            row.push(if ty.is_numeric() {
-                v.to_numeric(*ty)
-            } else {
-                v
-            });
+        for (v, (name, ty)) in values.iter().zip(&s.types) {
+            let value = v.as_attribute(*ty).map_err(|problem| SendError::Type {
+                stream: s.name.to_string(),
+                attribute: name.clone(),
+                expected: *ty,
+                problem,
+            })?;
+            row.push(value);
         }
         Ok(Arc::from(row))
     }
 
     /// Moves the clock to `time`, firing every timer due on the way, in order.
     pub fn advance_to(&mut self, time: i64) {
-        let mut firings = 0usize;
-        while let Some((due, timer, next_other)) = self.next_timer() {
-            if due > time {
-                break;
-            }
-            if firings == MAX_TIMER_FIRINGS {
-                eprintln!(
-                    "error: the clock moved to {time} at once: {MAX_TIMER_FIRINGS} timers fired on the way; the rest fire as the clock moves on"
-                );
-                break;
-            }
-            firings += 1;
-            self.clock = self.clock.max(due);
-            let horizon = next_other.map_or(time, |other| other.min(time));
-            self.fire(timer, due, horizon);
-        }
-        self.clock = self.clock.max(time);
+        crate::clock::advance_to(&mut TimersOf(self), time)
     }
 
     /// Advances the clock to the wall-clock time (outside playback).
     pub fn tick(&mut self) {
         if !self.playback {
-            self.advance_to(now_ms());
+            self.advance_to(crate::clock::now_ms());
         }
     }
 
@@ -700,42 +645,32 @@ impl App {
 
     /// The earliest timer, and the due time of the next one after it.
     fn next_timer(&self) -> Option<(i64, Timer, Option<i64>)> {
-        let mut best: Option<(i64, Timer)> = None;
-        let mut second: Option<i64> = None;
-        let mut consider = |due: Option<i64>, timer: Timer| {
-            let Some(due) = due else {
-                return;
-            };
-            match &best {
-                Some((b, _)) if due >= *b => {
-                    second = Some(second.map_or(due, |s: i64| s.min(due)));
-                }
-                _ => {
-                    if let Some((b, _)) = &best {
-                        second = Some(second.map_or(*b, |s: i64| s.min(*b)));
-                    }
-                    best = Some((due, timer));
-                }
-            }
-        };
-        for (i, t) in self.triggers.iter().enumerate() {
-            consider(t.next, Timer::Trigger(i));
-        }
-        for (i, w) in self.windows.iter().enumerate() {
-            consider(w.window.next_due(), Timer::Window(i));
-        }
-        for (i, q) in self.queries.iter().enumerate() {
-            consider(q.next_due(), Timer::Query(i));
-        }
-        for (p, part) in self.partitions.iter().enumerate() {
-            consider(part.instances.next_due(), Timer::Purge(p));
-            for (key, queries) in part.instances.timed() {
-                for (i, q) in queries.iter().enumerate() {
-                    consider(q.next_due(), Timer::PartitionQuery(p, key.clone(), i));
-                }
-            }
-        }
-        best.map(|(due, timer)| (due, timer, second))
+        let triggers = self
+            .triggers
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.next, Timer::Trigger(i)));
+        let windows = self
+            .windows
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.window.next_due(), Timer::Window(i)));
+        let queries = self
+            .queries
+            .iter()
+            .enumerate()
+            .map(|(i, q)| (q.next_due(), Timer::Query(i)));
+        let partitions = self.partitions.iter().enumerate().flat_map(|(p, part)| {
+            std::iter::once((part.instances.next_due(), Timer::Purge(p))).chain(
+                part.instances.timed().flat_map(move |(key, queries)| {
+                    queries
+                        .iter()
+                        .enumerate()
+                        .map(move |(i, q)| (q.next_due(), Timer::PartitionQuery(p, key.clone(), i)))
+                }),
+            )
+        });
+        crate::clock::earliest(triggers.chain(windows).chain(queries).chain(partitions))
     }
 
     fn fire(&mut self, timer: Timer, due: i64, horizon: i64) {
@@ -808,10 +743,8 @@ impl App {
             return;
         }
         if self.depth >= MAX_DELIVERY_DEPTH {
-            self.errors.push(format!(
-                "events of stream '{}' were dropped: queries feed each other more than {MAX_DELIVERY_DEPTH} levels deep (a cycle of insert into)",
-                self.streams[id].name
-            ));
+            let message = dropped_in_cycle(&format!("stream '{}'", self.streams[id].name));
+            self.errors.push(message);
             return;
         }
         self.depth += 1;
@@ -1111,9 +1044,8 @@ impl App {
         chunk: Chunk<Single>,
     ) {
         if self.depth >= MAX_DELIVERY_DEPTH {
-            self.errors.push(format!(
-                "events of inner stream '#{source}' were dropped: queries feed each other more than {MAX_DELIVERY_DEPTH} levels deep (a cycle of insert into)"
-            ));
+            self.errors
+                .push(dropped_in_cycle(&format!("inner stream '#{source}'")));
             return;
         }
         self.depth += 1;
@@ -1154,7 +1086,7 @@ impl App {
     /// later) to go on exactly where it was.
     pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
         let state = AppState {
-            app: fingerprint(&self.plan),
+            app: self.plan.fingerprint(),
             clock: self.clock,
             queries: self
                 .queries
@@ -1200,7 +1132,7 @@ impl App {
     /// Restores a snapshot taken by this app (the same app text).
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         let s: AppState = state::decode(bytes)?;
-        if s.app != fingerprint(&self.plan)
+        if s.app != self.plan.fingerprint()
             || s.queries.len() != self.queries.len()
             || s.windows.len() != self.windows.len()
             || s.triggers.len() != self.triggers.len()
