@@ -51,6 +51,7 @@ pub mod __private {
     pub use crate::engine::Engine;
     pub use crate::event::{Chunk, Event, EventKind};
     pub use crate::interpreter::{MAX_DELIVERY_DEPTH, Output, SendError};
+    pub use crate::pattern;
     pub use crate::rate;
     pub use crate::select::{SelectLogic, Selected, Selector};
     pub use crate::state::{self, StateError};

@@ -7,7 +7,7 @@ use super::names::{deliver, ident, method};
 use super::query::{self, QueryCode};
 use crate::plan::{Plan, StreamInfo, StreamKind};
 use heck::ToSnakeCase;
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
 fn stream_struct(s: &StreamInfo) -> TokenStream {
@@ -139,6 +139,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         .filter(|q| q.rated)
         .map(|q| &q.field)
         .collect();
+    let anchors = queries.iter().map(|q| &q.anchor);
     let timer_index: Vec<usize> = (0..queries.len()).collect();
     let on_time: Vec<_> = (0..queries.len())
         .map(|i| quote::format_ident!("__q{}_on_time", i))
@@ -164,16 +165,16 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         let on = method("on", &s.name);
         let on_event = quote::format_ident!("{}_event", on);
         let internal_send = quote::format_ident!("__send_{}", send);
-        let consumers: Vec<_> = queries
+        let consumers: Vec<&Ident> = queries
             .iter()
-            .enumerate()
-            .filter(|(_, q)| q.source == s.name)
+            .flat_map(|q| q.sources.iter())
+            .filter(|(source, _)| *source == s.name)
+            .map(|(_, run)| run)
             .collect();
         let runs: Vec<TokenStream> = consumers
             .iter()
             .enumerate()
-            .map(|(k, (i, _))| {
-                let run = quote::format_ident!("__q{}_run", i);
+            .map(|(k, run)| {
                 if k + 1 == consumers.len() {
                     quote!(self.#run(0, now, chunk);)
                 } else {
@@ -327,6 +328,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             fn __anchor(&mut self, origin: i64) {
                 self.__clock = origin;
                 #(self.#rated.rate.anchor(origin);)*
+                #(#anchors)*
             }
 
             /// The clock, in ms.

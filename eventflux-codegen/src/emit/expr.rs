@@ -5,7 +5,7 @@
 use super::Unsupported;
 use super::names::{ident, private};
 use crate::plan::{
-    AttrRef, BinaryOp, ExprNode, Function, Schema, Type, TypedExpr, Value as Constant,
+    AttrRef, BinaryOp, EventIndex, ExprNode, Function, Schema, Type, TypedExpr, Value as Constant,
 };
 use crate::span::Span;
 use proc_macro2::TokenStream;
@@ -80,10 +80,36 @@ impl Statics {
     }
 }
 
+/// One event slot of a pattern as generated code reads it: its schema and the method of the
+/// pattern's event enum that gives the slot stream's struct (`Option<&Struct>`).
+pub struct SlotAccess<'a> {
+    /// The slot stream's schema.
+    pub schema: &'a Schema,
+    /// The enum method returning the stream's struct.
+    pub accessor: proc_macro2::Ident,
+}
+
+/// The input events an expression reads, and the Rust names they are bound to.
+#[derive(Clone, Copy)]
+pub enum Inputs<'a> {
+    /// One event, `e: &Struct` (input 0).
+    Single(&'a Schema),
+    /// A join's sides, `l: Option<&Left>` (input 0) and `r: Option<&Right>` (input 1).
+    Pair(&'a Schema, &'a Schema),
+    /// A pattern's slots, `slots: &[Vec<Enum>]`; in an element's condition, the candidate event
+    /// `cand: &Enum` of the slot being matched, which unindexed references to that slot read.
+    Slots {
+        /// The slots, by index.
+        slots: &'a [SlotAccess<'a>],
+        /// The slot the candidate fills, in an element's condition.
+        candidate: Option<usize>,
+    },
+}
+
 /// What an expression can read where it is emitted.
 pub struct Cx<'a> {
-    /// The schema of the event in `e` (input 0), if any.
-    pub input: Option<&'a Schema>,
+    /// The input events, if any.
+    pub input: Option<Inputs<'a>>,
     /// The schema of the output row in `row`, if any.
     pub output: Option<&'a Schema>,
     /// Whether aggregate values are in scope as `__a0`, `__a1`, ...
@@ -105,6 +131,75 @@ pub fn convert(tokens: TokenStream, from: Type, to: Type) -> TokenStream {
 
 fn field(schema: &Schema, position: usize) -> Option<proc_macro2::Ident> {
     schema.attributes.get(position).map(|a| ident(&a.name))
+}
+
+/// The event a pattern reference picks out of a slot's list `events` (`Option<&Enum>`).
+fn pick(events: TokenStream, index: Option<EventIndex>) -> TokenStream {
+    match index {
+        None | Some(EventIndex::At(0)) => quote!(#events.first()),
+        Some(EventIndex::At(n)) => {
+            let n = n as usize;
+            quote!(#events.get(#n))
+        }
+        Some(EventIndex::FromLast(n)) => {
+            let n = n as usize + 1;
+            quote!({
+                let __events: &[_] = &#events;
+                __events.len().checked_sub(#n).and_then(move |i| __events.get(i))
+            })
+        }
+    }
+}
+
+/// An input attribute as an `Option` of its type.
+fn input_attr(
+    inputs: Inputs,
+    input: usize,
+    index: Option<EventIndex>,
+    position: usize,
+) -> Option<TokenStream> {
+    match inputs {
+        Inputs::Single(schema) if input == 0 && index.is_none() => {
+            let f = field(schema, position)?;
+            Some(quote!(e.#f.clone()))
+        }
+        Inputs::Single(_) => None,
+        Inputs::Pair(left, right) if index.is_none() => {
+            let (side, schema) = match input {
+                0 => (quote!(l), left),
+                1 => (quote!(r), right),
+                _ => return None,
+            };
+            let f = field(schema, position)?;
+            Some(quote!(#side.and_then(|v| v.#f.clone())))
+        }
+        Inputs::Pair(..) => None,
+        Inputs::Slots { slots, candidate } => {
+            let slot = slots.get(input)?;
+            let f = field(slot.schema, position)?;
+            let accessor = &slot.accessor;
+            let event = if candidate == Some(input) && index.is_none() {
+                quote!(Some(cand))
+            } else {
+                pick(quote!(slots[#input]), index)
+            };
+            Some(quote!(#event.and_then(|x| x.#accessor()).and_then(|v| v.#f.clone())))
+        }
+    }
+}
+
+/// The statements binding the names [`Inputs`] promises, from `data` (an expression of the
+/// query's input type: the struct, the join pair or the pattern's slots).
+pub fn bind_inputs(inputs: Option<Inputs>, data: TokenStream) -> TokenStream {
+    match inputs {
+        None => quote!(let _ = &#data;),
+        Some(Inputs::Single(_)) => quote!(let e = &#data;),
+        Some(Inputs::Pair(..)) => quote! {
+            let l = #data.left.as_ref();
+            let r = #data.right.as_ref();
+        },
+        Some(Inputs::Slots { .. }) => quote!(let slots: &[Vec<_>] = &#data;),
+    }
 }
 
 /// Both operands of a binary operator, converted to the type it runs in.
@@ -144,16 +239,13 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
             convert(tokens, ty, e.ty)
         }
         ExprNode::Attr(AttrRef::Input {
-            input: 0,
-            index: None,
+            input,
+            index,
             position,
-        }) => {
-            let f = cx
-                .input
-                .and_then(|s| field(s, *position))
-                .ok_or_else(|| unsupported("attributes outside a single input"))?;
-            quote!(e.#f.clone())
-        }
+        }) => cx
+            .input
+            .and_then(|inputs| input_attr(inputs, *input, *index, *position))
+            .ok_or_else(|| unsupported("this input attribute here"))?,
         ExprNode::Attr(AttrRef::Output { position }) => {
             let f = cx
                 .output
@@ -161,11 +253,7 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
                 .ok_or_else(|| unsupported("output attributes here"))?;
             quote!(row.#f.clone())
         }
-        ExprNode::Attr(_) => {
-            return Err(unsupported(
-                "attributes of joins, patterns and tables (compiled joins and patterns)",
-            ));
-        }
+        ExprNode::Attr(AttrRef::Table { .. }) => return Err(unsupported("tables")),
         ExprNode::Neg(inner) => {
             let x = emit(inner, cx, statics)?;
             convert(quote!(__ef::ops::neg(#x)), inner.ty, e.ty)
@@ -221,7 +309,12 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
             let a = emit(a, cx, statics)?;
             quote!(Some((#a).is_none()))
         }
-        ExprNode::EventIsNull(_) => return Err(unsupported("patterns")),
+        ExprNode::EventIsNull(slot) => match cx.input {
+            Some(Inputs::Slots { .. }) => {
+                quote!(Some(slots.get(#slot).is_none_or(|events| events.is_empty())))
+            }
+            _ => return Err(unsupported("an event reference outside a pattern")),
+        },
         ExprNode::InTable { .. } => return Err(unsupported("tables (`in`)")),
         ExprNode::Call { function, args } => {
             let Function::Builtin(f) = function else {

@@ -3,13 +3,16 @@
 //! and send its rows on.
 
 use super::Unsupported;
-use super::expr::{self, Cx, Statics, convert, key_type, key_value, rust_type};
+use super::expr::{self, Cx, Inputs, SlotAccess, Statics, convert, key_type, key_value, rust_type};
 use super::names::{ident, private};
 use crate::catalog::{AggregatorKind, WindowKind};
 use crate::plan::{
-    AggregateCall, EventType, HandlerPlan, InputPlan, InsertTarget, OutputPlan, Plan, QueryPlan,
-    RateMode, RatePlan, Schema, SortOrder, SourceKind, Type, WindowPlan,
+    AggregateCall, AttrRef, BinaryOp, EventSlot, EventType, ExprNode, HandlerPlan, InputPlan,
+    InsertTarget, LogicalOp, OutputPlan, Plan, QueryPlan, RateMode, RatePlan, Schema, SortOrder,
+    SourceKind, SourcePlan, StateKind, StateNode, StatePlan, StreamKind, Type, TypedExpr,
+    WindowPlan,
 };
+use crate::span::Span;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
@@ -21,10 +24,12 @@ pub struct QueryCode {
     pub field: Ident,
     /// The field's type.
     pub ty: Ident,
-    /// `App` methods: `__qN_run(start, now, chunk)`, `__qN_on_time(now)`.
+    /// `App` methods: one per stream read (`(start, now, chunk)`), `__qN_on_time(now)`.
     pub methods: TokenStream,
-    /// The stream it reads.
-    pub source: String,
+    /// The streams it reads, each with the `App` method that takes its chunks.
+    pub sources: Vec<(String, Ident)>,
+    /// `App` statements run when the clock is anchored at `origin`.
+    pub anchor: TokenStream,
 
     /// Whether it has a rate limiter (anchored at the app's start).
     pub rated: bool,
@@ -344,6 +349,527 @@ fn window(
     })
 }
 
+/// What a query's input contributes to the query: the type its selector reads, how
+/// expressions read it, and the state, methods and timers that feed the selector.
+struct InputCode {
+    /// The selector's input type (`SelectLogic::In`).
+    in_ty: TokenStream,
+    /// Module-level items (a pattern's event enum).
+    items: TokenStream,
+    /// Fields of the query's state struct (`name: Type,`) and their initializers (`name: init,`).
+    fields: Vec<TokenStream>,
+    inits: Vec<TokenStream>,
+    /// Expressions over the state struct (`self`) giving each part's snapshot bytes.
+    snapshots: Vec<TokenStream>,
+    /// Statements restoring each part from `parts.next()` (the state struct is `self`).
+    restores: Vec<TokenStream>,
+    /// `Option<i64>` expressions over the state struct: when each part's timer is due.
+    dues: Vec<TokenStream>,
+    /// Statements over the state struct moving idle timers past `horizon`.
+    skip_idle: TokenStream,
+    /// `App` methods: one per source stream, plus helpers.
+    methods: TokenStream,
+    /// Statements of the query's `on_time(now)` run before its rate limiter's.
+    on_time: TokenStream,
+    /// `App` statements run when the clock is anchored at `origin`.
+    anchor: TokenStream,
+    /// The streams read, each with the `App` method taking `(start, now, chunk)`.
+    sources: Vec<(String, Ident)>,
+    /// Whether the input holds a window (for `output snapshot`).
+    windowed: bool,
+}
+
+/// The names of a query's generated items and `App` methods.
+struct Names {
+    field: Ident,
+    select_fn: Ident,
+}
+
+/// A single stream source: its filters and windows run as stages; the selector reads the
+/// stream's struct.
+fn single_input(
+    source: &SourcePlan,
+    q: &QueryPlan,
+    index: usize,
+    names: &Names,
+    statics: &mut Statics,
+) -> Result<InputCode, Unsupported> {
+    let unsupported = |what: &str| Unsupported::new(what, q.span);
+    let input = &source.schema;
+    let event = {
+        let i = ident(&source.name);
+        quote!(#i)
+    };
+    let Names { field, select_fn } = names;
+    let run = quote::format_ident!("__q{}_run", index);
+    let filter_cx = Cx {
+        input: Some(Inputs::Single(input)),
+        output: None,
+        aggregates: false,
+        timestamp: quote!(__ts),
+        span: q.span,
+    };
+    let mut stage_code = Vec::new();
+    let mut window_fields = Vec::new();
+    let mut window_types = Vec::new();
+    let mut window_inits = Vec::new();
+    let mut window_stages = Vec::new();
+    for (i, h) in source.handlers.iter().enumerate() {
+        match h {
+            HandlerPlan::Filter(c) => {
+                let c = expr::condition(c, &filter_cx, statics)?;
+                stage_code.push(quote! {
+                    if start <= #i && !chunk.is_empty() {
+                        chunk.retain(|ev| {
+                            ev.kind == __ef::EventKind::Reset || {
+                                let e = &ev.data;
+                                let __ts = ev.timestamp;
+                                #c
+                            }
+                        });
+                    }
+                });
+            }
+            HandlerPlan::Window(w) => {
+                let Window { ty, init } = window(w, input, &event, q)?;
+                let f = private("w", i);
+                stage_code.push(quote! {
+                    if start <= #i && !chunk.is_empty() {
+                        chunk.retain(|ev| ev.kind == __ef::EventKind::Current);
+                        let input = ::std::mem::take(chunk);
+                        __ef::Window::process(&mut self.#field.#f, now, input, chunk);
+                    }
+                });
+                window_stages.push((i, f.clone()));
+                window_fields.push(f);
+                window_types.push(ty);
+                window_inits.push(init);
+            }
+            HandlerPlan::Function(_) => return Err(unsupported("stream functions (#log)")),
+        }
+    }
+    let window_on_time = window_stages.iter().map(|(i, f)| {
+        let next = i + 1;
+        quote! {
+            if __ef::Window::next_due(&self.#field.#f).is_some_and(|due| due <= now) {
+                let mut out = Vec::new();
+                __ef::Window::on_time(&mut self.#field.#f, now, &mut out);
+                self.#run(#next, now, &mut out);
+            }
+        }
+    });
+    Ok(InputCode {
+        in_ty: event.clone(),
+        items: quote!(),
+        fields: window_fields
+            .iter()
+            .zip(&window_types)
+            .map(|(f, t)| quote!(#f: #t,))
+            .collect(),
+        inits: window_fields
+            .iter()
+            .zip(&window_inits)
+            .map(|(f, i)| quote!(#f: #i,))
+            .collect(),
+        snapshots: window_fields
+            .iter()
+            .map(|f| quote!(__ef::Window::snapshot(&self.#f)?))
+            .collect(),
+        restores: window_fields
+            .iter()
+            .map(|f| quote!(__ef::Window::restore(&mut self.#f, &parts.next().ok_or_else(mismatch)?)?;))
+            .collect(),
+        dues: window_fields
+            .iter()
+            .map(|f| quote!(__ef::Window::next_due(&self.#f)))
+            .collect(),
+        skip_idle: quote!(#(__ef::Window::skip_idle(&mut self.#window_fields, horizon);)*),
+        methods: quote! {
+            fn #run(&mut self, start: usize, now: i64, chunk: &mut __ef::Chunk<#event>) {
+                #(#stage_code)*
+                self.#select_fn(chunk);
+            }
+        },
+        on_time: quote!(#(#window_on_time)*),
+        anchor: quote!(),
+        sources: vec![(source.name.clone(), run)],
+        windowed: source.window().is_some(),
+    })
+}
+
+/// Whether `stream` is a stream the compiled app has a struct for.
+fn plain_stream(plan: &Plan, stream: &str) -> bool {
+    plan.stream(stream)
+        .is_some_and(|s| matches!(s.kind, StreamKind::Defined | StreamKind::Inferred))
+}
+
+/// The pattern's event enum: one variant per stream it reads (`S0`, `S1`, ...), and a method
+/// per variant (`s0()`, ...) giving that stream's struct.
+struct PatternEvents {
+    name: Ident,
+    streams: Vec<String>,
+    /// The stream index of each slot.
+    slot_stream: Vec<usize>,
+}
+
+impl PatternEvents {
+    fn variant(k: usize) -> Ident {
+        quote::format_ident!("S{}", k)
+    }
+    fn accessor(k: usize) -> Ident {
+        quote::format_ident!("s{}", k)
+    }
+}
+
+/// `candidate.attr == earlier.attr` in a step's filters, on attributes of one hashable type:
+/// (candidate position, earlier slot, earlier position).
+fn step_equality(slot: usize, e: &TypedExpr, slots: &[EventSlot]) -> Option<(usize, usize, usize)> {
+    match &e.kind {
+        ExprNode::And(a, b) => {
+            step_equality(slot, a, slots).or_else(|| step_equality(slot, b, slots))
+        }
+        ExprNode::Compare {
+            op: BinaryOp::Eq,
+            lhs,
+            rhs,
+            ..
+        } => {
+            let attr = |x: &TypedExpr| match x.kind {
+                ExprNode::Attr(AttrRef::Input {
+                    input,
+                    index: None,
+                    position,
+                }) => Some((input, position)),
+                _ => None,
+            };
+            let ((i, p), (j, q)) = match (attr(lhs)?, attr(rhs)?) {
+                ((i, p), (j, q)) if i == slot && j != slot => ((i, p), (j, q)),
+                ((j, q), (i, p)) if i == slot && j != slot => ((i, p), (j, q)),
+                _ => return None,
+            };
+            let ty = |s: usize, p: usize| slots.get(s)?.schema.attributes.get(p).map(|a| a.ty);
+            let (a, b) = (ty(i, p)?, ty(j, q)?);
+            let hashable = matches!(a, Type::Int | Type::Long | Type::Bool | Type::String);
+            (a == b && hashable).then_some((p, j, q))
+        }
+        _ => None,
+    }
+}
+
+/// Builds the token form of a pattern's steps, keys and `every` ranges.
+struct StepsBuilder<'a> {
+    plan: &'a StatePlan,
+    events: &'a PatternEvents,
+    access: &'a [SlotAccess<'a>],
+    span: Span,
+    steps: Vec<TokenStream>,
+    keys: Vec<TokenStream>,
+    every: Vec<TokenStream>,
+}
+
+impl StepsBuilder<'_> {
+    fn unit(
+        &mut self,
+        slot: usize,
+        filters: &[TypedExpr],
+        statics: &mut Statics,
+    ) -> Result<TokenStream, Unsupported> {
+        let ev = &self.events.name;
+        let stream = self.events.slot_stream[slot];
+        let cx = Cx {
+            input: Some(Inputs::Slots {
+                slots: self.access,
+                candidate: Some(slot),
+            }),
+            output: None,
+            aggregates: false,
+            timestamp: quote!(0i64),
+            span: self.span,
+        };
+        let conditions = filters
+            .iter()
+            .map(|f| expr::condition(f, &cx, statics))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(quote! {
+            __ef::pattern::Unit {
+                stream: #stream,
+                slot: #slot,
+                predicate: ::std::sync::Arc::new(|slots: &[Vec<#ev>], cand: &#ev| -> bool {
+                    true #(&& #conditions)*
+                }),
+            }
+        })
+    }
+
+    fn key(&self, slot: usize, filters: &[TypedExpr]) -> TokenStream {
+        let Some((own, earlier, position)) = filters
+            .iter()
+            .find_map(|f| step_equality(slot, f, &self.plan.slots))
+        else {
+            return quote!(None);
+        };
+        let ev = &self.events.name;
+        let own_f = ident(&self.plan.slots[slot].schema.attributes[own].name);
+        let own_a = PatternEvents::accessor(self.events.slot_stream[slot]);
+        let earlier_f = ident(&self.plan.slots[earlier].schema.attributes[position].name);
+        let earlier_a = PatternEvents::accessor(self.events.slot_stream[earlier]);
+        quote! {
+            Some(__ef::pattern::StepKey {
+                event: ::std::sync::Arc::new(|cand: &#ev| {
+                    __ef::ops::hash_key(&cand.#own_a().and_then(|v| v.#own_f.clone()))
+                }),
+                partial: ::std::sync::Arc::new(|slots: &[Vec<#ev>]| {
+                    __ef::ops::hash_key(
+                        &slots
+                            .get(#earlier)
+                            .and_then(|events| events.first())
+                            .and_then(|x| x.#earlier_a())
+                            .and_then(|v| v.#earlier_f.clone()),
+                    )
+                }),
+            })
+        }
+    }
+
+    fn part(
+        &mut self,
+        node: &StateNode,
+        statics: &mut Statics,
+    ) -> Result<TokenStream, Unsupported> {
+        match node {
+            StateNode::Stream { slot, filters, .. } => {
+                let unit = self.unit(*slot, filters, statics)?;
+                Ok(quote!(__ef::pattern::Part::Present(#unit)))
+            }
+            StateNode::Absent { slot, filters, .. } => {
+                let unit = self.unit(*slot, filters, statics)?;
+                Ok(quote!(__ef::pattern::Part::Absent(#unit)))
+            }
+            _ => Err(Unsupported::new(
+                "'and'/'or' over anything but two stream elements",
+                self.span,
+            )),
+        }
+    }
+
+    fn linearize(&mut self, node: &StateNode, statics: &mut Statics) -> Result<(), Unsupported> {
+        match node {
+            StateNode::Next(a, b) => {
+                self.linearize(a, statics)?;
+                self.linearize(b, statics)
+            }
+            StateNode::Every(inner) => {
+                let start = self.steps.len();
+                self.linearize(inner, statics)?;
+                let end = self.steps.len();
+                self.every
+                    .push(quote!(__ef::pattern::EveryRange { start: #start, end: #end }));
+                Ok(())
+            }
+            StateNode::Stream {
+                slot,
+                filters,
+                min,
+                max,
+            } => {
+                let unit = self.unit(*slot, filters, statics)?;
+                let max = match max {
+                    Some(m) => quote!(Some(#m)),
+                    None => quote!(None),
+                };
+                self.steps.push(quote!(__ef::pattern::Step::Stream {
+                    unit: #unit,
+                    min: #min,
+                    max: #max,
+                }));
+                let key = self.key(*slot, filters);
+                self.keys.push(key);
+                Ok(())
+            }
+            StateNode::Absent {
+                slot,
+                filters,
+                waiting_ms,
+            } => {
+                let unit = self.unit(*slot, filters, statics)?;
+                let waiting = match waiting_ms {
+                    Some(w) => quote!(Some(#w)),
+                    None => quote!(None),
+                };
+                self.steps.push(quote!(__ef::pattern::Step::Absent {
+                    unit: #unit,
+                    waiting: #waiting,
+                }));
+                self.keys.push(quote!(None));
+                Ok(())
+            }
+            StateNode::Logical(op, a, b) => {
+                let (a, b) = (self.part(a, statics)?, self.part(b, statics)?);
+                self.steps.push(match op {
+                    LogicalOp::And => quote!(__ef::pattern::Step::And(#a, #b)),
+                    LogicalOp::Or => quote!(__ef::pattern::Step::Or(#a, #b)),
+                });
+                self.keys.push(quote!(None));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The event enum of pattern query `index` and how its slots read it.
+fn pattern_events(
+    plan: &Plan,
+    index: usize,
+    sp: &StatePlan,
+    q: &QueryPlan,
+) -> Result<PatternEvents, Unsupported> {
+    let mut streams: Vec<String> = Vec::new();
+    let mut slot_stream = Vec::new();
+    for slot in &sp.slots {
+        if !plain_stream(plan, &slot.stream) {
+            return Err(Unsupported::new(
+                "patterns over anything but streams (tables, named windows, triggers, fault or inner streams)",
+                q.span,
+            ));
+        }
+        let k = match streams.iter().position(|s| *s == slot.stream) {
+            Some(k) => k,
+            None => {
+                streams.push(slot.stream.clone());
+                streams.len() - 1
+            }
+        };
+        slot_stream.push(k);
+    }
+    Ok(PatternEvents {
+        name: private("Ev", index),
+        streams,
+        slot_stream,
+    })
+}
+
+/// A pattern or sequence: its elements run the runtime's state machine over an enum of the
+/// streams it reads; the selector reads the matched events of each slot.
+fn pattern_input(
+    sp: &StatePlan,
+    events: &PatternEvents,
+    access: &[SlotAccess],
+    q: &QueryPlan,
+    index: usize,
+    names: &Names,
+    statics: &mut Statics,
+) -> Result<InputCode, Unsupported> {
+    let mut b = StepsBuilder {
+        plan: sp,
+        events,
+        access,
+        span: q.span,
+        steps: Vec::new(),
+        keys: Vec::new(),
+        every: Vec::new(),
+    };
+    b.linearize(&sp.root, statics)?;
+    let (steps, keys, every) = (&b.steps, &b.keys, &b.every);
+    let ev = &events.name;
+    let Names { field, select_fn } = names;
+    let variants: Vec<Ident> = (0..events.streams.len())
+        .map(PatternEvents::variant)
+        .collect();
+    let accessors: Vec<Ident> = (0..events.streams.len())
+        .map(PatternEvents::accessor)
+        .collect();
+    let structs: Vec<Ident> = events.streams.iter().map(|s| ident(s)).collect();
+    let sequence = sp.kind == StateKind::Sequence;
+    let within = match sp.within_ms {
+        Some(w) => quote!(Some(#w)),
+        None => quote!(None),
+    };
+    let slot_count = sp.slots.len();
+    let matched = quote::format_ident!("__q{}_matched", index);
+    let mut methods = Vec::new();
+    let mut sources = Vec::new();
+    for (k, stream) in events.streams.iter().enumerate() {
+        let method = quote::format_ident!("__q{}_in{}", index, k);
+        let (variant, st) = (&variants[k], &structs[k]);
+        methods.push(quote! {
+            fn #method(&mut self, _start: usize, _now: i64, chunk: &mut __ef::Chunk<#st>) {
+                let mut matches = Vec::new();
+                for e in chunk.iter_mut() {
+                    if e.kind == __ef::EventKind::Current {
+                        let event = #ev::#variant(::std::mem::take(&mut e.data));
+                        self.#field.machine.process(#k, e.timestamp, &event, &mut matches);
+                    }
+                }
+                self.#matched(matches);
+            }
+        });
+        sources.push((stream.clone(), method));
+    }
+    methods.push(quote! {
+        fn #matched(&mut self, matches: Vec<__ef::pattern::Match<#ev>>) {
+            if matches.is_empty() {
+                return;
+            }
+            let chunk: __ef::Chunk<Vec<Vec<#ev>>> = matches
+                .into_iter()
+                .map(|(t, slots)| __ef::Event::current(t, slots))
+                .collect();
+            self.#select_fn(&chunk);
+        }
+    });
+    let items = quote! {
+        #[doc(hidden)]
+        #[derive(Debug, Clone, PartialEq, __ef::serde::Serialize, __ef::serde::Deserialize)]
+        #[serde(crate = "::eventflux_runtime::__private::serde")]
+        #[allow(non_snake_case, non_camel_case_types, dead_code)]
+        pub enum #ev {
+            #(#variants(#structs),)*
+        }
+
+        #[allow(non_snake_case, non_camel_case_types, dead_code, unreachable_patterns, clippy::all)]
+        impl #ev {
+            #(
+                fn #accessors(&self) -> Option<&#structs> {
+                    match self {
+                        #ev::#variants(v) => Some(v),
+                        _ => None,
+                    }
+                }
+            )*
+        }
+    };
+    Ok(InputCode {
+        in_ty: quote!(Vec<Vec<#ev>>),
+        items,
+        fields: vec![quote!(machine: __ef::pattern::StateMachine<#ev>,)],
+        inits: vec![quote! {
+            machine: __ef::pattern::StateMachine::new(
+                vec![#(#steps),*],
+                vec![#(#keys),*],
+                vec![#(#every),*],
+                #sequence,
+                #within,
+                #slot_count,
+            ),
+        }],
+        snapshots: vec![quote!(self.machine.snapshot()?)],
+        restores: vec![quote!(self.machine.restore(&parts.next().ok_or_else(mismatch)?)?;)],
+        dues: vec![quote!(self.machine.next_due())],
+        skip_idle: quote!(),
+        methods: quote!(#(#methods)*),
+        on_time: quote! {
+            if self.#field.machine.next_due().is_some_and(|due| due <= now) {
+                let mut matches = Vec::new();
+                self.#field.machine.on_time(now, &mut matches);
+                self.#matched(matches);
+            }
+        },
+        anchor: quote!(self.#field.machine.start(origin);),
+        sources,
+        windowed: false,
+    })
+}
+
 /// Emits query `index` of `plan`.
 pub fn emit(
     plan: &Plan,
@@ -354,20 +880,6 @@ pub fn emit(
     let unsupported = |what: &str| Unsupported::new(what, q.span);
     if q.partition.is_some() {
         return Err(unsupported("partitions"));
-    }
-    let source = match &q.input {
-        InputPlan::Single(s) => s,
-        InputPlan::Join(_) => return Err(unsupported("joins")),
-        InputPlan::State(_) => return Err(unsupported("patterns and sequences")),
-    };
-    match source.kind {
-        SourceKind::Stream => {}
-        SourceKind::Window => return Err(unsupported("named windows")),
-        SourceKind::Table => return Err(unsupported("tables")),
-        SourceKind::Trigger => return Err(unsupported("triggers")),
-        SourceKind::FaultStream => return Err(unsupported("fault streams")),
-        SourceKind::InnerStream => return Err(unsupported("partitions")),
-        SourceKind::Aggregation => return Err(unsupported("incremental aggregations")),
     }
     let (target, events) = match &q.output {
         OutputPlan::Insert {
@@ -385,15 +897,57 @@ pub fn emit(
         .stream(&target)
         .ok_or_else(|| unsupported("an output stream the plan does not define"))?
         .schema;
-    let input = &source.schema;
-    let event = {
-        let i = ident(&source.name);
-        quote!(#i)
+    let names = Names {
+        field: private("q", index),
+        select_fn: quote::format_ident!("__q{}_select", index),
     };
+    let pattern = match &q.input {
+        InputPlan::State(sp) => Some((sp, pattern_events(plan, index, sp, q)?)),
+        _ => None,
+    };
+    let access: Vec<SlotAccess> = match &pattern {
+        Some((sp, events)) => sp
+            .slots
+            .iter()
+            .zip(&events.slot_stream)
+            .map(|(slot, k)| SlotAccess {
+                schema: &slot.schema,
+                accessor: PatternEvents::accessor(*k),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let (input, inputs) = match (&q.input, &pattern) {
+        (InputPlan::Single(source), _) => {
+            match source.kind {
+                SourceKind::Stream => {}
+                SourceKind::Window => return Err(unsupported("named windows")),
+                SourceKind::Table => return Err(unsupported("tables")),
+                SourceKind::Trigger => return Err(unsupported("triggers")),
+                SourceKind::FaultStream => return Err(unsupported("fault streams")),
+                SourceKind::InnerStream => return Err(unsupported("partitions")),
+                SourceKind::Aggregation => return Err(unsupported("incremental aggregations")),
+            }
+            (
+                single_input(source, q, index, &names, statics)?,
+                Inputs::Single(&source.schema),
+            )
+        }
+        (InputPlan::State(sp), Some((_, events))) => (
+            pattern_input(sp, events, &access, q, index, &names, statics)?,
+            Inputs::Slots {
+                slots: &access,
+                candidate: None,
+            },
+        ),
+        (InputPlan::State(_), None) => return Err(unsupported("patterns and sequences")),
+        (InputPlan::Join(_), _) => return Err(unsupported("joins")),
+    };
+    let in_ty = &input.in_ty;
     let out = ident(&target);
     let select = &q.select;
     let base = Cx {
-        input: Some(input),
+        input: Some(inputs),
         output: None,
         aggregates: false,
         timestamp: quote!(__ts),
@@ -438,11 +992,8 @@ pub fn emit(
     }
     let project_cx = Cx {
         aggregates: true,
-        ..key_cx
-    };
-    let project_cx = Cx {
         timestamp: quote!(__ts),
-        ..project_cx
+        ..key_cx
     };
     let fields = select
         .items
@@ -506,61 +1057,11 @@ pub fn emit(
 
     let logic = private("Logic", index);
     let state = private("Query", index);
-    let field = private("q", index);
-    let run = quote::format_ident!("__q{}_run", index);
+    let Names { field, select_fn } = &names;
     let on_time = quote::format_ident!("__q{}_on_time", index);
-    let select_fn = quote::format_ident!("__q{}_select", index);
     let deliver = super::names::deliver(&target);
 
-    // Input stages.
-    let mut stage_code = Vec::new();
-    let mut window_fields = Vec::new();
-    let mut window_types = Vec::new();
-    let mut window_inits = Vec::new();
-    let mut window_stages = Vec::new();
-    let filter_cx = Cx {
-        input: Some(input),
-        output: None,
-        aggregates: false,
-        timestamp: quote!(__ts),
-        span: q.span,
-    };
-    for (i, h) in source.handlers.iter().enumerate() {
-        match h {
-            HandlerPlan::Filter(c) => {
-                let c = expr::condition(c, &filter_cx, statics)?;
-                stage_code.push(quote! {
-                    if start <= #i && !chunk.is_empty() {
-                        chunk.retain(|ev| {
-                            ev.kind == __ef::EventKind::Reset || {
-                                let e = &ev.data;
-                                let __ts = ev.timestamp;
-                                #c
-                            }
-                        });
-                    }
-                });
-            }
-            HandlerPlan::Window(w) => {
-                let Window { ty, init } = window(w, input, &event, q)?;
-                let f = private("w", i);
-                stage_code.push(quote! {
-                    if start <= #i && !chunk.is_empty() {
-                        chunk.retain(|ev| ev.kind == __ef::EventKind::Current);
-                        let input = ::std::mem::take(chunk);
-                        __ef::Window::process(&mut self.#field.#f, now, input, chunk);
-                    }
-                });
-                window_stages.push((i, f.clone()));
-                window_fields.push(f);
-                window_types.push(ty);
-                window_inits.push(init);
-            }
-            HandlerPlan::Function(_) => return Err(unsupported("stream functions (#log)")),
-        }
-    }
-
-    let windowed = source.window().is_some();
+    let windowed = input.windowed;
     let key_ty = quote!((#(#key_types,)*));
     let (rate_field, rate_init, rated) = match &q.rate {
         None => (quote!(), quote!(), false),
@@ -638,29 +1139,37 @@ pub fn emit(
     } else {
         quote!()
     };
-    let window_on_time = window_stages.iter().map(|(i, f)| {
-        let next = i + 1;
-        quote! {
-            if __ef::Window::next_due(&self.#field.#f).is_some_and(|due| due <= now) {
-                let mut out = Vec::new();
-                __ef::Window::on_time(&mut self.#field.#f, now, &mut out);
-                self.#run(#next, now, &mut out);
-            }
-        }
-    });
-    let window_count = window_fields.len();
     let current_on = events != EventType::Expired;
     let expired_on = events != EventType::Current;
     let query_name = &q.name;
+    let bind_key = expr::bind_inputs(Some(inputs), quote!(*__in));
+    let bind_event = expr::bind_inputs(Some(inputs), quote!(ev.data));
+    let InputCode {
+        items: input_items,
+        fields: input_fields,
+        inits: input_inits,
+        snapshots,
+        restores,
+        dues,
+        skip_idle,
+        methods: input_methods,
+        on_time: input_on_time,
+        anchor,
+        sources,
+        ..
+    } = input;
+    let due_count = dues.len();
 
     let items = quote! {
+        #input_items
+
         #[doc(hidden)]
         #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
         pub struct #logic;
 
         #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
         impl __ef::SelectLogic for #logic {
-            type In = #event;
+            type In = #in_ty;
             type Key = #key_ty;
             type State = (#(#agg_types,)*);
             type Out = #out;
@@ -668,13 +1177,14 @@ pub fn emit(
 
             fn aggregating(&self) -> bool { #aggregating }
             fn grouped(&self) -> bool { #grouped }
-            fn key(&self, e: &#event, _: &()) -> Self::Key {
+            fn key(&self, __in: &#in_ty, _: &()) -> Self::Key {
+                #bind_key
                 let __ts = 0i64;
                 (#(#key_values,)*)
             }
             fn new_state(&self) -> Self::State { (#(#agg_inits,)*) }
-            fn update(&self, s: &mut Self::State, ev: &__ef::Event<#event>, _: &()) {
-                let e = &ev.data;
+            fn update(&self, s: &mut Self::State, ev: &__ef::Event<#in_ty>, _: &()) {
+                #bind_event
                 let __ts = ev.timestamp;
                 match ev.kind {
                     __ef::EventKind::Current => { #(__ef::Aggregator::add(&mut s.#indexes, #agg_inputs);)* }
@@ -683,8 +1193,8 @@ pub fn emit(
                 }
             }
             fn reset(&self, s: &mut Self::State) { #(__ef::Aggregator::reset(&mut s.#indexes);)* }
-            fn project(&self, ev: &__ef::Event<#event>, s: &Self::State, _: &()) -> #out {
-                let e = &ev.data;
+            fn project(&self, ev: &__ef::Event<#in_ty>, s: &Self::State, _: &()) -> #out {
+                #bind_event
                 let __ts = ev.timestamp;
                 #(#agg_values)*
                 #out { #(#fields,)* }
@@ -699,7 +1209,7 @@ pub fn emit(
         #[doc(hidden)]
         #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
         pub struct #state {
-            #(#window_fields: #window_types,)*
+            #(#input_fields)*
             selector: __ef::Selector<#logic>,
             selected: Vec<__ef::Selected<#key_ty, #out>>,
             rows: __ef::Chunk<#out>,
@@ -710,7 +1220,7 @@ pub fn emit(
         impl #state {
             fn new() -> Self {
                 #state {
-                    #(#window_fields: #window_inits,)*
+                    #(#input_inits)*
                     selector: __ef::Selector::new(#logic, #current_on, #expired_on),
                     selected: Vec::new(),
                     rows: Vec::new(),
@@ -718,7 +1228,7 @@ pub fn emit(
                 }
             }
             fn next_due(&self) -> Option<i64> {
-                let dues: [Option<i64>; #window_count] = [#(__ef::Window::next_due(&self.#window_fields)),*];
+                let dues: [Option<i64>; #due_count] = [#(#dues),*];
                 dues
                     .into_iter()
                     .flatten()
@@ -726,20 +1236,20 @@ pub fn emit(
                     #rate_due
             }
             fn skip_idle(&mut self, horizon: i64) {
-                #(__ef::Window::skip_idle(&mut self.#window_fields, horizon);)*
+                #skip_idle
                 #rate_skip
             }
             fn snapshot(&self) -> Result<Vec<u8>, __ef::StateError> {
-                let windows: Vec<Vec<u8>> = vec![#(__ef::Window::snapshot(&self.#window_fields)?),*];
-                __ef::state::encode(&(windows, self.selector.snapshot()?, #rate_snapshot))
+                let parts: Vec<Vec<u8>> = vec![#(#snapshots),*];
+                __ef::state::encode(&(parts, self.selector.snapshot()?, #rate_snapshot))
             }
             fn restore(&mut self, bytes: &[u8]) -> Result<(), __ef::StateError> {
                 let mismatch = || __ef::StateError::Mismatch(
                     ::std::format!("query '{}' does not match the snapshot", #query_name));
-                let (windows, selector, rate): (Vec<Vec<u8>>, Vec<u8>, Option<Vec<u8>>) =
+                let (parts, selector, rate): (Vec<Vec<u8>>, Vec<u8>, Option<Vec<u8>>) =
                     __ef::state::decode(bytes)?;
-                let mut windows = windows.into_iter();
-                #(__ef::Window::restore(&mut self.#window_fields, &windows.next().ok_or_else(mismatch)?)?;)*
+                let mut parts = parts.into_iter();
+                #(#restores)*
                 self.selector.restore(&selector)?;
                 #rate_restore
                 Ok(())
@@ -747,12 +1257,9 @@ pub fn emit(
         }
     };
     let methods = quote! {
-        fn #run(&mut self, start: usize, now: i64, chunk: &mut __ef::Chunk<#event>) {
-            #(#stage_code)*
-            self.#select_fn(chunk);
-        }
+        #input_methods
 
-        fn #select_fn(&mut self, chunk: &__ef::Chunk<#event>) {
+        fn #select_fn(&mut self, chunk: &__ef::Chunk<#in_ty>) {
             if chunk.is_empty() {
                 return;
             }
@@ -778,16 +1285,17 @@ pub fn emit(
         }
 
         fn #on_time(&mut self, now: i64) {
-            #(#window_on_time)*
+            #input_on_time
             #rate_on_time
         }
     };
     Ok(QueryCode {
         items,
-        field,
+        field: field.clone(),
         ty: state,
         methods,
-        source: source.name.clone(),
+        sources,
+        anchor,
         rated,
     })
 }

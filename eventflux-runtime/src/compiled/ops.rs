@@ -168,3 +168,11 @@ mod tests {
         assert!(!holds(None));
     }
 }
+
+/// A value's hash, as pattern step keys index partial matches by it (both sides of an
+/// equality hash values of one type, so equal values hash alike).
+#[inline]
+pub fn hash_key<T: std::hash::Hash>(value: &T) -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default().hash_one(value)
+}
