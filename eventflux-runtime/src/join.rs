@@ -1,6 +1,8 @@
 //! Joins: an arrival on one side (after that side's filters and window) is matched against what
-//! the other side holds. Written once, generic over the event data `E`; what a side holds is
-//! behind [`Held`] (a window mirrored into a hash index, a table, a named window).
+//! the other side holds. Written once, generic over the event data of each side (`L` on the
+//! left, `R` on the right, the same type in the interpreter, two generated structs in compiled
+//! code); what a side holds is behind [`Held`] (a window mirrored into a hash index, a table, a
+//! named window).
 //!
 //! Semantics (SiddhiQL's):
 //! - each event a side's window emits is joined as that side: current events give current
@@ -30,20 +32,22 @@ pub enum Side {
     Right,
 }
 
-/// A joined pair; a side is missing in an outer join's unmatched rows.
+/// A joined pair of a left event `L` and a right event `R`; a side is missing in an outer
+/// join's unmatched rows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Pair<E> {
+pub struct Pair<L, R> {
     /// The left event.
-    pub left: Option<E>,
+    pub left: Option<L>,
     /// The right event.
-    pub right: Option<E>,
+    pub right: Option<R>,
 }
 
-/// What one side holds, to match the other side's arrivals against.
-pub trait Held<E> {
-    /// The held events that may match `arriving` (a superset of the matches: the join
-    /// condition is checked on each).
-    fn candidates(&self, arriving: &E) -> Vec<E>;
+/// What one side, holding events `E`, offers an arriving event `A` of the other side to match
+/// against.
+pub trait Held<A, E> {
+    /// Calls `f` with each held event that may match `arriving` (a superset of the matches:
+    /// the join condition is checked on each), in the order the side holds them.
+    fn for_each_candidate(&self, arriving: &A, f: &mut dyn FnMut(&E));
 }
 
 /// Which unmatched events an outer join keeps.
@@ -55,12 +59,12 @@ pub struct Preserve {
     pub right: bool,
 }
 
-/// The join condition over a left and a right event.
-pub type Condition<E> = Arc<dyn Fn(&E, &E) -> bool + Send + Sync>;
+/// The join condition over a left event `L` and a right event `R`.
+pub type Condition<L, R> = Arc<dyn Fn(&L, &R) -> bool + Send + Sync>;
 
-/// How a join matches and what it emits.
+/// How a join of left events `L` with right events `R` matches and what it emits.
 #[derive(Clone)]
-pub struct JoinSpec<E> {
+pub struct JoinSpec<L, R> {
     /// Which unmatched events are kept.
     pub preserve: Preserve,
     /// Whether left arrivals trigger (the right side is not unidirectional).
@@ -68,32 +72,67 @@ pub struct JoinSpec<E> {
     /// Whether right arrivals trigger.
     pub right_triggers: bool,
     /// The `on` condition (`None`: every pair matches).
-    pub on: Option<Condition<E>>,
+    pub on: Option<Condition<L, R>>,
     /// Whether each arrival's pairs start with a `Reset` (a side has no window).
     pub reset_per_arrival: bool,
 }
 
-impl<E: Data> JoinSpec<E> {
-    /// Joins the events a side emitted (`emitted`, from `side`) with what the other side holds,
-    /// appending the pairs to `out`.
-    pub fn join(
+impl<L: Data, R: Data> JoinSpec<L, R> {
+    /// Joins the events the left side emitted (`emitted`) with what the right side holds
+    /// (`other`), appending the pairs to `out`.
+    pub fn join_left(
+        &self,
+        emitted: &Chunk<L>,
+        other: &dyn Held<L, R>,
+        out: &mut Chunk<Pair<L, R>>,
+    ) {
+        self.join_from(
+            Side::Left,
+            emitted,
+            other,
+            out,
+            |l, r| self.on.as_ref().is_none_or(|on| on(l, r)),
+            |l, r| Pair { left: l, right: r },
+        );
+    }
+
+    /// Joins the events the right side emitted (`emitted`) with what the left side holds
+    /// (`other`), appending the pairs to `out`.
+    pub fn join_right(
+        &self,
+        emitted: &Chunk<R>,
+        other: &dyn Held<R, L>,
+        out: &mut Chunk<Pair<L, R>>,
+    ) {
+        self.join_from(
+            Side::Right,
+            emitted,
+            other,
+            out,
+            |r, l| self.on.as_ref().is_none_or(|on| on(l, r)),
+            |r, l| Pair { left: l, right: r },
+        );
+    }
+
+    /// The join from `side`: `A` is its data, `B` the other side's; `matches` is the condition
+    /// with the arriving event first, `pair` builds the pair from the arriving and the held
+    /// event.
+    fn join_from<A: Data, B: Data>(
         &self,
         side: Side,
-        emitted: &Chunk<E>,
-        other: &dyn Held<E>,
-        out: &mut Chunk<Pair<E>>,
+        emitted: &Chunk<A>,
+        other: &dyn Held<A, B>,
+        out: &mut Chunk<Pair<L, R>>,
+        matches: impl Fn(&A, &B) -> bool,
+        pair: impl Fn(Option<A>, Option<B>) -> Pair<L, R>,
     ) {
-        let triggers = match side {
-            Side::Left => self.left_triggers,
-            Side::Right => self.right_triggers,
+        let (triggers, preserved) = match side {
+            Side::Left => (self.left_triggers, self.preserve.left),
+            Side::Right => (self.right_triggers, self.preserve.right),
         };
         if !triggers {
             return;
         }
-        let preserved = match side {
-            Side::Left => self.preserve.left,
-            Side::Right => self.preserve.right,
-        };
         for event in emitted {
             if event.kind == EventKind::Reset {
                 out.push(Event {
@@ -116,63 +155,47 @@ impl<E: Data> JoinSpec<E> {
                 ));
             }
             let mut matched = false;
-            for candidate in other.candidates(&event.data) {
-                let (left, right) = match side {
-                    Side::Left => (&event.data, &candidate),
-                    Side::Right => (&candidate, &event.data),
-                };
-                if self.on.as_ref().is_none_or(|on| on(left, right)) {
+            other.for_each_candidate(&event.data, &mut |candidate| {
+                if matches(&event.data, candidate) {
                     matched = true;
                     out.push(Event {
                         timestamp: event.timestamp,
                         kind: event.kind,
-                        data: Pair {
-                            left: Some(left.clone()),
-                            right: Some(right.clone()),
-                        },
+                        data: pair(Some(event.data.clone()), Some(candidate.clone())),
                     });
                 }
-            }
+            });
             if !matched && preserved {
-                let data = match side {
-                    Side::Left => Pair {
-                        left: Some(event.data.clone()),
-                        right: None,
-                    },
-                    Side::Right => Pair {
-                        left: None,
-                        right: Some(event.data.clone()),
-                    },
-                };
                 out.push(Event {
                     timestamp: event.timestamp,
                     kind: event.kind,
-                    data,
+                    data: pair(Some(event.data.clone()), None),
                 });
             }
         }
     }
 }
 
-/// A side's key for hash lookups, and the key the other side's arrivals look up with.
-pub type KeyOf<E, K> = Arc<dyn Fn(&E) -> K + Send + Sync>;
+/// A key of events `T` for hash lookups.
+pub type KeyOf<T, K> = Arc<dyn Fn(&T) -> K + Send + Sync>;
 
-/// The keys of a hash-joined side: its own events' key, and the key of the other side's
-/// arrivals that looks them up.
-pub type SideKeys<E, K> = (KeyOf<E, K>, KeyOf<E, K>);
+/// The keys of a hash-joined side holding events `E`: its own events' key, and the key of the
+/// other side's arrivals `A` that looks them up.
+pub type SideKeys<E, A, K> = (KeyOf<E, K>, KeyOf<A, K>);
 
 /// A side's hash index: its keys and the held events under each key.
-type SideIndex<E, K> = (KeyOf<E, K>, KeyOf<E, K>, HashMap<K, Vec<E>>);
+type SideIndex<E, A, K> = (KeyOf<E, K>, KeyOf<A, K>, HashMap<K, Vec<E>>);
 
-/// A stream side of a join: its window (if any) and, when the condition has equalities, a hash
-/// index over the events the window holds, kept in step with what it emits.
-pub struct WindowSide<E: Data, K> {
-    window: Option<Box<dyn Window<E>>>,
+/// A stream side of a join, holding events `E` and matched against the other side's arrivals
+/// `A`: its window `W` (if any) and, when the condition has equalities, a hash index (keys `K`)
+/// over the events the window holds, kept in step with what it emits.
+pub struct WindowSide<E: Data, K, A, W = Box<dyn Window<E>>> {
+    window: Option<W>,
     /// Without a window: whether arrivals are held as they come and go (a named window's
     /// current and expired events).
     mirror: bool,
     held: Vec<E>,
-    index: Option<SideIndex<E, K>>,
+    index: Option<SideIndex<E, A, K>>,
 }
 
 /// A side's snapshot: its window's own bytes and the held events (`H` is `&Vec<E>` when
@@ -183,10 +206,10 @@ struct SideState<H> {
     held: H,
 }
 
-impl<E: Data + PartialEq, K: Clone + Eq + Hash> WindowSide<E, K> {
+impl<E: Data + PartialEq, K: Clone + Eq + Hash, A, W: Window<E>> WindowSide<E, K, A, W> {
     /// A side with an optional window; `keys` (this side's key, the other side's key) enables
     /// hash lookups.
-    pub fn new(window: Option<Box<dyn Window<E>>>, keys: Option<SideKeys<E, K>>) -> Self {
+    pub fn new(window: Option<W>, keys: Option<SideKeys<E, A, K>>) -> Self {
         WindowSide {
             window,
             mirror: false,
@@ -196,7 +219,7 @@ impl<E: Data + PartialEq, K: Clone + Eq + Hash> WindowSide<E, K> {
     }
 
     /// A side that holds what another window emits: current events in, expired events out.
-    pub fn mirror(keys: Option<SideKeys<E, K>>) -> Self {
+    pub fn mirror(keys: Option<SideKeys<E, A, K>>) -> Self {
         let mut side = WindowSide::new(None, keys);
         side.mirror = true;
         side
@@ -304,12 +327,16 @@ impl<E: Data + PartialEq, K: Clone + Eq + Hash> WindowSide<E, K> {
     }
 }
 
-impl<E: Data + PartialEq, K: Clone + Eq + Hash> Held<E> for WindowSide<E, K> {
-    fn candidates(&self, arriving: &E) -> Vec<E> {
-        match &self.index {
-            Some((_, other, map)) => map.get(&other(arriving)).cloned().unwrap_or_default(),
-            None => self.held.clone(),
-        }
+impl<E: Data, K: Eq + Hash, A, W> Held<A, E> for WindowSide<E, K, A, W> {
+    fn for_each_candidate(&self, arriving: &A, f: &mut dyn FnMut(&E)) {
+        let held = match &self.index {
+            Some((_, other, map)) => match map.get(&other(arriving)) {
+                Some(list) => list.as_slice(),
+                None => &[],
+            },
+            None => self.held.as_slice(),
+        };
+        held.iter().for_each(f);
     }
 }
 
@@ -318,20 +345,17 @@ mod tests {
     use super::*;
     use crate::window::LengthWindow;
 
-    type Side2 = WindowSide<(char, i32), char>;
-    type Seen = (EventKind, Option<(char, i32)>, Option<(char, i32)>);
+    type Row = (char, i32);
+    type Side2 = WindowSide<Row, char, Row>;
+    type Seen = (EventKind, Option<Row>, Option<Row>);
 
     fn side(keyed: bool) -> Side2 {
-        let keys: Option<SideKeys<(char, i32), char>> = keyed.then(|| {
-            (
-                Arc::new(|e: &(char, i32)| e.0) as _,
-                Arc::new(|e: &(char, i32)| e.0) as _,
-            )
-        });
+        let keys: Option<SideKeys<Row, Row, char>> =
+            keyed.then(|| (Arc::new(|e: &Row| e.0) as _, Arc::new(|e: &Row| e.0) as _));
         WindowSide::new(Some(Box::new(LengthWindow::new(2))), keys)
     }
 
-    fn spec(preserve_left: bool) -> JoinSpec<(char, i32)> {
+    fn spec(preserve_left: bool) -> JoinSpec<Row, Row> {
         JoinSpec {
             preserve: Preserve {
                 left: preserve_left,
@@ -339,7 +363,7 @@ mod tests {
             },
             left_triggers: true,
             right_triggers: true,
-            on: Some(Arc::new(|l: &(char, i32), r: &(char, i32)| l.0 == r.0)),
+            on: Some(Arc::new(|l: &Row, r: &Row| l.0 == r.0)),
             reset_per_arrival: false,
         }
     }
@@ -351,17 +375,17 @@ mod tests {
             let s = spec(true);
             let mut out = Vec::new();
             let emitted = right.arrive(1, vec![Event::current(1, ('a', 1))]);
-            s.join(Side::Right, &emitted, &left, &mut out);
+            s.join_right(&emitted, &left, &mut out);
             assert!(
                 out.is_empty(),
                 "unmatched right events of a left outer join give nothing"
             );
             let emitted = left.arrive(2, vec![Event::current(2, ('a', 2))]);
-            s.join(Side::Left, &emitted, &right, &mut out);
+            s.join_left(&emitted, &right, &mut out);
             let emitted = left.arrive(3, vec![Event::current(3, ('b', 3))]);
-            s.join(Side::Left, &emitted, &right, &mut out);
+            s.join_left(&emitted, &right, &mut out);
             let emitted = left.arrive(4, vec![Event::current(4, ('c', 4))]);
-            s.join(Side::Left, &emitted, &right, &mut out);
+            s.join_left(&emitted, &right, &mut out);
             let seen: Vec<Seen> = out
                 .iter()
                 .map(|e| (e.kind, e.data.left, e.data.right))
@@ -386,6 +410,79 @@ mod tests {
         let bytes = s.snapshot().unwrap();
         let mut restored = side(true);
         restored.restore(&bytes).unwrap();
-        assert_eq!(restored.candidates(&('a', 9)), vec![('a', 1)]);
+        let mut candidates = Vec::new();
+        restored.for_each_candidate(&('a', 9), &mut |e| candidates.push(*e));
+        assert_eq!(candidates, vec![('a', 1)]);
+    }
+
+    #[test]
+    fn sides_of_different_types_pair_in_left_right_order() {
+        type Trade = (char, i32);
+        type Quote = (String, f64);
+        for hashed in [false, true] {
+            let trade_keys: Option<SideKeys<Trade, Quote, char>> = hashed.then(|| {
+                (
+                    Arc::new(|t: &Trade| t.0) as _,
+                    Arc::new(|q: &Quote| q.0.chars().next().unwrap_or(' ')) as _,
+                )
+            });
+            let quote_keys: Option<SideKeys<Quote, Trade, char>> = hashed.then(|| {
+                (
+                    Arc::new(|q: &Quote| q.0.chars().next().unwrap_or(' ')) as _,
+                    Arc::new(|t: &Trade| t.0) as _,
+                )
+            });
+            // A concrete window type on the left, a boxed one on the right.
+            let mut trades: WindowSide<Trade, char, Quote, LengthWindow<Trade>> =
+                WindowSide::new(Some(LengthWindow::new(1)), trade_keys);
+            let mut quotes: WindowSide<Quote, char, Trade> =
+                WindowSide::new(Some(Box::new(LengthWindow::new(2))), quote_keys);
+            let s: JoinSpec<Trade, Quote> = JoinSpec {
+                preserve: Preserve {
+                    left: false,
+                    right: true,
+                },
+                left_triggers: true,
+                right_triggers: true,
+                on: Some(Arc::new(|t: &Trade, q: &Quote| {
+                    q.0.starts_with(t.0) && f64::from(t.1) < q.1
+                })),
+                reset_per_arrival: false,
+            };
+            let mut out = Vec::new();
+            let emitted = trades.arrive(1, vec![Event::current(1, ('a', 1))]);
+            s.join_left(&emitted, &quotes, &mut out);
+            assert!(
+                out.is_empty(),
+                "unmatched left events of a right outer join"
+            );
+            let emitted = quotes.arrive(2, vec![Event::current(2, ("a".to_string(), 5.0))]);
+            s.join_right(&emitted, &trades, &mut out);
+            let emitted = quotes.arrive(3, vec![Event::current(3, ("b".to_string(), 5.0))]);
+            s.join_right(&emitted, &trades, &mut out);
+            let emitted = trades.arrive(4, vec![Event::current(4, ('a', 9))]);
+            s.join_left(&emitted, &quotes, &mut out);
+            let seen: Vec<_> = out
+                .into_iter()
+                .map(|e| (e.kind, e.data.left, e.data.right))
+                .collect();
+            assert_eq!(
+                seen,
+                vec![
+                    (
+                        EventKind::Current,
+                        Some(('a', 1)),
+                        Some(("a".to_string(), 5.0))
+                    ),
+                    (EventKind::Current, None, Some(("b".to_string(), 5.0))),
+                    (
+                        EventKind::Expired,
+                        Some(('a', 1)),
+                        Some(("a".to_string(), 5.0))
+                    ),
+                ],
+                "hashed: {hashed}"
+            );
+        }
     }
 }

@@ -23,7 +23,7 @@ struct SideRt {
     inner: bool,
     kind: SourceKind,
     filters: Vec<Pred>,
-    side: WindowSide<Single, Vec<Value>>,
+    side: WindowSide<Single, Vec<Value>, Single>,
     /// For a table side: the table and the `table attribute == expression` equalities, the
     /// expressions reading the other side's arriving event.
     table: Option<(String, Vec<(usize, Eval)>)>,
@@ -39,7 +39,7 @@ struct Retrieval {
 
 /// A join query's input.
 pub struct JoinRt {
-    spec: JoinSpec<Single>,
+    spec: JoinSpec<Single, Single>,
     sides: [SideRt; 2],
     retrieval: Retrieval,
 }
@@ -152,7 +152,7 @@ fn key_fn(exprs: Vec<Eval>, input: usize) -> KeyOf<Single, Vec<Value>> {
 fn side_rt(
     plan: &JoinSidePlan,
     input: usize,
-    keys: Option<SideKeys<Single, Vec<Value>>>,
+    keys: Option<SideKeys<Single, Single, Vec<Value>>>,
     on: Option<&TypedExpr>,
 ) -> Result<SideRt, CompileError> {
     let source = &plan.source;
@@ -221,12 +221,12 @@ struct AggregationHeld<'a> {
     tables: &'a TableSet,
 }
 
-impl Held<Single> for AggregationHeld<'_> {
-    fn candidates(&self, arriving: &Single) -> Vec<Single> {
+impl Held<Single, Single> for AggregationHeld<'_> {
+    fn for_each_candidate(&self, arriving: &Single, f: &mut dyn FnMut(&Single)) {
         let Some(a) = self.aggregation else {
-            return Vec::new();
+            return;
         };
-        with_arriving(arriving, self.arriving, self.tables, |c| {
+        let rows = with_arriving(arriving, self.arriving, self.tables, |c| {
             let Some(per) = self
                 .retrieval
                 .per
@@ -239,8 +239,11 @@ impl Held<Single> for AggregationHeld<'_> {
                 Some((start, end)) => (start(c).as_i64(), end.as_ref().and_then(|e| e(c).as_i64())),
                 None => (None, None),
             };
-            a.rows(per, from, to).into_iter().map(Single).collect()
-        })
+            a.rows(per, from, to)
+        });
+        for row in rows {
+            f(&Single(row));
+        }
     }
 }
 
@@ -252,19 +255,20 @@ struct TableHeld<'a> {
     tables: &'a TableSet,
 }
 
-impl Held<Single> for TableHeld<'_> {
-    fn candidates(&self, arriving: &Single) -> Vec<Single> {
+impl Held<Single, Single> for TableHeld<'_> {
+    fn for_each_candidate(&self, arriving: &Single, f: &mut dyn FnMut(&Single)) {
         let Some(t) = self.table else {
-            return Vec::new();
+            return;
         };
         let lookup = with_arriving(arriving, self.arriving, self.tables, |c| {
             t.lookup(self.equalities, c)
         });
-        t.table
-            .candidates(&lookup)
-            .into_iter()
-            .filter_map(|id| t.table.get(id).cloned().map(Single))
-            .collect()
+        for id in t.table.candidates(&lookup) {
+            if let Some(row) = t.table.get(id) {
+                // A row is shared (`Arc`): wrapping it copies a pointer, not the values.
+                f(&Single(row.clone()));
+            }
+        }
     }
 }
 
@@ -299,7 +303,7 @@ impl JoinRt {
             Arc::new(move |l: &Single, r: &Single| {
                 let inputs: [&[Row]; 2] = [std::slice::from_ref(&l.0), std::slice::from_ref(&r.0)];
                 pred(&Ctx::single(&inputs, 0, &tables))
-            }) as crate::join::Condition<Single>
+            }) as crate::join::Condition<Single, Single>
         });
         let left = side_rt(&plan.left, 0, left_keys, plan.on.as_ref())?;
         let right = side_rt(&plan.right, 1, right_keys, plan.on.as_ref())?;
@@ -350,30 +354,34 @@ impl JoinRt {
         side: Side,
         emitted: &Chunk<Single>,
         tables: &TableSet,
-        out: &mut Chunk<Pair<Single>>,
+        out: &mut Chunk<Pair<Single, Single>>,
     ) {
         let other = &self.sides[1 - input_of(side)];
-        if let Some(name) = &other.aggregation {
-            let held = AggregationHeld {
+        let aggregation;
+        let table;
+        let held: &dyn Held<Single, Single> = if let Some(name) = &other.aggregation {
+            aggregation = AggregationHeld {
                 aggregation: tables.aggregation(name),
                 retrieval: &self.retrieval,
                 arriving: side,
                 tables,
             };
-            self.spec.join(side, emitted, &held, out);
-            return;
-        }
-        match &other.table {
-            Some((name, equalities)) => {
-                let held = TableHeld {
-                    table: tables.get(name),
-                    equalities,
-                    arriving: side,
-                    tables,
-                };
-                self.spec.join(side, emitted, &held, out);
-            }
-            None => self.spec.join(side, emitted, &other.side, out),
+            &aggregation
+        } else if let Some((name, equalities)) = &other.table {
+            table = TableHeld {
+                table: tables.get(name),
+                equalities,
+                arriving: side,
+                tables,
+            };
+            &table
+        } else {
+            &other.side
+        };
+        // Both sides hold `Single`s, so what one side holds serves either direction.
+        match side {
+            Side::Left => self.spec.join_left(emitted, held, out),
+            Side::Right => self.spec.join_right(emitted, held, out),
         }
     }
 
@@ -460,7 +468,7 @@ impl JoinRt {
     }
 }
 
-fn matched(pairs: Chunk<Pair<Single>>) -> Chunk<Matched> {
+fn matched(pairs: Chunk<Pair<Single, Single>>) -> Chunk<Matched> {
     pairs
         .into_iter()
         .map(|e| Event {

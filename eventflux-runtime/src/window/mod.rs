@@ -111,6 +111,35 @@ pub trait Window<E: Data>: Send {
     fn fresh(&self) -> Box<dyn Window<E>>;
 }
 
+/// A boxed window is a window (the interpreter holds its windows boxed, generic operators take
+/// any [`Window`]); every method forwards to the boxed one.
+impl<E: Data> Window<E> for Box<dyn Window<E>> {
+    fn process(&mut self, now: i64, input: Chunk<E>, out: &mut Chunk<E>) {
+        (**self).process(now, input, out)
+    }
+    fn on_time(&mut self, now: i64, out: &mut Chunk<E>) {
+        (**self).on_time(now, out)
+    }
+    fn next_due(&self) -> Option<i64> {
+        (**self).next_due()
+    }
+    fn skip_idle(&mut self, horizon: i64) {
+        (**self).skip_idle(horizon)
+    }
+    fn contents(&self) -> Vec<&Event<E>> {
+        (**self).contents()
+    }
+    fn snapshot(&self) -> Result<Vec<u8>, StateError> {
+        (**self).snapshot()
+    }
+    fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        (**self).restore(bytes)
+    }
+    fn fresh(&self) -> Box<dyn Window<E>> {
+        (**self).fresh()
+    }
+}
+
 /// The condition of an `expression` or `expressionBatch` window, evaluated over the events the
 /// window holds. Aggregates in the condition (`count()`, `sum(v)`, ...) live in [`Self::State`]:
 /// the window adds each event it takes in and removes each event it lets go, and resets the state
