@@ -49,10 +49,13 @@ pub mod __private {
         report_cycle, to_value,
     };
     pub use crate::engine::Engine;
+    pub use crate::event::due_after;
     pub use crate::event::{Chunk, Event, EventKind};
     pub use crate::interpreter::{MAX_DELIVERY_DEPTH, Output, SendError};
+    pub use crate::join;
     pub use crate::pattern;
     pub use crate::rate;
+    pub use crate::schedule::CronSchedule;
     pub use crate::select::{SelectLogic, Selected, Selector};
     pub use crate::state::{self, StateError};
     pub use crate::value::Value;

@@ -155,7 +155,7 @@ pub fn workloads() -> Vec<Workload> {
             symbols: 100,
             two_streams: false,
             hand: hand_w5,
-            compiled: Err("patterns"),
+            compiled: Ok(compiled::w5),
         },
         Workload {
             id: "W5-10000",
@@ -163,7 +163,7 @@ pub fn workloads() -> Vec<Workload> {
             symbols: 10_000,
             two_streams: false,
             hand: hand_w5,
-            compiled: Err("patterns"),
+            compiled: Ok(compiled::w5),
         },
         Workload {
             id: "W6",
@@ -371,6 +371,7 @@ mod compiled {
     eventflux_runtime::eventflux!(file = "workloads/w1.eventflux");
     eventflux_runtime::eventflux!(file = "workloads/w2.eventflux");
     eventflux_runtime::eventflux!(file = "workloads/w3.eventflux");
+    eventflux_runtime::eventflux!(file = "workloads/w5.eventflux");
 
     /// A driver for compiled app module `$app`: sends each trade to `S` at time `i` (ms) and
     /// adds each `Out` row to the checksum with `$add`.
@@ -425,5 +426,9 @@ mod compiled {
     driver!(w3, w3, |c, row| {
         text(&mut c, &row.sym);
         c.i64(row.v.unwrap_or(i64::MIN));
+    });
+    driver!(w5, w5, |c, row| {
+        text(&mut c, &row.sym);
+        c.f64(row.price.unwrap_or(f64::NAN));
     });
 }

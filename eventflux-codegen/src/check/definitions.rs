@@ -552,7 +552,8 @@ fn every_span(every: &AggregationPeriods) -> Span {
     }
 }
 
-/// Checks the shape of a cron expression: 5 to 7 fields of cron characters.
+/// Checks a cron expression: 5 to 7 fields of cron characters that the `cron` crate (which the
+/// runtime schedules with) parses.
 pub(crate) fn validate_cron(expr: &str) -> Result<(), String> {
     let fields: Vec<&str> = expr.split_whitespace().collect();
     if !(5..=7).contains(&fields.len()) {
@@ -569,5 +570,7 @@ pub(crate) fn validate_cron(expr: &str) -> Result<(), String> {
             return Err(format!("field '{f}' has characters cron does not use"));
         }
     }
-    Ok(())
+    <cron::Schedule as std::str::FromStr>::from_str(expr.trim())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

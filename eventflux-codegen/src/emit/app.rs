@@ -5,12 +5,19 @@ use super::Unsupported;
 use super::expr::{Statics, rust_type, type_tokens};
 use super::names::{deliver, ident, method};
 use super::query::{self, QueryCode};
-use crate::plan::{Plan, StreamInfo, StreamKind};
+use crate::plan::{Attribute, Plan, Schema, StreamKind, TriggerSchedule, Type};
 use heck::ToSnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
-fn stream_struct(s: &StreamInfo) -> TokenStream {
+/// A stream the compiled app has a struct, callbacks and input methods for: a defined or
+/// inferred stream, or a trigger (`triggered_time long`).
+struct Stream {
+    name: String,
+    schema: Schema,
+}
+
+fn stream_struct(s: &Stream) -> TokenStream {
     let name = ident(&s.name);
     let stream = &s.name;
     let fields: Vec<_> = s.schema.attributes.iter().map(|a| ident(&a.name)).collect();
@@ -95,9 +102,6 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     for w in &plan.windows {
         errors.push(unsupported("named windows", w.span));
     }
-    for t in &plan.triggers {
-        errors.push(unsupported("triggers", t.span));
-    }
     for a in &plan.aggregations {
         errors.push(unsupported("incremental aggregations", a.span));
     }
@@ -112,10 +116,23 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             ));
         }
     }
-    let streams: Vec<&StreamInfo> = plan
+    let streams: Vec<Stream> = plan
         .streams
         .iter()
         .filter(|s| matches!(s.kind, StreamKind::Defined | StreamKind::Inferred))
+        .map(|s| Stream {
+            name: s.name.clone(),
+            schema: s.schema.clone(),
+        })
+        .chain(plan.triggers.iter().map(|t| Stream {
+            name: t.name.clone(),
+            schema: Schema {
+                attributes: vec![Attribute {
+                    name: "triggered_time".into(),
+                    ty: Type::Long,
+                }],
+            },
+        }))
         .collect();
     let mut statics = Statics::default();
     let mut queries: Vec<QueryCode> = Vec::new();
@@ -129,7 +146,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         return Err(errors);
     }
 
-    let structs = streams.iter().map(|s| stream_struct(s));
+    let structs = streams.iter().map(stream_struct);
     let query_items = queries.iter().map(|q| &q.items);
     let query_methods = queries.iter().map(|q| &q.methods);
     let q_fields: Vec<_> = queries.iter().map(|q| &q.field).collect();
@@ -140,7 +157,51 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         .map(|q| &q.field)
         .collect();
     let anchors = queries.iter().map(|q| &q.anchor);
-    let timer_index: Vec<usize> = (0..queries.len()).collect();
+    let trigger_count = plan.triggers.len();
+    let timer_index: Vec<usize> = (trigger_count..trigger_count + queries.len()).collect();
+    let trigger_index: Vec<usize> = (0..trigger_count).collect();
+    let trigger_next: Vec<Ident> = (0..trigger_count)
+        .map(|i| quote::format_ident!("__trigger{}", i))
+        .collect();
+    let trigger_cron: Vec<Ident> = (0..trigger_count)
+        .map(|i| quote::format_ident!("__trigger{}_cron", i))
+        .collect();
+    let trigger_cron_init = plan.triggers.iter().map(|t| match &t.schedule {
+        TriggerSchedule::Cron(expr) => quote!(__ef::CronSchedule::parse(#expr).ok()),
+        _ => quote!(None),
+    });
+    let next_after = |t: &TriggerSchedule, cron: &Ident, from: TokenStream| match t {
+        TriggerSchedule::Start => quote!(None),
+        TriggerSchedule::Every(p) => {
+            let p = (*p).max(1);
+            quote!(__ef::due_after(#from, #p))
+        }
+        TriggerSchedule::Cron(_) => quote!(self.#cron.as_ref().and_then(|c| c.next_after(#from))),
+    };
+    let trigger_anchor: Vec<TokenStream> = plan
+        .triggers
+        .iter()
+        .zip(&trigger_cron)
+        .map(|(t, cron)| match &t.schedule {
+            TriggerSchedule::Start => quote!(Some(origin)),
+            other => next_after(other, cron, quote!(origin)),
+        })
+        .collect();
+    let trigger_fire: Vec<TokenStream> = plan
+        .triggers
+        .iter()
+        .zip(trigger_cron.iter().zip(&trigger_next))
+        .map(|(t, (cron, field))| {
+            let next = next_after(&t.schedule, cron, quote!(due));
+            let name = ident(&t.name);
+            let deliver_fn = deliver(&t.name);
+            quote! {
+                self.#field = #next;
+                let mut chunk = vec![__ef::Event::current(due, #name { triggered_time: Some(due) })];
+                self.#deliver_fn(&mut chunk);
+            }
+        })
+        .collect();
     let on_time: Vec<_> = (0..queries.len())
         .map(|i| quote::format_ident!("__q{}_on_time", i))
         .collect();
@@ -296,6 +357,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             __clock: i64,
             __playback: bool,
             __depth: usize,
+            #(#trigger_next: Option<i64>, #trigger_cron: Option<__ef::CronSchedule>,)*
             #(#q_fields: #q_types,)*
             #(#cb_fields)*
         }
@@ -317,6 +379,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                     __clock: 0,
                     __playback: #playback,
                     __depth: 0,
+                    #(#trigger_next: None, #trigger_cron: #trigger_cron_init,)*
                     #(#q_fields: #q_types::new(),)*
                     #(#cb_inits)*
                 };
@@ -329,6 +392,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 self.__clock = origin;
                 #(self.#rated.rate.anchor(origin);)*
                 #(#anchors)*
+                #(self.#trigger_next = #trigger_anchor;)*
             }
 
             /// The clock, in ms.
@@ -372,12 +436,13 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             /// bytes.
             pub fn snapshot(&self) -> Result<Vec<u8>, __ef::StateError> {
                 let queries: Vec<Vec<u8>> = vec![#(self.#q_fields.snapshot()?),*];
-                __ef::state::encode(&(Self::FINGERPRINT, self.__clock, queries))
+                let triggers: Vec<Option<i64>> = vec![#(self.#trigger_next),*];
+                __ef::state::encode(&(Self::FINGERPRINT, self.__clock, queries, triggers))
             }
 
             /// Replaces the app's state with a snapshot taken by this same app.
             pub fn restore(&mut self, bytes: &[u8]) -> Result<(), __ef::StateError> {
-                let (fingerprint, clock, queries): (u64, i64, Vec<Vec<u8>>) =
+                let (fingerprint, clock, queries, triggers): (u64, i64, Vec<Vec<u8>>, Vec<Option<i64>>) =
                     __ef::state::decode(bytes)?;
                 if fingerprint != Self::FINGERPRINT {
                     return Err(__ef::StateError::Mismatch(
@@ -391,6 +456,11 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                     })?;
                     self.#q_fields.restore(&bytes)?;
                 )*
+                if triggers.len() != #trigger_count {
+                    return Err(__ef::StateError::Mismatch("the snapshot's triggers differ from the app's".into()));
+                }
+                let mut triggers = triggers.into_iter();
+                #(self.#trigger_next = triggers.next().flatten();)*
                 self.__clock = clock;
                 Ok(())
             }
@@ -403,10 +473,16 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         impl __ef::Timers for App {
             type Timer = usize;
             fn next_timer(&self) -> Option<(i64, usize, Option<i64>)> {
-                __ef::earliest([#((self.#q_fields.next_due(), #timer_index)),*])
+                __ef::earliest([
+                    #((self.#trigger_next, #trigger_index),)*
+                    #((self.#q_fields.next_due(), #timer_index),)*
+                ])
             }
             fn fire(&mut self, timer: usize, due: i64, horizon: i64) {
                 match timer {
+                    #(#trigger_index => {
+                        #trigger_fire
+                    })*
                     #(#timer_index => {
                         self.#on_time(due);
                         self.#q_fields.skip_idle(horizon);

@@ -195,8 +195,8 @@ pub fn bind_inputs(inputs: Option<Inputs>, data: TokenStream) -> TokenStream {
         None => quote!(let _ = &#data;),
         Some(Inputs::Single(_)) => quote!(let e = &#data;),
         Some(Inputs::Pair(..)) => quote! {
-            let l = #data.left.as_ref();
-            let r = #data.right.as_ref();
+            let l = (#data).left.as_ref();
+            let r = (#data).right.as_ref();
         },
         Some(Inputs::Slots { .. }) => quote!(let slots: &[Vec<_>] = &#data;),
     }

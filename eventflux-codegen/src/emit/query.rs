@@ -8,9 +8,9 @@ use super::names::{ident, private};
 use crate::catalog::{AggregatorKind, WindowKind};
 use crate::plan::{
     AggregateCall, AttrRef, BinaryOp, EventSlot, EventType, ExprNode, HandlerPlan, InputPlan,
-    InsertTarget, LogicalOp, OutputPlan, Plan, QueryPlan, RateMode, RatePlan, Schema, SortOrder,
-    SourceKind, SourcePlan, StateKind, StateNode, StatePlan, StreamKind, Type, TypedExpr,
-    WindowPlan,
+    InsertTarget, JoinKind, JoinPlan, LogicalOp, OutputPlan, Plan, QueryPlan, RateMode, RatePlan,
+    Schema, SortOrder, SourceKind, SourcePlan, StateKind, StateNode, StatePlan, StreamKind, Type,
+    TypedExpr, Value as Constant, WindowArg, WindowPlan,
 };
 use crate::span::Span;
 use proc_macro2::{Ident, TokenStream};
@@ -135,6 +135,98 @@ fn aggregate(
 struct Window {
     ty: TokenStream,
     init: TokenStream,
+    /// Module-level items the window needs (an expression window's condition).
+    items: TokenStream,
+}
+
+/// An `expression`/`expressionBatch` window's condition as a `WindowCondition` named `name`:
+/// its aggregates over the window's events (created on first use) and the condition over
+/// their values and the newest event.
+fn window_condition(
+    w: &WindowPlan,
+    schema: &Schema,
+    event: &TokenStream,
+    name: &Ident,
+    q: &QueryPlan,
+    statics: &mut Statics,
+) -> Result<TokenStream, Unsupported> {
+    let Some(WindowArg::Condition {
+        expr: condition,
+        aggregates,
+        ..
+    }) = w.args.first()
+    else {
+        return Err(Unsupported::new(
+            "an expression window without its condition",
+            q.span,
+        ));
+    };
+    let cx = Cx {
+        input: Some(Inputs::Single(schema)),
+        output: None,
+        aggregates: false,
+        timestamp: quote!(__ts),
+        span: q.span,
+    };
+    let aggregates = aggregates
+        .iter()
+        .enumerate()
+        .map(|(i, a)| aggregate(i, a, &cx, statics))
+        .collect::<Result<Vec<_>, _>>()?;
+    let types: Vec<&TokenStream> = aggregates.iter().map(|a| &a.ty).collect();
+    let inits: Vec<&TokenStream> = aggregates.iter().map(|a| &a.init).collect();
+    let inputs: Vec<&TokenStream> = aggregates.iter().map(|a| &a.input).collect();
+    let indexes: Vec<syn::Index> = (0..aggregates.len()).map(syn::Index::from).collect();
+    let values: Vec<TokenStream> = aggregates
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let v = private("a", i);
+            let value = &a.value;
+            quote!(let #v = #value;)
+        })
+        .collect();
+    let holds_cx = Cx {
+        aggregates: true,
+        ..cx
+    };
+    let holds = expr::condition(condition, &holds_cx, statics)?;
+    Ok(quote! {
+        #[doc(hidden)]
+        #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
+        pub struct #name;
+
+        #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
+        impl __ef::window::WindowCondition<#event> for #name {
+            type State = Option<(#(#types,)*)>;
+            fn add(&self, state: &mut Self::State, ev: &__ef::Event<#event>) {
+                let s = state.get_or_insert_with(|| (#(#inits,)*));
+                let e = &ev.data;
+                let __ts = ev.timestamp;
+                #(__ef::Aggregator::add(&mut s.#indexes, #inputs);)*
+            }
+            fn remove(&self, state: &mut Self::State, ev: &__ef::Event<#event>) {
+                let s = state.get_or_insert_with(|| (#(#inits,)*));
+                let e = &ev.data;
+                let __ts = ev.timestamp;
+                #(__ef::Aggregator::remove(&mut s.#indexes, #inputs);)*
+            }
+            fn holds(&self, state: &Self::State, newest: &__ef::Event<#event>) -> bool {
+                let fresh;
+                let s = match state {
+                    Some(s) => s,
+                    None => {
+                        fresh = (#(#inits,)*);
+                        &fresh
+                    }
+                };
+                let e = &newest.data;
+                let __ts = newest.timestamp;
+                #(#values)*
+                #holds
+            }
+        }
+    })
 }
 
 fn key_fn(schema: &Schema, positions: &[usize], event: &TokenStream) -> (TokenStream, TokenStream) {
@@ -161,7 +253,9 @@ fn window(
     w: &WindowPlan,
     schema: &Schema,
     event: &TokenStream,
+    name: &Ident,
     q: &QueryPlan,
+    statics: &mut Statics,
 ) -> Result<Window, Unsupported> {
     let unsupported = |what: &str| Unsupported::new(what, q.span);
     let d = |i: usize| w.duration(i).unwrap_or(0);
@@ -184,6 +278,7 @@ fn window(
             Window {
                 ty: quote!(__ef::window::LengthWindow<#event>),
                 init: quote!(__ef::window::LengthWindow::new(#n)),
+                items: quote!(),
             }
         }
         WindowKind::LengthBatch => {
@@ -191,6 +286,7 @@ fn window(
             Window {
                 ty: quote!(__ef::window::LengthBatchWindow<#event>),
                 init: quote!(__ef::window::LengthBatchWindow::new(#n, #current)),
+                items: quote!(),
             }
         }
         WindowKind::Time => {
@@ -198,6 +294,7 @@ fn window(
             Window {
                 ty: quote!(__ef::window::TimeWindow<#event>),
                 init: quote!(__ef::window::TimeWindow::new(#period)),
+                items: quote!(),
             }
         }
         WindowKind::TimeBatch => {
@@ -207,6 +304,7 @@ fn window(
             Window {
                 ty: quote!(__ef::window::TimeBatchWindow<#event>),
                 init: quote!(__ef::window::TimeBatchWindow::new(#period, #start, #current)),
+                items: quote!(),
             }
         }
         WindowKind::TimeLength => {
@@ -214,6 +312,7 @@ fn window(
             Window {
                 ty: quote!(__ef::window::TimeLengthWindow<#event>),
                 init: quote!(__ef::window::TimeLengthWindow::new(#period, #n)),
+                items: quote!(),
             }
         }
         WindowKind::Delay => {
@@ -221,6 +320,7 @@ fn window(
             Window {
                 ty: quote!(__ef::window::DelayWindow<#event>),
                 init: quote!(__ef::window::DelayWindow::new(#delay)),
+                items: quote!(),
             }
         }
         WindowKind::Batch => {
@@ -233,6 +333,7 @@ fn window(
             Window {
                 ty: quote!(__ef::window::BatchWindow<#event>),
                 init: quote!(__ef::window::BatchWindow::new(#length)),
+                items: quote!(),
             }
         }
         WindowKind::ExternalTime => {
@@ -240,6 +341,7 @@ fn window(
             Window {
                 ty: quote!(__ef::window::ExternalTimeWindow<#event, fn(&#event) -> i64>),
                 init: quote!(__ef::window::ExternalTimeWindow::new(#time, #period)),
+                items: quote!(),
             }
         }
         WindowKind::ExternalTimeBatch => {
@@ -259,6 +361,7 @@ fn window(
                 init: quote!(__ef::window::ExternalTimeBatchWindow::new(
                     #time, #period, #start, #timeout, #replace
                 )),
+                items: quote!(),
             }
         }
         WindowKind::Sort => {
@@ -283,6 +386,7 @@ fn window(
                         ::std::cmp::Ordering::Equal
                     }) as fn(&#event, &#event) -> ::std::cmp::Ordering
                 )),
+                items: quote!(),
             }
         }
         WindowKind::Unique | WindowKind::FirstUnique => {
@@ -295,6 +399,7 @@ fn window(
             Window {
                 ty: quote!(__ef::window::#name<#event, #key, fn(&#event) -> #key>),
                 init: quote!(__ef::window::#name::new(#f)),
+                items: quote!(),
             }
         }
         WindowKind::Frequent => {
@@ -303,6 +408,7 @@ fn window(
             Window {
                 ty: quote!(__ef::window::FrequentWindow<#event, #key, fn(&#event) -> #key>),
                 init: quote!(__ef::window::FrequentWindow::new(#n, #f)),
+                items: quote!(),
             }
         }
         WindowKind::LossyFrequent => {
@@ -317,6 +423,7 @@ fn window(
             Window {
                 ty: quote!(__ef::window::LossyFrequentWindow<#event, #key, fn(&#event) -> #key>),
                 init: quote!(__ef::window::LossyFrequentWindow::new(#support, #error, #f)),
+                items: quote!(),
             }
         }
         WindowKind::Session => {
@@ -334,18 +441,45 @@ fn window(
                             (|e: &#event| -> #kt { #value }) as fn(&#event) -> #kt,
                             #latency
                         )),
+                        items: quote!(),
                     }
                 }
                 None => Window {
                     ty: quote!(__ef::window::SessionWindow<#event, (), fn(&#event)>),
                     init: quote!(__ef::window::SessionWindow::<#event, (), fn(&#event)>::unkeyed(#gap)),
+                    items: quote!(),
                 },
             }
         }
-        WindowKind::Expression | WindowKind::ExpressionBatch => {
-            return Err(unsupported("expression windows"));
+        WindowKind::Expression => {
+            let items = window_condition(w, schema, event, name, q, statics)?;
+            return Ok(Window {
+                ty: quote!(__ef::window::ExpressionWindow<#event, #name>),
+                init: quote!(__ef::window::ExpressionWindow::new(#name)),
+                items,
+            });
         }
-        WindowKind::Cron => return Err(unsupported("cron windows")),
+        WindowKind::ExpressionBatch => {
+            let items = window_condition(w, schema, event, name, q, statics)?;
+            let (include, stream_current) =
+                (w.flag(1).unwrap_or(false), w.flag(2).unwrap_or(false));
+            return Ok(Window {
+                ty: quote!(__ef::window::ExpressionBatchWindow<#event, #name>),
+                init: quote!(__ef::window::ExpressionBatchWindow::new(#name, #include, #stream_current)),
+                items,
+            });
+        }
+        WindowKind::Cron => {
+            let expression = match w.args.first() {
+                Some(WindowArg::Value(Constant::String(s))) => s.clone(),
+                _ => return Err(unsupported("a cron window without its expression")),
+            };
+            Window {
+                ty: quote!(__ef::window::CronWindow<#event>),
+                init: quote!(__ef::window::CronWindow::checked(#expression)),
+                items: quote!(),
+            }
+        }
     })
 }
 
@@ -414,6 +548,7 @@ fn single_input(
     let mut window_types = Vec::new();
     let mut window_inits = Vec::new();
     let mut window_stages = Vec::new();
+    let mut items = Vec::new();
     for (i, h) in source.handlers.iter().enumerate() {
         match h {
             HandlerPlan::Filter(c) => {
@@ -431,7 +566,13 @@ fn single_input(
                 });
             }
             HandlerPlan::Window(w) => {
-                let Window { ty, init } = window(w, input, &event, q)?;
+                let name = quote::format_ident!("__Cond{}_{}", index, i);
+                let Window {
+                    ty,
+                    init,
+                    items: window_items,
+                } = window(w, input, &event, &name, q, statics)?;
+                items.push(window_items);
                 let f = private("w", i);
                 stage_code.push(quote! {
                     if start <= #i && !chunk.is_empty() {
@@ -460,7 +601,7 @@ fn single_input(
     });
     Ok(InputCode {
         in_ty: event.clone(),
-        items: quote!(),
+        items: quote!(#(#items)*),
         fields: window_fields
             .iter()
             .zip(&window_types)
@@ -497,10 +638,12 @@ fn single_input(
     })
 }
 
-/// Whether `stream` is a stream the compiled app has a struct for.
+/// Whether `stream` is a stream the compiled app has a struct for (a defined or inferred
+/// stream, or a trigger).
 fn plain_stream(plan: &Plan, stream: &str) -> bool {
     plan.stream(stream)
         .is_some_and(|s| matches!(s.kind, StreamKind::Defined | StreamKind::Inferred))
+        || plan.triggers.iter().any(|t| t.name == stream)
 }
 
 /// The pattern's event enum: one variant per stream it reads (`S0`, `S1`, ...), and a method
@@ -870,6 +1013,322 @@ fn pattern_input(
     })
 }
 
+/// Which inputs (0: left, 1: right) an expression reads.
+fn reads(e: &TypedExpr, out: &mut [bool; 2]) {
+    match &e.kind {
+        ExprNode::Attr(AttrRef::Input { input, .. }) => {
+            if let Some(side) = out.get_mut(*input) {
+                *side = true;
+            }
+        }
+        ExprNode::Const(_)
+        | ExprNode::Attr(_)
+        | ExprNode::Aggregate(_)
+        | ExprNode::EventIsNull(_) => {}
+        ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => reads(a, out),
+        ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
+            reads(lhs, out);
+            reads(rhs, out);
+        }
+        ExprNode::And(a, b) | ExprNode::Or(a, b) => {
+            reads(a, out);
+            reads(b, out);
+        }
+        ExprNode::InTable { condition, .. } => reads(condition, out),
+        ExprNode::Call { args, .. } => args.iter().for_each(|a| reads(a, out)),
+    }
+}
+
+/// Whether `e` reads input `input` and not the other one.
+fn reads_only(e: &TypedExpr, input: usize) -> bool {
+    let mut r = [false; 2];
+    reads(e, &mut r);
+    r[input] && !r[1 - input]
+}
+
+/// The `left expr == right expr` conjuncts of a join condition that can index a hash lookup
+/// (compared as integers, booleans or strings): (left, right, the type they are compared in).
+fn join_equalities<'a>(e: &'a TypedExpr, out: &mut Vec<(&'a TypedExpr, &'a TypedExpr, Type)>) {
+    match &e.kind {
+        ExprNode::And(a, b) => {
+            join_equalities(a, out);
+            join_equalities(b, out);
+        }
+        ExprNode::Compare {
+            op: BinaryOp::Eq,
+            operand,
+            lhs,
+            rhs,
+        } if matches!(operand, Type::Int | Type::Long | Type::Bool | Type::String) => {
+            if reads_only(lhs, 0) && reads_only(rhs, 1) {
+                out.push((lhs, rhs, *operand));
+            } else if reads_only(lhs, 1) && reads_only(rhs, 0) {
+                out.push((rhs, lhs, *operand));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A join of two streams (each with its filters and an optional window): each side is the
+/// runtime's `WindowSide` over the side's struct, hash-indexed by the condition's equalities;
+/// the selector reads `Pair<Left, Right>`.
+fn join_input(
+    plan: &Plan,
+    join: &JoinPlan,
+    q: &QueryPlan,
+    index: usize,
+    names: &Names,
+    statics: &mut Statics,
+) -> Result<InputCode, Unsupported> {
+    let unsupported = |what: &str| Unsupported::new(what, q.span);
+    for side in [&join.left, &join.right] {
+        match side.source.kind {
+            SourceKind::Stream | SourceKind::Trigger if plain_stream(plan, &side.source.name) => {}
+            SourceKind::Stream | SourceKind::Trigger | SourceKind::InnerStream => {
+                return Err(unsupported("partitions"));
+            }
+            SourceKind::Table => return Err(unsupported("tables")),
+            SourceKind::Window => return Err(unsupported("named windows")),
+            SourceKind::FaultStream => return Err(unsupported("fault streams")),
+            SourceKind::Aggregation => return Err(unsupported("incremental aggregations")),
+        }
+    }
+    let Names { field, select_fn } = names;
+    let (ls, rs) = (&join.left.source, &join.right.source);
+    let (lt, rt) = (ident(&ls.name), ident(&rs.name));
+    let pair_cx = Cx {
+        input: Some(Inputs::Pair(&ls.schema, &rs.schema)),
+        output: None,
+        aggregates: false,
+        timestamp: quote!(0i64),
+        span: q.span,
+    };
+
+    // Hash keys from the condition's equalities.
+    let mut equalities = Vec::new();
+    if let Some(on) = &join.on {
+        join_equalities(on, &mut equalities);
+    }
+    let key_types: Vec<TokenStream> = equalities.iter().map(|(_, _, t)| key_type(*t)).collect();
+    let key_ty = quote!((#(#key_types,)*));
+    let mut left_key = Vec::new();
+    let mut right_key = Vec::new();
+    for (l, r, t) in &equalities {
+        let lv = convert(expr::emit(l, &pair_cx, statics)?, l.ty, *t);
+        let rv = convert(expr::emit(r, &pair_cx, statics)?, r.ty, *t);
+        left_key.push(key_value(lv, *t));
+        right_key.push(key_value(rv, *t));
+    }
+    let keyed = !equalities.is_empty();
+    let left_of = quote! {
+        ::std::sync::Arc::new(|x: &#lt| -> #key_ty {
+            let l: Option<&#lt> = Some(x);
+            let r: Option<&#rt> = None;
+            (#(#left_key,)*)
+        }) as __ef::join::KeyOf<#lt, #key_ty>
+    };
+    let right_of = quote! {
+        ::std::sync::Arc::new(|x: &#rt| -> #key_ty {
+            let l: Option<&#lt> = None;
+            let r: Option<&#rt> = Some(x);
+            (#(#right_key,)*)
+        }) as __ef::join::KeyOf<#rt, #key_ty>
+    };
+    let (left_keys, right_keys) = if keyed {
+        (
+            quote!(Some((#left_of, #right_of))),
+            quote!(Some((#right_of, #left_of))),
+        )
+    } else {
+        (quote!(None), quote!(None))
+    };
+    let on = match &join.on {
+        Some(c) => {
+            let c = expr::condition(c, &pair_cx, statics)?;
+            quote! {
+                Some(::std::sync::Arc::new(|x: &#lt, y: &#rt| -> bool {
+                    let l = Some(x);
+                    let r = Some(y);
+                    #c
+                }) as __ef::join::Condition<#lt, #rt>)
+            }
+        }
+        None => quote!(None),
+    };
+
+    // The sides: filters, then the window.
+    struct Side {
+        items: TokenStream,
+        ty: TokenStream,
+        init: TokenStream,
+        filters: Vec<TokenStream>,
+        windowed: bool,
+    }
+    let side = |s: &SourcePlan,
+                own: &Ident,
+                other: &Ident,
+                keys: &TokenStream,
+                prefix: &str,
+                statics: &mut Statics|
+     -> Result<Side, Unsupported> {
+        let cx = Cx {
+            input: Some(Inputs::Single(&s.schema)),
+            output: None,
+            aggregates: false,
+            timestamp: quote!(__ts),
+            span: q.span,
+        };
+        let event = quote!(#own);
+        let mut filters = Vec::new();
+        let mut window_code = None;
+        for (i, h) in s.handlers.iter().enumerate() {
+            match h {
+                HandlerPlan::Filter(c) => filters.push(expr::condition(c, &cx, statics)?),
+                HandlerPlan::Window(w) => {
+                    let name = quote::format_ident!("__Cond{}_{}{}", index, prefix, i);
+                    window_code = Some(window(w, &s.schema, &event, &name, q, statics)?);
+                }
+                HandlerPlan::Function(_) => {
+                    return Err(unsupported("stream functions (#log)"));
+                }
+            }
+        }
+        let windowed = window_code.is_some();
+        let (wty, winit, items) = match window_code {
+            Some(Window { ty, init, items }) => (ty, quote!(Some(#init)), items),
+            None => (
+                quote!(__ef::window::LengthWindow<#own>),
+                quote!(None),
+                quote!(),
+            ),
+        };
+        Ok(Side {
+            items,
+            ty: quote!(__ef::join::WindowSide<#own, #key_ty, #other, #wty>),
+            init: quote!(__ef::join::WindowSide::new(#winit, #keys)),
+            filters,
+            windowed,
+        })
+    };
+    let left = side(ls, &lt, &rt, &left_keys, "l", statics)?;
+    let right = side(rs, &rt, &lt, &right_keys, "r", statics)?;
+    let preserve_left = matches!(join.kind, JoinKind::LeftOuter | JoinKind::FullOuter);
+    let preserve_right = matches!(join.kind, JoinKind::RightOuter | JoinKind::FullOuter);
+    let left_triggers = !join.right.unidirectional;
+    let right_triggers = !join.left.unidirectional;
+    let reset_per_arrival = !left.windowed || !right.windowed;
+
+    let pairs_ty = quote!(__ef::Chunk<__ef::join::Pair<#lt, #rt>>);
+    let arrive = |s: &Side, name: &Ident, other: &Ident, join_fn: &Ident, ty: &Ident| {
+        let filters = &s.filters;
+        let current_only = if s.windowed {
+            quote!(input.retain(|ev| ev.kind == __ef::EventKind::Current);)
+        } else {
+            quote!()
+        };
+        quote! {
+            {
+                let mut input: __ef::Chunk<#ty> = chunk
+                    .iter()
+                    .filter(|ev| {
+                        ev.kind == __ef::EventKind::Reset || {
+                            let e = &ev.data;
+                            let __ts = ev.timestamp;
+                            true #(&& #filters)*
+                        }
+                    })
+                    .cloned()
+                    .collect();
+                #current_only
+                let emitted = self.#field.#name.arrive(now, input);
+                self.#field.spec.#join_fn(&emitted, &self.#field.#other, &mut pairs);
+            }
+        }
+    };
+    let (left_name, right_name) = (quote::format_ident!("left"), quote::format_ident!("right"));
+    let (join_left, join_right) = (
+        quote::format_ident!("join_left"),
+        quote::format_ident!("join_right"),
+    );
+    let mut methods = Vec::new();
+    let mut sources = Vec::new();
+    let streams: Vec<&String> = if ls.name == rs.name {
+        vec![&ls.name]
+    } else {
+        vec![&ls.name, &rs.name]
+    };
+    for (k, stream) in streams.into_iter().enumerate() {
+        let method = quote::format_ident!("__q{}_in{}", index, k);
+        let st = ident(stream);
+        let mut body = Vec::new();
+        if ls.name == *stream {
+            body.push(arrive(&left, &left_name, &right_name, &join_left, &lt));
+        }
+        if rs.name == *stream {
+            body.push(arrive(&right, &right_name, &left_name, &join_right, &rt));
+        }
+        methods.push(quote! {
+            fn #method(&mut self, _start: usize, now: i64, chunk: &mut __ef::Chunk<#st>) {
+                let mut pairs: #pairs_ty = Vec::new();
+                #(#body)*
+                self.#select_fn(&pairs);
+            }
+        });
+        sources.push((stream.clone(), method));
+    }
+    let (lty, linit, rty, rinit) = (&left.ty, &left.init, &right.ty, &right.init);
+    let (litems, ritems) = (&left.items, &right.items);
+    Ok(InputCode {
+        in_ty: quote!(__ef::join::Pair<#lt, #rt>),
+        items: quote!(#litems #ritems),
+        fields: vec![
+            quote!(spec: __ef::join::JoinSpec<#lt, #rt>,),
+            quote!(left: #lty,),
+            quote!(right: #rty,),
+        ],
+        inits: vec![
+            quote! {
+                spec: __ef::join::JoinSpec {
+                    preserve: __ef::join::Preserve { left: #preserve_left, right: #preserve_right },
+                    left_triggers: #left_triggers,
+                    right_triggers: #right_triggers,
+                    on: #on,
+                    reset_per_arrival: #reset_per_arrival,
+                },
+            },
+            quote!(left: #linit,),
+            quote!(right: #rinit,),
+        ],
+        snapshots: vec![
+            quote!(self.left.snapshot()?),
+            quote!(self.right.snapshot()?),
+        ],
+        restores: vec![
+            quote!(self.left.restore(&parts.next().ok_or_else(mismatch)?)?;),
+            quote!(self.right.restore(&parts.next().ok_or_else(mismatch)?)?;),
+        ],
+        dues: vec![quote!(self.left.next_due()), quote!(self.right.next_due())],
+        skip_idle: quote!(),
+        methods: quote!(#(#methods)*),
+        on_time: quote! {
+            let mut pairs: #pairs_ty = Vec::new();
+            if self.#field.left.next_due().is_some_and(|due| due <= now) {
+                let emitted = self.#field.left.on_time(now);
+                self.#field.spec.join_left(&emitted, &self.#field.right, &mut pairs);
+            }
+            if self.#field.right.next_due().is_some_and(|due| due <= now) {
+                let emitted = self.#field.right.on_time(now);
+                self.#field.spec.join_right(&emitted, &self.#field.left, &mut pairs);
+            }
+            self.#select_fn(&pairs);
+        },
+        anchor: quote!(),
+        sources,
+        windowed: true,
+    })
+}
+
 /// Emits query `index` of `plan`.
 pub fn emit(
     plan: &Plan,
@@ -920,10 +1379,9 @@ pub fn emit(
     let (input, inputs) = match (&q.input, &pattern) {
         (InputPlan::Single(source), _) => {
             match source.kind {
-                SourceKind::Stream => {}
+                SourceKind::Stream | SourceKind::Trigger => {}
                 SourceKind::Window => return Err(unsupported("named windows")),
                 SourceKind::Table => return Err(unsupported("tables")),
-                SourceKind::Trigger => return Err(unsupported("triggers")),
                 SourceKind::FaultStream => return Err(unsupported("fault streams")),
                 SourceKind::InnerStream => return Err(unsupported("partitions")),
                 SourceKind::Aggregation => return Err(unsupported("incremental aggregations")),
@@ -941,7 +1399,10 @@ pub fn emit(
             },
         ),
         (InputPlan::State(_), None) => return Err(unsupported("patterns and sequences")),
-        (InputPlan::Join(_), _) => return Err(unsupported("joins")),
+        (InputPlan::Join(join), _) => (
+            join_input(plan, join, q, index, &names, statics)?,
+            Inputs::Pair(&join.left.source.schema, &join.right.source.schema),
+        ),
     };
     let in_ty = &input.in_ty;
     let out = ident(&target);

@@ -151,6 +151,14 @@ pub fn order<T: super::Field>(a: &Option<T>, b: &Option<T>) -> Ordering {
     T::to_value(a).total_cmp(&T::to_value(b))
 }
 
+/// A value's hash, as pattern step keys index partial matches by it (both sides of an
+/// equality hash values of one type, so equal values hash alike).
+#[inline]
+pub fn hash_key<T: std::hash::Hash>(value: &T) -> u64 {
+    use std::hash::BuildHasher;
+    std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default().hash_one(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,12 +175,4 @@ mod tests {
         assert!(compare(Cmp::Lt, &Some(1.0), &Some(2.0)));
         assert!(!holds(None));
     }
-}
-
-/// A value's hash, as pattern step keys index partial matches by it (both sides of an
-/// equality hash values of one type, so equal values hash alike).
-#[inline]
-pub fn hash_key<T: std::hash::Hash>(value: &T) -> u64 {
-    use std::hash::BuildHasher;
-    std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default().hash_one(value)
 }

@@ -20,7 +20,7 @@ pub use crate::schedule::CronError;
 /// The cron window.
 #[derive(Clone, Debug)]
 pub struct CronWindow<E> {
-    schedule: CronSchedule,
+    schedule: Option<CronSchedule>,
     state: State<E>,
 }
 
@@ -35,19 +35,30 @@ struct State<E> {
 impl<E> CronWindow<E> {
     /// A window emitting its events whenever the Quartz-style cron `expression` fires.
     pub fn new(expression: &str) -> Result<Self, CronError> {
-        Ok(CronWindow {
-            schedule: CronSchedule::parse(expression)?,
+        Ok(CronWindow::with(Some(CronSchedule::parse(expression)?)))
+    }
+
+    /// A window for an expression the checker already accepted (it parses cron expressions
+    /// with the same parser), as compiled apps build it; one that still does not parse never
+    /// fires.
+    pub fn checked(expression: &str) -> Self {
+        CronWindow::with(CronSchedule::parse(expression).ok())
+    }
+
+    fn with(schedule: Option<CronSchedule>) -> Self {
+        CronWindow {
+            schedule,
             state: State {
                 next: None,
                 pending: Vec::new(),
                 previous: Vec::new(),
             },
-        })
+        }
     }
 
     /// The first time after `time` (ms) at which the schedule fires.
     fn next_after(&self, time: i64) -> Option<i64> {
-        self.schedule.next_after(time)
+        self.schedule.as_ref()?.next_after(time)
     }
 }
 
