@@ -46,7 +46,7 @@ pub mod __private {
     pub use crate::clock::{Timers, advance_to, earliest, now_ms, stamp};
     pub use crate::compiled::{
         BuiltinCall, CallArg, Callback, Convert, Field, Str, field_from, from_value, ops,
-        report_cycle, to_value,
+        report_cycle, report_error, to_value,
     };
     pub use crate::engine::Engine;
     pub use crate::event::due_after;
@@ -58,6 +58,7 @@ pub mod __private {
     pub use crate::schedule::CronSchedule;
     pub use crate::select::{SelectLogic, Selected, Selector};
     pub use crate::state::{self, StateError};
+    pub use crate::table;
     pub use crate::value::Value;
     pub use crate::window::{self, Window};
     pub use eventflux_codegen::{catalog, plan};

@@ -71,16 +71,51 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
 
     /// Adds a row unless its primary key is taken.
     pub fn insert(&mut self, row: R) -> Inserted {
+        match self.try_insert(row) {
+            Ok(()) => Inserted::Added,
+            Err(_) => Inserted::DuplicateKey,
+        }
+    }
+
+    /// Adds a row unless its primary key is taken, in which case the row comes back.
+    pub fn try_insert(&mut self, row: R) -> Result<(), R> {
         if let Some((key_of, map)) = &self.primary
             && map.contains_key(&key_of(&row))
         {
-            return Inserted::DuplicateKey;
+            return Err(row);
         }
         let id = self.next_id;
         self.next_id += 1;
         self.index(id, &row);
         self.rows.insert(id, row);
-        Inserted::Added
+        Ok(())
+    }
+
+    /// Whether a candidate row of `lookup` satisfies `matches`.
+    pub fn any(&self, lookup: &Lookup<K>, mut matches: impl FnMut(&R) -> bool) -> bool {
+        self.for_each_candidate(lookup, |row| matches(row))
+    }
+
+    /// Visits the candidate rows of `lookup` until `visit` returns true; returns whether it did.
+    pub fn for_each_candidate(
+        &self,
+        lookup: &Lookup<K>,
+        visit: impl FnMut(&R) -> bool,
+    ) -> bool {
+        match lookup {
+            Lookup::Primary(key) => self
+                .primary
+                .as_ref()
+                .and_then(|(_, map)| map.get(key))
+                .and_then(|id| self.rows.get(id))
+                .is_some_and(visit),
+            Lookup::Index(i, key) => self
+                .indexes
+                .get(*i)
+                .and_then(|(_, map)| map.get(key))
+                .is_some_and(|ids| ids.iter().filter_map(|id| self.rows.get(id)).any(visit)),
+            Lookup::Scan => self.rows.values().any(visit),
+        }
     }
 
     fn index(&mut self, id: u64, row: &R) {

@@ -96,8 +96,17 @@ fn stream_struct(s: &Stream) -> TokenStream {
 pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let mut errors = Vec::new();
     let unsupported = |what: &str, span| Unsupported::new(what, span);
-    for t in &plan.tables {
-        errors.push(unsupported("tables", t.span));
+    let tables = super::table::tables(plan);
+    for t in &tables {
+        if t.info.store.is_some() {
+            errors.push(unsupported(
+                "tables in an external store (@store)",
+                t.info.span,
+            ));
+        }
+        if let Err(e) = t.check() {
+            errors.push(e);
+        }
     }
     for w in &plan.windows {
         errors.push(unsupported("named windows", w.span));
@@ -137,7 +146,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let mut statics = Statics::default();
     let mut queries: Vec<QueryCode> = Vec::new();
     for (i, q) in plan.queries.iter().enumerate() {
-        match query::emit(plan, i, q, &mut statics) {
+        match query::emit(plan, i, q, &tables, &mut statics) {
             Ok(code) => queries.push(code),
             Err(e) => errors.push(e),
         }
@@ -146,7 +155,19 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         return Err(errors);
     }
 
-    let structs = streams.iter().map(stream_struct);
+    let table_rows: Vec<Stream> = tables
+        .iter()
+        .map(|t| Stream {
+            name: t.info.name.clone(),
+            schema: t.info.schema.clone(),
+        })
+        .collect();
+    let structs = streams.iter().chain(&table_rows).map(stream_struct);
+    let table_items = tables.iter().map(|t| t.items());
+    let table_fields: Vec<&Ident> = tables.iter().map(|t| &t.field).collect();
+    let table_types = tables.iter().map(|t| t.ty());
+    let table_inits = tables.iter().map(|t| t.init());
+    let table_count = tables.len();
     let query_items = queries.iter().map(|q| &q.items);
     let query_methods = queries.iter().map(|q| &q.methods);
     let q_fields: Vec<_> = queries.iter().map(|q| &q.field).collect();
@@ -348,6 +369,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         use ::eventflux_runtime::__private as __ef;
         #(#statics_items)*
         #(#structs)*
+        #(#table_items)*
         #(#query_items)*
 
         /// The compiled app: send events with the `send_*` methods, receive them with the `on_*`
@@ -358,6 +380,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             __playback: bool,
             __depth: usize,
             #(#trigger_next: Option<i64>, #trigger_cron: Option<__ef::CronSchedule>,)*
+            #(#table_fields: #table_types,)*
             #(#q_fields: #q_types,)*
             #(#cb_fields)*
         }
@@ -380,6 +403,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                     __playback: #playback,
                     __depth: 0,
                     #(#trigger_next: None, #trigger_cron: #trigger_cron_init,)*
+                    #(#table_fields: #table_inits,)*
                     #(#q_fields: #q_types::new(),)*
                     #(#cb_inits)*
                 };
@@ -437,13 +461,19 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             pub fn snapshot(&self) -> Result<Vec<u8>, __ef::StateError> {
                 let queries: Vec<Vec<u8>> = vec![#(self.#q_fields.snapshot()?),*];
                 let triggers: Vec<Option<i64>> = vec![#(self.#trigger_next),*];
-                __ef::state::encode(&(Self::FINGERPRINT, self.__clock, queries, triggers))
+                let tables: Vec<Vec<u8>> = vec![#(self.#table_fields.snapshot()?),*];
+                __ef::state::encode(&(Self::FINGERPRINT, self.__clock, queries, triggers, tables))
             }
 
             /// Replaces the app's state with a snapshot taken by this same app.
             pub fn restore(&mut self, bytes: &[u8]) -> Result<(), __ef::StateError> {
-                let (fingerprint, clock, queries, triggers): (u64, i64, Vec<Vec<u8>>, Vec<Option<i64>>) =
-                    __ef::state::decode(bytes)?;
+                let (fingerprint, clock, queries, triggers, tables): (
+                    u64,
+                    i64,
+                    Vec<Vec<u8>>,
+                    Vec<Option<i64>>,
+                    Vec<Vec<u8>>,
+                ) = __ef::state::decode(bytes)?;
                 if fingerprint != Self::FINGERPRINT {
                     return Err(__ef::StateError::Mismatch(
                         "the snapshot was taken by a different app".into(),
@@ -461,6 +491,11 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 }
                 let mut triggers = triggers.into_iter();
                 #(self.#trigger_next = triggers.next().flatten();)*
+                if tables.len() != #table_count {
+                    return Err(__ef::StateError::Mismatch("the snapshot's tables differ from the app's".into()));
+                }
+                let mut tables = tables.into_iter();
+                #(self.#table_fields.restore(&tables.next().unwrap_or_default())?;)*
                 self.__clock = clock;
                 Ok(())
             }

@@ -4,6 +4,7 @@
 
 use super::Unsupported;
 use super::names::{ident, private};
+use super::table::TableCode;
 use crate::plan::{
     AttrRef, BinaryOp, EventIndex, ExprNode, Function, Schema, Type, TypedExpr, Value as Constant,
 };
@@ -107,9 +108,14 @@ pub enum Inputs<'a> {
 }
 
 /// What an expression can read where it is emitted.
+#[derive(Clone)]
 pub struct Cx<'a> {
     /// The input events, if any.
     pub input: Option<Inputs<'a>>,
+    /// The schema of the table row in `trow` (`delete`/`update` conditions, `in`), if any.
+    pub table: Option<&'a Schema>,
+    /// The app's tables, reachable as `self.__tableN` (for `in`), where `self` is the `App`.
+    pub tables: Option<&'a [TableCode<'a>]>,
     /// The schema of the output row in `row`, if any.
     pub output: Option<&'a Schema>,
     /// Whether aggregate values are in scope as `__a0`, `__a1`, ...
@@ -253,7 +259,13 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
                 .ok_or_else(|| unsupported("output attributes here"))?;
             quote!(row.#f.clone())
         }
-        ExprNode::Attr(AttrRef::Table { .. }) => return Err(unsupported("tables")),
+        ExprNode::Attr(AttrRef::Table { position }) => {
+            let f = cx
+                .table
+                .and_then(|s| field(s, *position))
+                .ok_or_else(|| unsupported("table attributes here"))?;
+            quote!(trow.#f.clone())
+        }
         ExprNode::Neg(inner) => {
             let x = emit(inner, cx, statics)?;
             convert(quote!(__ef::ops::neg(#x)), inner.ty, e.ty)
@@ -315,7 +327,24 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
             }
             _ => return Err(unsupported("an event reference outside a pattern")),
         },
-        ExprNode::InTable { .. } => return Err(unsupported("tables (`in`)")),
+        ExprNode::InTable { table, condition } => {
+            let t = cx
+                .tables
+                .and_then(|tables| tables.iter().find(|t| t.info.name == *table))
+                .ok_or_else(|| {
+                    unsupported("`in` here (only in filters of single-stream queries)")
+                })?;
+            let mut equalities = Vec::new();
+            super::table::row_equalities(condition, &mut equalities);
+            let lookup = t.lookup(&equalities, cx, statics)?;
+            let row_cx = Cx {
+                table: Some(&t.info.schema),
+                ..cx.clone()
+            };
+            let holds = self::condition(condition, &row_cx, statics)?;
+            let (f, row) = (&t.field, &t.row);
+            quote!(Some(self.#f.any(&#lookup, |trow: &#row| #holds)))
+        }
         ExprNode::Call { function, args } => {
             let Function::Builtin(f) = function else {
                 return Err(unsupported("script functions"));

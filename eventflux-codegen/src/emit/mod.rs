@@ -21,6 +21,7 @@ mod expand;
 mod expr;
 mod names;
 mod query;
+mod table;
 
 pub use builder::{BuildError, Builder, compile_text, unsupported_errors};
 pub use expand::expand;

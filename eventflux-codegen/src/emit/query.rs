@@ -5,6 +5,7 @@
 use super::Unsupported;
 use super::expr::{self, Cx, Inputs, SlotAccess, Statics, convert, key_type, key_value, rust_type};
 use super::names::{ident, private};
+use super::table::TableCode;
 use crate::catalog::{AggregatorKind, WindowKind};
 use crate::plan::{
     AggregateCall, AttrRef, BinaryOp, EventSlot, EventType, ExprNode, HandlerPlan, InputPlan,
@@ -163,6 +164,8 @@ fn window_condition(
     };
     let cx = Cx {
         input: Some(Inputs::Single(schema)),
+        table: None,
+        tables: None,
         output: None,
         aggregates: false,
         timestamp: quote!(__ts),
@@ -526,6 +529,7 @@ fn single_input(
     q: &QueryPlan,
     index: usize,
     names: &Names,
+    tables: &[TableCode],
     statics: &mut Statics,
 ) -> Result<InputCode, Unsupported> {
     let unsupported = |what: &str| Unsupported::new(what, q.span);
@@ -538,6 +542,8 @@ fn single_input(
     let run = quote::format_ident!("__q{}_run", index);
     let filter_cx = Cx {
         input: Some(Inputs::Single(input)),
+        table: None,
+        tables: Some(tables),
         output: None,
         aggregates: false,
         timestamp: quote!(__ts),
@@ -724,6 +730,8 @@ impl StepsBuilder<'_> {
                 slots: self.access,
                 candidate: Some(slot),
             }),
+            table: None,
+            tables: None,
             output: None,
             aggregates: false,
             timestamp: quote!(0i64),
@@ -1070,25 +1078,75 @@ fn join_equalities<'a>(e: &'a TypedExpr, out: &mut Vec<(&'a TypedExpr, &'a Typed
     }
 }
 
-/// A join of two streams (each with its filters and an optional window): each side is the
-/// runtime's `WindowSide` over the side's struct, hash-indexed by the condition's equalities;
-/// the selector reads `Pair<Left, Right>`.
+/// The `side.attr == expression` conjuncts of a join condition for a table on input `side`,
+/// the expression reading only the other side: (table attribute, expression).
+fn table_side_equalities<'a>(e: &'a TypedExpr, side: usize, out: &mut Vec<(usize, &'a TypedExpr)>) {
+    match &e.kind {
+        ExprNode::And(a, b) => {
+            table_side_equalities(a, side, out);
+            table_side_equalities(b, side, out);
+        }
+        ExprNode::Compare {
+            op: BinaryOp::Eq,
+            lhs,
+            rhs,
+            ..
+        } => {
+            for (attr, other) in [(lhs, rhs), (rhs, lhs)] {
+                if let ExprNode::Attr(AttrRef::Input {
+                    input,
+                    index: None,
+                    position,
+                }) = attr.kind
+                    && input == side
+                    && reads_only(other, 1 - side)
+                {
+                    out.push((position, other));
+                    return;
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One side of a compiled join.
+struct JoinSide {
+    /// Whether it is a table side.
+    table: bool,
+    /// Items it needs (an expression window's condition, a table side's `Held`).
+    items: TokenStream,
+    /// A stream side's `WindowSide` type and initializer.
+    ty: TokenStream,
+    init: TokenStream,
+    /// A stream side's filters (over `e`).
+    filters: Vec<TokenStream>,
+    /// Whether it holds a window.
+    windowed: bool,
+    /// The expression giving what the side holds, as `&dyn Held<Other, Own>`.
+    held: TokenStream,
+}
+
+/// A join of two sources: a stream side (its filters and an optional window) is the runtime's
+/// `WindowSide` over the stream's struct, hash-indexed by the condition's equalities; a table
+/// side is looked up by key where the condition allows. The selector reads `Pair<Left, Right>`.
 fn join_input(
     plan: &Plan,
     join: &JoinPlan,
     q: &QueryPlan,
     index: usize,
     names: &Names,
+    tables: &[TableCode],
     statics: &mut Statics,
 ) -> Result<InputCode, Unsupported> {
     let unsupported = |what: &str| Unsupported::new(what, q.span);
     for side in [&join.left, &join.right] {
         match side.source.kind {
             SourceKind::Stream | SourceKind::Trigger if plain_stream(plan, &side.source.name) => {}
+            SourceKind::Table => {}
             SourceKind::Stream | SourceKind::Trigger | SourceKind::InnerStream => {
                 return Err(unsupported("partitions"));
             }
-            SourceKind::Table => return Err(unsupported("tables")),
             SourceKind::Window => return Err(unsupported("named windows")),
             SourceKind::FaultStream => return Err(unsupported("fault streams")),
             SourceKind::Aggregation => return Err(unsupported("incremental aggregations")),
@@ -1099,15 +1157,31 @@ fn join_input(
     let (lt, rt) = (ident(&ls.name), ident(&rs.name));
     let pair_cx = Cx {
         input: Some(Inputs::Pair(&ls.schema, &rs.schema)),
+        table: None,
+        tables: None,
         output: None,
         aggregates: false,
         timestamp: quote!(0i64),
         span: q.span,
     };
+    let table_of = |s: &SourcePlan| -> Result<Option<&TableCode>, Unsupported> {
+        if s.kind != SourceKind::Table {
+            return Ok(None);
+        }
+        tables
+            .iter()
+            .find(|t| t.info.name == s.name)
+            .map(Some)
+            .ok_or_else(|| unsupported("a join with a table the app does not define"))
+    };
+    let (left_table, right_table) = (table_of(ls)?, table_of(rs)?);
 
-    // Hash keys from the condition's equalities.
+    // Hash keys from the condition's equalities (between two stream sides).
     let mut equalities = Vec::new();
-    if let Some(on) = &join.on {
+    if let Some(on) = &join.on
+        && left_table.is_none()
+        && right_table.is_none()
+    {
         join_equalities(on, &mut equalities);
     }
     let key_types: Vec<TokenStream> = equalities.iter().map(|(_, _, t)| key_type(*t)).collect();
@@ -1157,23 +1231,58 @@ fn join_input(
         None => quote!(None),
     };
 
-    // The sides: filters, then the window.
-    struct Side {
-        items: TokenStream,
-        ty: TokenStream,
-        init: TokenStream,
-        filters: Vec<TokenStream>,
-        windowed: bool,
-    }
     let side = |s: &SourcePlan,
-                own: &Ident,
-                other: &Ident,
+                input: usize,
+                table: Option<&'_ TableCode<'_>>,
                 keys: &TokenStream,
-                prefix: &str,
                 statics: &mut Statics|
-     -> Result<Side, Unsupported> {
+     -> Result<JoinSide, Unsupported> {
+        let (own, other) = if input == 0 { (&lt, &rt) } else { (&rt, &lt) };
+        let prefix = if input == 0 { "l" } else { "r" };
+        if let Some(t) = table {
+            let mut eqs = Vec::new();
+            if let Some(on) = &join.on {
+                table_side_equalities(on, input, &mut eqs);
+            }
+            let lookup = t.lookup(&eqs, &pair_cx, statics)?;
+            let held = quote::format_ident!("__Held{}_{}", index, prefix);
+            let bind = if input == 0 {
+                quote!(let l: Option<&#lt> = None; let r: Option<&#rt> = Some(arriving);)
+            } else {
+                quote!(let l: Option<&#lt> = Some(arriving); let r: Option<&#rt> = None;)
+            };
+            let (row, key, tf) = (&t.row, &t.key, &t.field);
+            return Ok(JoinSide {
+                table: true,
+                items: quote! {
+                    #[doc(hidden)]
+                    #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
+                    pub struct #held<'a>(&'a __ef::table::Table<#row, #key>);
+
+                    #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
+                    impl __ef::join::Held<#other, #own> for #held<'_> {
+                        fn for_each_candidate(&self, arriving: &#other, f: &mut dyn FnMut(&#own)) {
+                            #bind
+                            let __ts = 0i64;
+                            let lookup = #lookup;
+                            self.0.for_each_candidate(&lookup, |row| {
+                                f(row);
+                                false
+                            });
+                        }
+                    }
+                },
+                ty: quote!(),
+                init: quote!(),
+                filters: Vec::new(),
+                windowed: false,
+                held: quote!(&#held(&self.#tf)),
+            });
+        }
         let cx = Cx {
             input: Some(Inputs::Single(&s.schema)),
+            table: None,
+            tables: Some(tables),
             output: None,
             aggregates: false,
             timestamp: quote!(__ts),
@@ -1203,30 +1312,38 @@ fn join_input(
                 quote!(),
             ),
         };
-        Ok(Side {
+        let name = if input == 0 {
+            quote::format_ident!("left")
+        } else {
+            quote::format_ident!("right")
+        };
+        Ok(JoinSide {
+            table: false,
             items,
             ty: quote!(__ef::join::WindowSide<#own, #key_ty, #other, #wty>),
             init: quote!(__ef::join::WindowSide::new(#winit, #keys)),
             filters,
             windowed,
+            held: quote!(&self.#field.#name),
         })
     };
-    let left = side(ls, &lt, &rt, &left_keys, "l", statics)?;
-    let right = side(rs, &rt, &lt, &right_keys, "r", statics)?;
+    let left = side(ls, 0, left_table, &left_keys, statics)?;
+    let right = side(rs, 1, right_table, &right_keys, statics)?;
     let preserve_left = matches!(join.kind, JoinKind::LeftOuter | JoinKind::FullOuter);
     let preserve_right = matches!(join.kind, JoinKind::RightOuter | JoinKind::FullOuter);
-    let left_triggers = !join.right.unidirectional;
-    let right_triggers = !join.left.unidirectional;
+    let left_triggers = !join.right.unidirectional && !left.table;
+    let right_triggers = !join.left.unidirectional && !right.table;
     let reset_per_arrival = !left.windowed || !right.windowed;
 
     let pairs_ty = quote!(__ef::Chunk<__ef::join::Pair<#lt, #rt>>);
-    let arrive = |s: &Side, name: &Ident, other: &Ident, join_fn: &Ident, ty: &Ident| {
+    let arrive = |s: &JoinSide, name: &Ident, other: &JoinSide, join_fn: &Ident, ty: &Ident| {
         let filters = &s.filters;
         let current_only = if s.windowed {
             quote!(input.retain(|ev| ev.kind == __ef::EventKind::Current);)
         } else {
             quote!()
         };
+        let held = &other.held;
         quote! {
             {
                 let mut input: __ef::Chunk<#ty> = chunk
@@ -1242,7 +1359,7 @@ fn join_input(
                     .collect();
                 #current_only
                 let emitted = self.#field.#name.arrive(now, input);
-                self.#field.spec.#join_fn(&emitted, &self.#field.#other, &mut pairs);
+                self.#field.spec.#join_fn(&emitted, #held, &mut pairs);
             }
         }
     };
@@ -1253,20 +1370,21 @@ fn join_input(
     );
     let mut methods = Vec::new();
     let mut sources = Vec::new();
-    let streams: Vec<&String> = if ls.name == rs.name {
-        vec![&ls.name]
-    } else {
-        vec![&ls.name, &rs.name]
-    };
+    let mut streams: Vec<&String> = Vec::new();
+    for (s, side) in [(ls, &left), (rs, &right)] {
+        if !side.table && !streams.contains(&&s.name) {
+            streams.push(&s.name);
+        }
+    }
     for (k, stream) in streams.into_iter().enumerate() {
         let method = quote::format_ident!("__q{}_in{}", index, k);
         let st = ident(stream);
         let mut body = Vec::new();
-        if ls.name == *stream {
-            body.push(arrive(&left, &left_name, &right_name, &join_left, &lt));
+        if ls.name == *stream && !left.table {
+            body.push(arrive(&left, &left_name, &right, &join_left, &lt));
         }
-        if rs.name == *stream {
-            body.push(arrive(&right, &right_name, &left_name, &join_right, &rt));
+        if rs.name == *stream && !right.table {
+            body.push(arrive(&right, &right_name, &left, &join_right, &rt));
         }
         methods.push(quote! {
             fn #method(&mut self, _start: usize, now: i64, chunk: &mut __ef::Chunk<#st>) {
@@ -1277,50 +1395,54 @@ fn join_input(
         });
         sources.push((stream.clone(), method));
     }
-    let (lty, linit, rty, rinit) = (&left.ty, &left.init, &right.ty, &right.init);
+    let mut fields = vec![quote!(spec: __ef::join::JoinSpec<#lt, #rt>,)];
+    let mut inits = vec![quote! {
+        spec: __ef::join::JoinSpec {
+            preserve: __ef::join::Preserve { left: #preserve_left, right: #preserve_right },
+            left_triggers: #left_triggers,
+            right_triggers: #right_triggers,
+            on: #on,
+            reset_per_arrival: #reset_per_arrival,
+        },
+    }];
+    let mut snapshots = Vec::new();
+    let mut restores = Vec::new();
+    let mut dues = Vec::new();
+    let mut on_time = Vec::new();
+    for (side, name, other, join_fn) in [
+        (&left, &left_name, &right, &join_left),
+        (&right, &right_name, &left, &join_right),
+    ] {
+        if side.table {
+            continue;
+        }
+        let (ty, init, held) = (&side.ty, &side.init, &other.held);
+        fields.push(quote!(#name: #ty,));
+        inits.push(quote!(#name: #init,));
+        snapshots.push(quote!(self.#name.snapshot()?));
+        restores.push(quote!(self.#name.restore(&parts.next().ok_or_else(mismatch)?)?;));
+        dues.push(quote!(self.#name.next_due()));
+        on_time.push(quote! {
+            if self.#field.#name.next_due().is_some_and(|due| due <= now) {
+                let emitted = self.#field.#name.on_time(now);
+                self.#field.spec.#join_fn(&emitted, #held, &mut pairs);
+            }
+        });
+    }
     let (litems, ritems) = (&left.items, &right.items);
     Ok(InputCode {
         in_ty: quote!(__ef::join::Pair<#lt, #rt>),
         items: quote!(#litems #ritems),
-        fields: vec![
-            quote!(spec: __ef::join::JoinSpec<#lt, #rt>,),
-            quote!(left: #lty,),
-            quote!(right: #rty,),
-        ],
-        inits: vec![
-            quote! {
-                spec: __ef::join::JoinSpec {
-                    preserve: __ef::join::Preserve { left: #preserve_left, right: #preserve_right },
-                    left_triggers: #left_triggers,
-                    right_triggers: #right_triggers,
-                    on: #on,
-                    reset_per_arrival: #reset_per_arrival,
-                },
-            },
-            quote!(left: #linit,),
-            quote!(right: #rinit,),
-        ],
-        snapshots: vec![
-            quote!(self.left.snapshot()?),
-            quote!(self.right.snapshot()?),
-        ],
-        restores: vec![
-            quote!(self.left.restore(&parts.next().ok_or_else(mismatch)?)?;),
-            quote!(self.right.restore(&parts.next().ok_or_else(mismatch)?)?;),
-        ],
-        dues: vec![quote!(self.left.next_due()), quote!(self.right.next_due())],
+        fields,
+        inits,
+        snapshots,
+        restores,
+        dues,
         skip_idle: quote!(),
         methods: quote!(#(#methods)*),
         on_time: quote! {
             let mut pairs: #pairs_ty = Vec::new();
-            if self.#field.left.next_due().is_some_and(|due| due <= now) {
-                let emitted = self.#field.left.on_time(now);
-                self.#field.spec.join_left(&emitted, &self.#field.right, &mut pairs);
-            }
-            if self.#field.right.next_due().is_some_and(|due| due <= now) {
-                let emitted = self.#field.right.on_time(now);
-                self.#field.spec.join_right(&emitted, &self.#field.left, &mut pairs);
-            }
+            #(#on_time)*
             self.#select_fn(&pairs);
         },
         anchor: quote!(),
@@ -1329,37 +1451,253 @@ fn join_input(
     })
 }
 
+/// Where a query's rows go: the output row's struct and schema, and the `App` code taking a
+/// chunk of them (`rows: &mut Chunk<Out>`).
+struct Sink {
+    out: Ident,
+    schema: Schema,
+    events: EventType,
+    /// Items (a row struct for table changes).
+    items: TokenStream,
+    /// The statement taking `rows`.
+    take: TokenStream,
+    /// `App` methods it needs.
+    methods: TokenStream,
+}
+
+/// A struct for the output row of a query that changes a table (its select items).
+fn row_struct(name: &Ident, schema: &Schema) -> TokenStream {
+    let fields: Vec<Ident> = schema.attributes.iter().map(|a| ident(&a.name)).collect();
+    let types: Vec<TokenStream> = schema.attributes.iter().map(|a| rust_type(a.ty)).collect();
+    quote! {
+        #[doc(hidden)]
+        #[derive(Debug, Clone, PartialEq, Default, __ef::serde::Serialize, __ef::serde::Deserialize)]
+        #[serde(crate = "::eventflux_runtime::__private::serde")]
+        #[allow(non_snake_case, non_camel_case_types, dead_code)]
+        pub struct #name {
+            #(pub #fields: Option<#types>,)*
+        }
+    }
+}
+
+fn sink(
+    plan: &Plan,
+    index: usize,
+    q: &QueryPlan,
+    tables: &[TableCode],
+    statics: &mut Statics,
+) -> Result<Sink, Unsupported> {
+    let unsupported = |what: &str| Unsupported::new(what, q.span);
+    let method = quote::format_ident!("__q{}_sink", index);
+    let find = |name: &str| {
+        tables
+            .iter()
+            .find(|t| t.info.name == name)
+            .ok_or_else(|| unsupported("a table the app does not define"))
+    };
+    let source = match &q.input {
+        InputPlan::Single(s) => s.name.clone(),
+        InputPlan::Join(j) => j.left.source.name.clone(),
+        InputPlan::State(sp) => sp
+            .slots
+            .first()
+            .map(|s| s.stream.clone())
+            .unwrap_or_default(),
+    };
+    match &q.output {
+        OutputPlan::Insert {
+            target: InsertTarget::Stream(name),
+            events,
+        } => {
+            let schema = plan
+                .stream(name)
+                .ok_or_else(|| unsupported("an output stream the plan does not define"))?
+                .schema
+                .clone();
+            let deliver = super::names::deliver(name);
+            Ok(Sink {
+                out: ident(name),
+                schema,
+                events: *events,
+                items: quote!(),
+                take: quote!(self.#deliver(&mut rows);),
+                methods: quote!(),
+            })
+        }
+        OutputPlan::Insert {
+            target: InsertTarget::Table(name),
+            events,
+        } => {
+            let t = find(name)?;
+            let (tf, row) = (&t.field, &t.row);
+            let insert = if t.info.primary_key.is_empty() {
+                quote!(let _ = self.#tf.try_insert(e.data);)
+            } else {
+                let message = t.duplicate_message();
+                quote! {
+                    if let Err(row) = self.#tf.try_insert(e.data) {
+                        __ef::report_error(#source, &#message);
+                    }
+                }
+            };
+            Ok(Sink {
+                out: t.row.clone(),
+                schema: t.info.schema.clone(),
+                events: *events,
+                items: quote!(),
+                take: quote!(self.#method(&mut rows);),
+                methods: quote! {
+                    fn #method(&mut self, rows: &mut __ef::Chunk<#row>) {
+                        for e in rows.drain(..) {
+                            #insert
+                        }
+                    }
+                },
+            })
+        }
+        OutputPlan::Insert {
+            target: InsertTarget::Window(_),
+            ..
+        } => Err(unsupported("named windows")),
+        OutputPlan::Insert {
+            target: InsertTarget::InnerStream(_),
+            ..
+        } => Err(unsupported("partitions")),
+        OutputPlan::Return { .. } => Err(unsupported("return queries")),
+        OutputPlan::Delete { table, events, on }
+        | OutputPlan::Update {
+            table, events, on, ..
+        }
+        | OutputPlan::UpdateOrInsert {
+            table, events, on, ..
+        } => {
+            let t = find(table)?;
+            let out = private("Row", index);
+            let schema = Schema {
+                attributes: q
+                    .select
+                    .items
+                    .iter()
+                    .map(|(name, e)| crate::plan::Attribute {
+                        name: name.clone(),
+                        ty: e.ty,
+                    })
+                    .collect(),
+            };
+            let row_cx = Cx {
+                input: None,
+                table: None,
+                tables: None,
+                output: Some(&schema),
+                aggregates: false,
+                timestamp: quote!(__ts),
+                span: q.span,
+            };
+            let table_cx = Cx {
+                table: Some(&t.info.schema),
+                ..row_cx.clone()
+            };
+            let mut equalities = Vec::new();
+            super::table::row_equalities(on, &mut equalities);
+            let lookup = t.lookup(&equalities, &row_cx, statics)?;
+            let holds = expr::condition(on, &table_cx, statics)?;
+            let (tf, trow) = (&t.field, &t.row);
+            let change = match &q.output {
+                OutputPlan::Delete { .. } => quote! {
+                    self.#tf.delete(&lookup, |trow: &#trow| #holds);
+                },
+                OutputPlan::Update { set, .. } | OutputPlan::UpdateOrInsert { set, .. } => {
+                    let assignments = set
+                        .iter()
+                        .map(|(p, e)| {
+                            let a = t.info.schema.attributes.get(*p).ok_or_else(|| {
+                                unsupported("an update of an attribute the table does not have")
+                            })?;
+                            let f = ident(&a.name);
+                            let v = convert(expr::emit(e, &table_cx, statics)?, e.ty, a.ty);
+                            Ok(quote!(new.#f = #v;))
+                        })
+                        .collect::<Result<Vec<_>, Unsupported>>()?;
+                    let upsert = if matches!(q.output, OutputPlan::UpdateOrInsert { .. }) {
+                        if schema.attributes.len() != t.info.schema.attributes.len() {
+                            return Err(unsupported(
+                                "update or insert whose selection differs from the table's attributes",
+                            ));
+                        }
+                        let fields = t.info.schema.attributes.iter().zip(&schema.attributes).map(
+                            |(ta, ra)| {
+                                let (tf, rf) = (ident(&ta.name), ident(&ra.name));
+                                let v = convert(quote!(row.#rf.clone()), ra.ty, ta.ty);
+                                quote!(#tf: #v)
+                            },
+                        );
+                        quote! {
+                            if !matched {
+                                let _ = self.#tf.try_insert(#trow { #(#fields,)* });
+                            }
+                        }
+                    } else {
+                        quote!()
+                    };
+                    quote! {
+                        let mut matched = false;
+                        self.#tf.update(
+                            &lookup,
+                            |trow: &#trow| {
+                                let m = #holds;
+                                matched |= m;
+                                m
+                            },
+                            |trow: &#trow| {
+                                let mut new = trow.clone();
+                                #(#assignments)*
+                                new
+                            },
+                        );
+                        #upsert
+                    }
+                }
+                _ => quote!(),
+            };
+            Ok(Sink {
+                items: row_struct(&out, &schema),
+                out: out.clone(),
+                schema,
+                events: *events,
+                take: quote!(self.#method(&mut rows);),
+                methods: quote! {
+                    fn #method(&mut self, rows: &mut __ef::Chunk<#out>) {
+                        for e in rows.iter() {
+                            let row = &e.data;
+                            let __ts = e.timestamp;
+                            let lookup = #lookup;
+                            #change
+                        }
+                    }
+                },
+            })
+        }
+    }
+}
+
 /// Emits query `index` of `plan`.
 pub fn emit(
     plan: &Plan,
     index: usize,
     q: &QueryPlan,
+    tables: &[TableCode],
     statics: &mut Statics,
 ) -> Result<QueryCode, Unsupported> {
     let unsupported = |what: &str| Unsupported::new(what, q.span);
     if q.partition.is_some() {
         return Err(unsupported("partitions"));
     }
-    let (target, events) = match &q.output {
-        OutputPlan::Insert {
-            target: InsertTarget::Stream(s),
-            events,
-        } => (s.clone(), *events),
-        OutputPlan::Insert {
-            target: InsertTarget::Window(_),
-            ..
-        } => return Err(unsupported("named windows")),
-        OutputPlan::Return { .. } => return Err(unsupported("return queries")),
-        _ => return Err(unsupported("tables")),
-    };
-    let target_schema = &plan
-        .stream(&target)
-        .ok_or_else(|| unsupported("an output stream the plan does not define"))?
-        .schema;
     let names = Names {
         field: private("q", index),
         select_fn: quote::format_ident!("__q{}_select", index),
     };
+    let sink = sink(plan, index, q, tables, statics)?;
+    let (out, target_schema, events) = (&sink.out, &sink.schema, sink.events);
     let pattern = match &q.input {
         InputPlan::State(sp) => Some((sp, pattern_events(plan, index, sp, q)?)),
         _ => None,
@@ -1387,7 +1725,7 @@ pub fn emit(
                 SourceKind::Aggregation => return Err(unsupported("incremental aggregations")),
             }
             (
-                single_input(source, q, index, &names, statics)?,
+                single_input(source, q, index, &names, tables, statics)?,
                 Inputs::Single(&source.schema),
             )
         }
@@ -1400,15 +1738,16 @@ pub fn emit(
         ),
         (InputPlan::State(_), None) => return Err(unsupported("patterns and sequences")),
         (InputPlan::Join(join), _) => (
-            join_input(plan, join, q, index, &names, statics)?,
+            join_input(plan, join, q, index, &names, tables, statics)?,
             Inputs::Pair(&join.left.source.schema, &join.right.source.schema),
         ),
     };
     let in_ty = &input.in_ty;
-    let out = ident(&target);
     let select = &q.select;
     let base = Cx {
         input: Some(inputs),
+        table: None,
+        tables: None,
         output: None,
         aggregates: false,
         timestamp: quote!(__ts),
@@ -1469,6 +1808,8 @@ pub fn emit(
 
     let having_cx = Cx {
         input: None,
+        table: None,
+        tables: None,
         output: Some(target_schema),
         aggregates: false,
         timestamp: quote!(0i64),
@@ -1520,7 +1861,7 @@ pub fn emit(
     let state = private("Query", index);
     let Names { field, select_fn } = &names;
     let on_time = quote::format_ident!("__q{}_on_time", index);
-    let deliver = super::names::deliver(&target);
+    let take = &sink.take;
 
     let windowed = input.windowed;
     let key_ty = quote!((#(#key_types,)*));
@@ -1594,7 +1935,7 @@ pub fn emit(
                     .into_iter()
                     .map(|s| __ef::Event::current(s.event.timestamp, s.event.data))
                     .collect();
-                self.#deliver(&mut rows);
+                #take
             }
         }
     } else {
@@ -1621,8 +1962,11 @@ pub fn emit(
     } = input;
     let due_count = dues.len();
 
+    let sink_items = &sink.items;
+    let sink_methods = &sink.methods;
     let items = quote! {
         #input_items
+        #sink_items
 
         #[doc(hidden)]
         #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
@@ -1719,6 +2063,7 @@ pub fn emit(
     };
     let methods = quote! {
         #input_methods
+        #sink_methods
 
         fn #select_fn(&mut self, chunk: &__ef::Chunk<#in_ty>) {
             if chunk.is_empty() {
@@ -1740,7 +2085,7 @@ pub fn emit(
                     .map(|s| __ef::Event::current(s.event.timestamp, s.event.data)),
             );
             self.#field.selected = selected;
-            self.#deliver(&mut rows);
+            #take
             rows.clear();
             self.#field.rows = rows;
         }

@@ -41,3 +41,9 @@ pub fn report_cycle(stream: &str) {
         crate::interpreter::dropped_in_cycle(&format!("stream '{stream}'"))
     );
 }
+
+/// Reports an error raised while processing an event of `stream` (as the interpreter logs it
+/// when the stream has no fault stream).
+pub fn report_error(stream: &str, message: &str) {
+    eprintln!("error: processing an event of stream '{stream}': {message}");
+}

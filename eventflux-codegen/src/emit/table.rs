@@ -1,0 +1,214 @@
+//! Tables as Rust: each table is the runtime's `Table` over the table's row struct, keyed by a
+//! generated enum (the primary key's tuple, or one index attribute), held by the `App`. Table
+//! conditions (`delete`, `update`, `in`, joins) look rows up by primary key or index when their
+//! equalities allow it, and scan otherwise, as the interpreter does.
+
+use super::Unsupported;
+use super::expr::{self, Cx, Statics, convert, key_type, key_value};
+use super::names::{ident, private};
+use crate::plan::{AttrRef, BinaryOp, ExprNode, Plan, TableInfo, Type, TypedExpr};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+/// A table of the app and the Rust names generated for it.
+pub struct TableCode<'a> {
+    /// Its definition.
+    pub info: &'a TableInfo,
+    /// The row struct.
+    pub row: Ident,
+    /// The key enum.
+    pub key: Ident,
+    /// The `App` field holding it.
+    pub field: Ident,
+}
+
+/// The app's tables.
+pub fn tables(plan: &Plan) -> Vec<TableCode<'_>> {
+    plan.tables
+        .iter()
+        .enumerate()
+        .map(|(i, info)| TableCode {
+            info,
+            row: ident(&info.name),
+            key: private("TableKey", i),
+            field: private("table", i),
+        })
+        .collect()
+}
+
+impl TableCode<'_> {
+    fn attr_key_type(&self, position: usize) -> TokenStream {
+        key_type(self.info.schema.attributes[position].ty)
+    }
+
+    /// Whether every key attribute can be hashed (object attributes cannot key a table).
+    pub fn check(&self) -> Result<(), Unsupported> {
+        let keyed = self.info.primary_key.iter().chain(&self.info.indexes);
+        for p in keyed {
+            if self.info.schema.attributes.get(*p).map(|a| a.ty) != Some(Type::Object) {
+                continue;
+            }
+            return Err(Unsupported::new(
+                "a table keyed or indexed on an object attribute",
+                self.info.span,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The key enum: `Primary` with the primary key's values, `IndexN` with index N's value.
+    pub fn items(&self) -> TokenStream {
+        let key = &self.key;
+        let primary: Vec<TokenStream> = self
+            .info
+            .primary_key
+            .iter()
+            .map(|p| self.attr_key_type(*p))
+            .collect();
+        let index_variants: Vec<Ident> = (0..self.info.indexes.len())
+            .map(|i| format_ident!("Index{}", i))
+            .collect();
+        let index_types: Vec<TokenStream> = self
+            .info
+            .indexes
+            .iter()
+            .map(|p| self.attr_key_type(*p))
+            .collect();
+        quote! {
+            #[doc(hidden)]
+            #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+            #[allow(non_camel_case_types, dead_code)]
+            pub enum #key {
+                Primary((#(#primary,)*)),
+                #(#index_variants(#index_types),)*
+            }
+        }
+    }
+
+    /// The `App` field's type.
+    pub fn ty(&self) -> TokenStream {
+        let (row, key) = (&self.row, &self.key);
+        quote!(__ef::table::Table<#row, #key>)
+    }
+
+    /// An empty table with its primary key and indexes.
+    pub fn init(&self) -> TokenStream {
+        let (row, key) = (&self.row, &self.key);
+        let value = |p: usize| {
+            let a = &self.info.schema.attributes[p];
+            let f = ident(&a.name);
+            key_value(quote!(r.#f.clone()), a.ty)
+        };
+        let primary = if self.info.primary_key.is_empty() {
+            quote!(None)
+        } else {
+            let values: Vec<TokenStream> =
+                self.info.primary_key.iter().map(|p| value(*p)).collect();
+            quote!(Some(::std::sync::Arc::new(|r: &#row| #key::Primary((#(#values,)*)))
+                as __ef::table::KeyFn<#row, #key>))
+        };
+        let indexes = self.info.indexes.iter().enumerate().map(|(i, p)| {
+            let variant = format_ident!("Index{}", i);
+            let v = value(*p);
+            quote!(::std::sync::Arc::new(|r: &#row| #key::#variant(#v)) as __ef::table::KeyFn<#row, #key>)
+        });
+        quote!(__ef::table::Table::new(#primary, vec![#(#indexes),*]))
+    }
+
+    /// The lookup for a condition with these `(table attribute, value)` equalities, the values
+    /// emitted in `cx`: by primary key when it covers the key, else by the first index it
+    /// covers, else a scan.
+    pub fn lookup(
+        &self,
+        equalities: &[(usize, &TypedExpr)],
+        cx: &Cx,
+        statics: &mut Statics,
+    ) -> Result<TokenStream, Unsupported> {
+        let key = &self.key;
+        let find = |p: usize| equalities.iter().find(|(q, _)| *q == p).map(|(_, e)| *e);
+        let mut value = |p: usize, e: &TypedExpr| -> Result<TokenStream, Unsupported> {
+            let ty = self.info.schema.attributes[p].ty;
+            Ok(key_value(
+                convert(expr::emit(e, cx, statics)?, e.ty, ty),
+                ty,
+            ))
+        };
+        let pk = &self.info.primary_key;
+        if !pk.is_empty() && pk.iter().all(|p| find(*p).is_some()) {
+            let values = pk
+                .iter()
+                .filter_map(|p| find(*p).map(|e| (*p, e)))
+                .map(|(p, e)| value(p, e))
+                .collect::<Result<Vec<_>, _>>()?;
+            return Ok(quote!(__ef::table::Lookup::Primary(#key::Primary((#(#values,)*)))));
+        }
+        for (i, p) in self.info.indexes.iter().enumerate() {
+            if let Some(e) = find(*p) {
+                let variant = format_ident!("Index{}", i);
+                let v = value(*p, e)?;
+                return Ok(quote!(__ef::table::Lookup::Index(#i, #key::#variant(#v))));
+            }
+        }
+        Ok(quote!(__ef::table::Lookup::Scan))
+    }
+
+    /// The message of an insert refused because `row`'s primary key is taken.
+    pub fn duplicate_message(&self) -> TokenStream {
+        let name = &self.info.name;
+        let fields = self
+            .info
+            .primary_key
+            .iter()
+            .map(|p| ident(&self.info.schema.attributes[*p].name));
+        quote! {
+            ::std::format!(
+                "table '{}' already has a row with primary key ({})",
+                #name,
+                [#(__ef::Field::to_value(&row.#fields).to_text()),*].join(", ")
+            )
+        }
+    }
+}
+
+/// Whether `e` reads the table row.
+fn reads_table(e: &TypedExpr) -> bool {
+    match &e.kind {
+        ExprNode::Attr(AttrRef::Table { .. }) | ExprNode::InTable { .. } => true,
+        ExprNode::Const(_)
+        | ExprNode::Attr(_)
+        | ExprNode::Aggregate(_)
+        | ExprNode::EventIsNull(_) => false,
+        ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => reads_table(a),
+        ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
+            reads_table(lhs) || reads_table(rhs)
+        }
+        ExprNode::And(a, b) | ExprNode::Or(a, b) => reads_table(a) || reads_table(b),
+        ExprNode::Call { args, .. } => args.iter().any(reads_table),
+    }
+}
+
+/// The `Table.attr == expression` conjuncts of a table condition (the expression not reading
+/// the table row).
+pub fn row_equalities<'a>(e: &'a TypedExpr, out: &mut Vec<(usize, &'a TypedExpr)>) {
+    match &e.kind {
+        ExprNode::And(a, b) => {
+            row_equalities(a, out);
+            row_equalities(b, out);
+        }
+        ExprNode::Compare {
+            op: BinaryOp::Eq,
+            lhs,
+            rhs,
+            ..
+        } => match (&lhs.kind, &rhs.kind) {
+            (ExprNode::Attr(AttrRef::Table { position }), _) if !reads_table(rhs) => {
+                out.push((*position, rhs))
+            }
+            (_, ExprNode::Attr(AttrRef::Table { position })) if !reads_table(lhs) => {
+                out.push((*position, lhs))
+            }
+            _ => {}
+        },
+        _ => {}
+    }
+}
