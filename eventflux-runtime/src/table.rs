@@ -97,11 +97,7 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
     }
 
     /// Visits the candidate rows of `lookup` until `visit` returns true; returns whether it did.
-    pub fn for_each_candidate(
-        &self,
-        lookup: &Lookup<K>,
-        visit: impl FnMut(&R) -> bool,
-    ) -> bool {
+    pub fn for_each_candidate(&self, lookup: &Lookup<K>, visit: impl FnMut(&R) -> bool) -> bool {
         match lookup {
             Lookup::Primary(key) => self
                 .primary

@@ -3,9 +3,11 @@
 
 use super::Unsupported;
 use super::expr::{Statics, rust_type, type_tokens};
-use super::names::{deliver, ident, method};
+use super::names::{deliver, ident, method, window_emit, window_insert};
 use super::query::{self, QueryCode};
-use crate::plan::{Attribute, Plan, Schema, StreamKind, TriggerSchedule, Type};
+use crate::plan::{
+    Attribute, EventType, NamedWindowInfo, Plan, Schema, StreamKind, TriggerSchedule, Type,
+};
 use heck::ToSnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -92,6 +94,93 @@ fn stream_struct(s: &Stream) -> TokenStream {
     }
 }
 
+/// The statements giving `chunk` (a `&mut Chunk` of `source`'s events, at `now`) to every query
+/// reading `source`, in order; all but the last get a copy.
+fn consume(queries: &[QueryCode], source: &str) -> TokenStream {
+    let consumers: Vec<&Ident> = queries
+        .iter()
+        .flat_map(|q| q.sources.iter())
+        .filter(|(name, _)| name == source)
+        .map(|(_, run)| run)
+        .collect();
+    let runs = consumers.iter().enumerate().map(|(k, run)| {
+        if k + 1 == consumers.len() {
+            quote!(self.#run(0, now, chunk);)
+        } else {
+            quote!(self.#run(0, now, &mut chunk.clone());)
+        }
+    });
+    if consumers.is_empty() {
+        quote!(let _ = (now, chunk);)
+    } else {
+        quote!(#(#runs)*)
+    }
+}
+
+/// A named window of the app: its field, type and initializer, items, and the `App` methods
+/// taking inserted rows and sending what it emits to its readers.
+struct NamedWindowCode {
+    field: Ident,
+    ty: TokenStream,
+    init: TokenStream,
+    items: TokenStream,
+    methods: TokenStream,
+}
+
+fn named_window(
+    index: usize,
+    w: &NamedWindowInfo,
+    queries: &[QueryCode],
+    statics: &mut Statics,
+) -> Result<NamedWindowCode, Unsupported> {
+    let name = ident(&w.name);
+    let event = quote!(#name);
+    let condition = quote::format_ident!("__WindowCond{}", index);
+    let query::Window { ty, init, items } =
+        query::window(&w.window, &w.schema, &event, &condition, w.span, statics)?;
+    let field = quote::format_ident!("__window{}", index);
+    let (insert, emit) = (window_insert(index), window_emit(index));
+    let current_on = w.output != EventType::Expired;
+    let expired_on = w.output != EventType::Current;
+    let consume = consume(queries, &w.name);
+    let methods = quote! {
+        fn #insert(&mut self, rows: &mut __ef::Chunk<#name>) {
+            let now = self.__clock;
+            let input: __ef::Chunk<#name> = rows
+                .drain(..)
+                .map(|e| __ef::Event::current(e.timestamp, e.data))
+                .collect();
+            let mut out = Vec::new();
+            __ef::Window::process(&mut self.#field, now, input, &mut out);
+            self.#emit(out);
+        }
+
+        fn #emit(&mut self, out: __ef::Chunk<#name>) {
+            let mut chunk: __ef::Chunk<#name> = out
+                .into_iter()
+                .filter(|e| match e.kind {
+                    __ef::EventKind::Current => #current_on,
+                    __ef::EventKind::Expired => #expired_on,
+                    __ef::EventKind::Reset => true,
+                })
+                .collect();
+            if chunk.iter().all(|e| e.kind == __ef::EventKind::Reset) {
+                return;
+            }
+            let now = self.__clock;
+            let chunk = &mut chunk;
+            #consume
+        }
+    };
+    Ok(NamedWindowCode {
+        field,
+        ty,
+        init,
+        items,
+        methods,
+    })
+}
+
 /// Emits the whole app, or every part of it the compiled path cannot emit yet.
 pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let mut errors = Vec::new();
@@ -107,9 +196,6 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         if let Err(e) = t.check() {
             errors.push(e);
         }
-    }
-    for w in &plan.windows {
-        errors.push(unsupported("named windows", w.span));
     }
     for a in &plan.aggregations {
         errors.push(unsupported("incremental aggregations", a.span));
@@ -151,6 +237,13 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             Err(e) => errors.push(e),
         }
     }
+    let mut windows = Vec::new();
+    for (i, w) in plan.windows.iter().enumerate() {
+        match named_window(i, w, &queries, &mut statics) {
+            Ok(code) => windows.push(code),
+            Err(e) => errors.push(e),
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -162,7 +255,26 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             schema: t.info.schema.clone(),
         })
         .collect();
-    let structs = streams.iter().chain(&table_rows).map(stream_struct);
+    let window_rows: Vec<Stream> = plan
+        .windows
+        .iter()
+        .map(|w| Stream {
+            name: w.name.clone(),
+            schema: w.schema.clone(),
+        })
+        .collect();
+    let structs = streams
+        .iter()
+        .chain(&table_rows)
+        .chain(&window_rows)
+        .map(stream_struct);
+    let window_fields: Vec<&Ident> = windows.iter().map(|w| &w.field).collect();
+    let window_types = windows.iter().map(|w| &w.ty);
+    let window_inits = windows.iter().map(|w| &w.init);
+    let window_items = windows.iter().map(|w| &w.items);
+    let window_methods = windows.iter().map(|w| &w.methods);
+    let window_emits: Vec<Ident> = (0..windows.len()).map(window_emit).collect();
+    let window_count = windows.len();
     let table_items = tables.iter().map(|t| t.items());
     let table_fields: Vec<&Ident> = tables.iter().map(|t| &t.field).collect();
     let table_types = tables.iter().map(|t| t.ty());
@@ -179,7 +291,9 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         .collect();
     let anchors = queries.iter().map(|q| &q.anchor);
     let trigger_count = plan.triggers.len();
-    let timer_index: Vec<usize> = (trigger_count..trigger_count + queries.len()).collect();
+    let window_base = trigger_count + plan.windows.len();
+    let window_index: Vec<usize> = (trigger_count..window_base).collect();
+    let timer_index: Vec<usize> = (window_base..window_base + queries.len()).collect();
     let trigger_index: Vec<usize> = (0..trigger_count).collect();
     let trigger_next: Vec<Ident> = (0..trigger_count)
         .map(|i| quote::format_ident!("__trigger{}", i))
@@ -247,28 +361,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         let on = method("on", &s.name);
         let on_event = quote::format_ident!("{}_event", on);
         let internal_send = quote::format_ident!("__send_{}", send);
-        let consumers: Vec<&Ident> = queries
-            .iter()
-            .flat_map(|q| q.sources.iter())
-            .filter(|(source, _)| *source == s.name)
-            .map(|(_, run)| run)
-            .collect();
-        let runs: Vec<TokenStream> = consumers
-            .iter()
-            .enumerate()
-            .map(|(k, run)| {
-                if k + 1 == consumers.len() {
-                    quote!(self.#run(0, now, chunk);)
-                } else {
-                    quote!(self.#run(0, now, &mut chunk.clone());)
-                }
-            })
-            .collect();
-        let consume = if runs.is_empty() {
-            quote!(let _ = (now, chunk);)
-        } else {
-            quote!(#(#runs)*)
-        };
+        let consume = consume(&queries, &s.name);
         let buffer = ident(&format!("__in_{}", s.name.to_snake_case()));
         cb_fields.push(quote!(#cb: Vec<__ef::Callback<#name>>, #buffer: __ef::Chunk<#name>,));
         cb_names.push(cb.clone());
@@ -370,6 +463,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         #(#statics_items)*
         #(#structs)*
         #(#table_items)*
+        #(#window_items)*
         #(#query_items)*
 
         /// The compiled app: send events with the `send_*` methods, receive them with the `on_*`
@@ -381,6 +475,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             __depth: usize,
             #(#trigger_next: Option<i64>, #trigger_cron: Option<__ef::CronSchedule>,)*
             #(#table_fields: #table_types,)*
+            #(#window_fields: #window_types,)*
             #(#q_fields: #q_types,)*
             #(#cb_fields)*
         }
@@ -404,6 +499,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                     __depth: 0,
                     #(#trigger_next: None, #trigger_cron: #trigger_cron_init,)*
                     #(#table_fields: #table_inits,)*
+                    #(#window_fields: #window_inits,)*
                     #(#q_fields: #q_types::new(),)*
                     #(#cb_inits)*
                 };
@@ -462,17 +558,18 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 let queries: Vec<Vec<u8>> = vec![#(self.#q_fields.snapshot()?),*];
                 let triggers: Vec<Option<i64>> = vec![#(self.#trigger_next),*];
                 let tables: Vec<Vec<u8>> = vec![#(self.#table_fields.snapshot()?),*];
-                __ef::state::encode(&(Self::FINGERPRINT, self.__clock, queries, triggers, tables))
+                let windows: Vec<Vec<u8>> = vec![#(__ef::Window::snapshot(&self.#window_fields)?),*];
+                __ef::state::encode(&(Self::FINGERPRINT, self.__clock, queries, triggers, (tables, windows)))
             }
 
             /// Replaces the app's state with a snapshot taken by this same app.
             pub fn restore(&mut self, bytes: &[u8]) -> Result<(), __ef::StateError> {
-                let (fingerprint, clock, queries, triggers, tables): (
+                let (fingerprint, clock, queries, triggers, (tables, windows)): (
                     u64,
                     i64,
                     Vec<Vec<u8>>,
                     Vec<Option<i64>>,
-                    Vec<Vec<u8>>,
+                    (Vec<Vec<u8>>, Vec<Vec<u8>>),
                 ) = __ef::state::decode(bytes)?;
                 if fingerprint != Self::FINGERPRINT {
                     return Err(__ef::StateError::Mismatch(
@@ -496,11 +593,17 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 }
                 let mut tables = tables.into_iter();
                 #(self.#table_fields.restore(&tables.next().unwrap_or_default())?;)*
+                if windows.len() != #window_count {
+                    return Err(__ef::StateError::Mismatch("the snapshot's windows differ from the app's".into()));
+                }
+                let mut windows = windows.into_iter();
+                #(__ef::Window::restore(&mut self.#window_fields, &windows.next().unwrap_or_default())?;)*
                 self.__clock = clock;
                 Ok(())
             }
 
             #(#stream_methods)*
+            #(#window_methods)*
             #(#query_methods)*
         }
 
@@ -510,6 +613,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             fn next_timer(&self) -> Option<(i64, usize, Option<i64>)> {
                 __ef::earliest([
                     #((self.#trigger_next, #trigger_index),)*
+                    #((__ef::Window::next_due(&self.#window_fields), #window_index),)*
                     #((self.#q_fields.next_due(), #timer_index),)*
                 ])
             }
@@ -517,6 +621,12 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 match timer {
                     #(#trigger_index => {
                         #trigger_fire
+                    })*
+                    #(#window_index => {
+                        let mut out = Vec::new();
+                        __ef::Window::on_time(&mut self.#window_fields, due, &mut out);
+                        self.#window_emits(out);
+                        __ef::Window::skip_idle(&mut self.#window_fields, horizon);
                     })*
                     #(#timer_index => {
                         self.#on_time(due);

@@ -84,3 +84,13 @@ pub fn module_name(name: &str) -> String {
 pub fn deliver(stream: &str) -> Ident {
     ident(&format!("__deliver_{}", stream.to_snake_case()))
 }
+
+/// The `App` method that takes rows inserted into named window `index`.
+pub fn window_insert(index: usize) -> Ident {
+    Ident::new(&format!("__window{index}_insert"), Span::call_site())
+}
+
+/// The `App` method that sends what named window `index` emits to its readers.
+pub fn window_emit(index: usize) -> Ident {
+    Ident::new(&format!("__window{index}_emit"), Span::call_site())
+}

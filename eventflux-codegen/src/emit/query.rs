@@ -133,11 +133,13 @@ fn aggregate(
     })
 }
 
-struct Window {
-    ty: TokenStream,
-    init: TokenStream,
+pub struct Window {
+    /// The window's type.
+    pub ty: TokenStream,
+    /// An empty window.
+    pub init: TokenStream,
     /// Module-level items the window needs (an expression window's condition).
-    items: TokenStream,
+    pub items: TokenStream,
 }
 
 /// An `expression`/`expressionBatch` window's condition as a `WindowCondition` named `name`:
@@ -148,7 +150,7 @@ fn window_condition(
     schema: &Schema,
     event: &TokenStream,
     name: &Ident,
-    q: &QueryPlan,
+    span: Span,
     statics: &mut Statics,
 ) -> Result<TokenStream, Unsupported> {
     let Some(WindowArg::Condition {
@@ -159,7 +161,7 @@ fn window_condition(
     else {
         return Err(Unsupported::new(
             "an expression window without its condition",
-            q.span,
+            span,
         ));
     };
     let cx = Cx {
@@ -169,7 +171,7 @@ fn window_condition(
         output: None,
         aggregates: false,
         timestamp: quote!(__ts),
-        span: q.span,
+        span,
     };
     let aggregates = aggregates
         .iter()
@@ -252,15 +254,15 @@ fn key_fn(schema: &Schema, positions: &[usize], event: &TokenStream) -> (TokenSt
     )
 }
 
-fn window(
+pub fn window(
     w: &WindowPlan,
     schema: &Schema,
     event: &TokenStream,
     name: &Ident,
-    q: &QueryPlan,
+    span: Span,
     statics: &mut Statics,
 ) -> Result<Window, Unsupported> {
-    let unsupported = |what: &str| Unsupported::new(what, q.span);
+    let unsupported = |what: &str| Unsupported::new(what, span);
     let d = |i: usize| w.duration(i).unwrap_or(0);
     let opt = |v: Option<i64>| match v {
         Some(v) => quote!(Some(#v)),
@@ -455,7 +457,7 @@ fn window(
             }
         }
         WindowKind::Expression => {
-            let items = window_condition(w, schema, event, name, q, statics)?;
+            let items = window_condition(w, schema, event, name, span, statics)?;
             return Ok(Window {
                 ty: quote!(__ef::window::ExpressionWindow<#event, #name>),
                 init: quote!(__ef::window::ExpressionWindow::new(#name)),
@@ -463,7 +465,7 @@ fn window(
             });
         }
         WindowKind::ExpressionBatch => {
-            let items = window_condition(w, schema, event, name, q, statics)?;
+            let items = window_condition(w, schema, event, name, span, statics)?;
             let (include, stream_current) =
                 (w.flag(1).unwrap_or(false), w.flag(2).unwrap_or(false));
             return Ok(Window {
@@ -577,7 +579,7 @@ fn single_input(
                     ty,
                     init,
                     items: window_items,
-                } = window(w, input, &event, &name, q, statics)?;
+                } = window(w, input, &event, &name, q.span, statics)?;
                 items.push(window_items);
                 let f = private("w", i);
                 stage_code.push(quote! {
@@ -644,8 +646,8 @@ fn single_input(
     })
 }
 
-/// Whether `stream` is a stream the compiled app has a struct for (a defined or inferred
-/// stream, or a trigger).
+/// Whether `stream` is a stream the compiled app has a struct and delivery for (a defined or
+/// inferred stream, or a trigger).
 fn plain_stream(plan: &Plan, stream: &str) -> bool {
     plan.stream(stream)
         .is_some_and(|s| matches!(s.kind, StreamKind::Defined | StreamKind::Inferred))
@@ -1123,6 +1125,8 @@ struct JoinSide {
     filters: Vec<TokenStream>,
     /// Whether it holds a window.
     windowed: bool,
+    /// Whether arrivals other than current events are dropped before its window.
+    current_only: bool,
     /// The expression giving what the side holds, as `&dyn Held<Other, Own>`.
     held: TokenStream,
 }
@@ -1143,11 +1147,10 @@ fn join_input(
     for side in [&join.left, &join.right] {
         match side.source.kind {
             SourceKind::Stream | SourceKind::Trigger if plain_stream(plan, &side.source.name) => {}
-            SourceKind::Table => {}
+            SourceKind::Table | SourceKind::Window => {}
             SourceKind::Stream | SourceKind::Trigger | SourceKind::InnerStream => {
                 return Err(unsupported("partitions"));
             }
-            SourceKind::Window => return Err(unsupported("named windows")),
             SourceKind::FaultStream => return Err(unsupported("fault streams")),
             SourceKind::Aggregation => return Err(unsupported("incremental aggregations")),
         }
@@ -1276,6 +1279,7 @@ fn join_input(
                 init: quote!(),
                 filters: Vec::new(),
                 windowed: false,
+                current_only: false,
                 held: quote!(&#held(&self.#tf)),
             });
         }
@@ -1296,14 +1300,16 @@ fn join_input(
                 HandlerPlan::Filter(c) => filters.push(expr::condition(c, &cx, statics)?),
                 HandlerPlan::Window(w) => {
                     let name = quote::format_ident!("__Cond{}_{}{}", index, prefix, i);
-                    window_code = Some(window(w, &s.schema, &event, &name, q, statics)?);
+                    window_code = Some(window(w, &s.schema, &event, &name, q.span, statics)?);
                 }
                 HandlerPlan::Function(_) => {
                     return Err(unsupported("stream functions (#log)"));
                 }
             }
         }
-        let windowed = window_code.is_some();
+        let mirror = s.kind == SourceKind::Window;
+        let window_code_present = window_code.is_some();
+        let windowed = window_code_present || mirror;
         let (wty, winit, items) = match window_code {
             Some(Window { ty, init, items }) => (ty, quote!(Some(#init)), items),
             None => (
@@ -1321,7 +1327,12 @@ fn join_input(
             table: false,
             items,
             ty: quote!(__ef::join::WindowSide<#own, #key_ty, #other, #wty>),
-            init: quote!(__ef::join::WindowSide::new(#winit, #keys)),
+            init: if mirror {
+                quote!(__ef::join::WindowSide::mirror(#keys))
+            } else {
+                quote!(__ef::join::WindowSide::new(#winit, #keys))
+            },
+            current_only: !mirror && window_code_present,
             filters,
             windowed,
             held: quote!(&self.#field.#name),
@@ -1338,7 +1349,7 @@ fn join_input(
     let pairs_ty = quote!(__ef::Chunk<__ef::join::Pair<#lt, #rt>>);
     let arrive = |s: &JoinSide, name: &Ident, other: &JoinSide, join_fn: &Ident, ty: &Ident| {
         let filters = &s.filters;
-        let current_only = if s.windowed {
+        let current_only = if s.current_only {
             quote!(input.retain(|ev| ev.kind == __ef::EventKind::Current);)
         } else {
             quote!()
@@ -1556,9 +1567,25 @@ fn sink(
             })
         }
         OutputPlan::Insert {
-            target: InsertTarget::Window(_),
-            ..
-        } => Err(unsupported("named windows")),
+            target: InsertTarget::Window(name),
+            events,
+        } => {
+            let (i, w) = plan
+                .windows
+                .iter()
+                .enumerate()
+                .find(|(_, w)| w.name == *name)
+                .ok_or_else(|| unsupported("a named window the app does not define"))?;
+            let insert = super::names::window_insert(i);
+            Ok(Sink {
+                out: ident(name),
+                schema: w.schema.clone(),
+                events: *events,
+                items: quote!(),
+                take: quote!(self.#insert(&mut rows);),
+                methods: quote!(),
+            })
+        }
         OutputPlan::Insert {
             target: InsertTarget::InnerStream(_),
             ..
@@ -1717,8 +1744,7 @@ pub fn emit(
     let (input, inputs) = match (&q.input, &pattern) {
         (InputPlan::Single(source), _) => {
             match source.kind {
-                SourceKind::Stream | SourceKind::Trigger => {}
-                SourceKind::Window => return Err(unsupported("named windows")),
+                SourceKind::Stream | SourceKind::Trigger | SourceKind::Window => {}
                 SourceKind::Table => return Err(unsupported("tables")),
                 SourceKind::FaultStream => return Err(unsupported("fault streams")),
                 SourceKind::InnerStream => return Err(unsupported("partitions")),
