@@ -53,6 +53,7 @@ pub mod __private {
     pub use crate::event::{Chunk, Event, EventKind};
     pub use crate::interpreter::{MAX_DELIVERY_DEPTH, Output, SendError};
     pub use crate::join;
+    pub use crate::partition;
     pub use crate::pattern;
     pub use crate::rate;
     pub use crate::schedule::CronSchedule;

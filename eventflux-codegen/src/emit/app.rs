@@ -4,6 +4,7 @@
 use super::Unsupported;
 use super::expr::{Statics, rust_type, type_tokens};
 use super::names::{deliver, ident, method, window_emit, window_insert};
+use super::partition::{self, PartitionCode};
 use super::query::{self, QueryCode};
 use crate::plan::{
     Attribute, EventType, NamedWindowInfo, Plan, Schema, StreamKind, TriggerSchedule, Type,
@@ -94,27 +95,17 @@ fn stream_struct(s: &Stream) -> TokenStream {
     }
 }
 
-/// The statements giving `chunk` (a `&mut Chunk` of `source`'s events, at `now`) to every query
-/// reading `source`, in order; all but the last get a copy.
-fn consume(queries: &[QueryCode], source: &str) -> TokenStream {
-    let consumers: Vec<&Ident> = queries
+/// The statements giving `chunk` (a `&mut Chunk` of `source`'s events, at `now`) to its
+/// readers: the partitions reading it, then the queries outside partitions, in order.
+fn consume(queries: &[QueryCode], partitions: &[PartitionCode], source: &str) -> TokenStream {
+    let mut runs: Vec<&Ident> = partitions
         .iter()
-        .flat_map(|q| q.sources.iter())
+        .flat_map(|p| p.sources.iter())
         .filter(|(name, _)| name == source)
         .map(|(_, run)| run)
         .collect();
-    let runs = consumers.iter().enumerate().map(|(k, run)| {
-        if k + 1 == consumers.len() {
-            quote!(self.#run(0, now, chunk);)
-        } else {
-            quote!(self.#run(0, now, &mut chunk.clone());)
-        }
-    });
-    if consumers.is_empty() {
-        quote!(let _ = (now, chunk);)
-    } else {
-        quote!(#(#runs)*)
-    }
+    runs.extend(partition::consumers(queries, None, source));
+    partition::run_all(&runs)
 }
 
 /// A named window of the app: its field, type and initializer, items, and the `App` methods
@@ -131,6 +122,7 @@ fn named_window(
     index: usize,
     w: &NamedWindowInfo,
     queries: &[QueryCode],
+    partitions: &[PartitionCode],
     statics: &mut Statics,
 ) -> Result<NamedWindowCode, Unsupported> {
     let name = ident(&w.name);
@@ -142,7 +134,7 @@ fn named_window(
     let (insert, emit) = (window_insert(index), window_emit(index));
     let current_on = w.output != EventType::Expired;
     let expired_on = w.output != EventType::Current;
-    let consume = consume(queries, &w.name);
+    let consume = consume(queries, partitions, &w.name);
     let methods = quote! {
         fn #insert(&mut self, rows: &mut __ef::Chunk<#name>) {
             let now = self.__clock;
@@ -237,9 +229,16 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             Err(e) => errors.push(e),
         }
     }
+    let mut partitions = Vec::new();
+    for (i, p) in plan.partitions.iter().enumerate() {
+        match partition::emit(plan, i, p, &queries, &mut statics) {
+            Ok(code) => partitions.push(code),
+            Err(e) => errors.push(e),
+        }
+    }
     let mut windows = Vec::new();
     for (i, w) in plan.windows.iter().enumerate() {
-        match named_window(i, w, &queries, &mut statics) {
+        match named_window(i, w, &queries, &partitions, &mut statics) {
             Ok(code) => windows.push(code),
             Err(e) => errors.push(e),
         }
@@ -263,11 +262,32 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             schema: w.schema.clone(),
         })
         .collect();
+    let inner_rows: Vec<Stream> = plan
+        .streams
+        .iter()
+        .filter(|s| matches!(s.kind, StreamKind::Inner { .. }))
+        .map(|s| Stream {
+            name: s.name.clone(),
+            schema: s.schema.clone(),
+        })
+        .collect();
     let structs = streams
         .iter()
         .chain(&table_rows)
         .chain(&window_rows)
+        .chain(&inner_rows)
         .map(stream_struct);
+    let partition_items = partitions.iter().map(|p| &p.items);
+    let partition_fields = partitions.iter().map(|p| &p.fields);
+    let partition_inits = partitions.iter().map(|p| &p.inits);
+    let partition_methods = partitions.iter().map(|p| &p.methods);
+    let partition_variants = partitions.iter().map(|p| &p.timer_variants);
+    let partition_timers = partitions.iter().map(|p| &p.timers);
+    let partition_fire = partitions.iter().map(|p| &p.fire_arms);
+    let partition_anchors = partitions.iter().map(|p| &p.anchor);
+    let partition_snapshots = partitions.iter().map(|p| &p.snapshot);
+    let partition_restores = partitions.iter().map(|p| &p.restore);
+    let partition_count = partitions.len();
     let window_fields: Vec<&Ident> = windows.iter().map(|w| &w.field).collect();
     let window_types = windows.iter().map(|w| &w.ty);
     let window_inits = windows.iter().map(|w| &w.init);
@@ -284,16 +304,12 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let query_methods = queries.iter().map(|q| &q.methods);
     let q_fields: Vec<_> = queries.iter().map(|q| &q.field).collect();
     let q_types: Vec<_> = queries.iter().map(|q| &q.ty).collect();
-    let rated: Vec<_> = queries
-        .iter()
-        .filter(|q| q.rated)
-        .map(|q| &q.field)
-        .collect();
-    let anchors = queries.iter().map(|q| &q.anchor);
+    let unpartitioned: Vec<&QueryCode> = queries.iter().filter(|q| q.partition.is_none()).collect();
+    let free_fields: Vec<&Ident> = unpartitioned.iter().map(|q| &q.field).collect();
     let trigger_count = plan.triggers.len();
     let window_base = trigger_count + plan.windows.len();
     let window_index: Vec<usize> = (trigger_count..window_base).collect();
-    let timer_index: Vec<usize> = (window_base..window_base + queries.len()).collect();
+    let timer_index: Vec<usize> = (window_base..window_base + unpartitioned.len()).collect();
     let trigger_index: Vec<usize> = (0..trigger_count).collect();
     let trigger_next: Vec<Ident> = (0..trigger_count)
         .map(|i| quote::format_ident!("__trigger{}", i))
@@ -337,8 +353,9 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             }
         })
         .collect();
-    let on_time: Vec<_> = (0..queries.len())
-        .map(|i| quote::format_ident!("__q{}_on_time", i))
+    let on_time: Vec<_> = unpartitioned
+        .iter()
+        .map(|q| quote::format_ident!("{}_on_time", q.field))
         .collect();
     let statics_items = &statics.items;
     let app_fingerprint = plan.fingerprint();
@@ -361,7 +378,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         let on = method("on", &s.name);
         let on_event = quote::format_ident!("{}_event", on);
         let internal_send = quote::format_ident!("__send_{}", send);
-        let consume = consume(&queries, &s.name);
+        let consume = consume(&queries, &partitions, &s.name);
         let buffer = ident(&format!("__in_{}", s.name.to_snake_case()));
         cb_fields.push(quote!(#cb: Vec<__ef::Callback<#name>>, #buffer: __ef::Chunk<#name>,));
         cb_names.push(cb.clone());
@@ -464,6 +481,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         #(#structs)*
         #(#table_items)*
         #(#window_items)*
+        #(#partition_items)*
         #(#query_items)*
 
         /// The compiled app: send events with the `send_*` methods, receive them with the `on_*`
@@ -473,9 +491,11 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             __clock: i64,
             __playback: bool,
             __depth: usize,
+            __origin: i64,
             #(#trigger_next: Option<i64>, #trigger_cron: Option<__ef::CronSchedule>,)*
             #(#table_fields: #table_types,)*
             #(#window_fields: #window_types,)*
+            #(#partition_fields)*
             #(#q_fields: #q_types,)*
             #(#cb_fields)*
         }
@@ -497,10 +517,12 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                     __clock: 0,
                     __playback: #playback,
                     __depth: 0,
+                    __origin: 0,
                     #(#trigger_next: None, #trigger_cron: #trigger_cron_init,)*
                     #(#table_fields: #table_inits,)*
                     #(#window_fields: #window_inits,)*
                     #(#q_fields: #q_types::new(),)*
+                    #(#partition_inits)*
                     #(#cb_inits)*
                 };
                 let origin = if app.__playback { 0 } else { __ef::now_ms() };
@@ -510,8 +532,9 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
 
             fn __anchor(&mut self, origin: i64) {
                 self.__clock = origin;
-                #(self.#rated.rate.anchor(origin);)*
-                #(#anchors)*
+                self.__origin = origin;
+                #(self.#q_fields.anchor(origin);)*
+                #(#partition_anchors)*
                 #(self.#trigger_next = #trigger_anchor;)*
             }
 
@@ -555,21 +578,22 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             /// The app's state (every window, aggregate and rate limiter, and the clock) as
             /// bytes.
             pub fn snapshot(&self) -> Result<Vec<u8>, __ef::StateError> {
-                let queries: Vec<Vec<u8>> = vec![#(self.#q_fields.snapshot()?),*];
+                let queries: Vec<Vec<u8>> = vec![#(self.#free_fields.snapshot()?),*];
+                let partitions: Vec<Vec<u8>> = vec![#(#partition_snapshots),*];
                 let triggers: Vec<Option<i64>> = vec![#(self.#trigger_next),*];
                 let tables: Vec<Vec<u8>> = vec![#(self.#table_fields.snapshot()?),*];
                 let windows: Vec<Vec<u8>> = vec![#(__ef::Window::snapshot(&self.#window_fields)?),*];
-                __ef::state::encode(&(Self::FINGERPRINT, self.__clock, queries, triggers, (tables, windows)))
+                __ef::state::encode(&(Self::FINGERPRINT, self.__clock, queries, triggers, (tables, windows, partitions)))
             }
 
             /// Replaces the app's state with a snapshot taken by this same app.
             pub fn restore(&mut self, bytes: &[u8]) -> Result<(), __ef::StateError> {
-                let (fingerprint, clock, queries, triggers, (tables, windows)): (
+                let (fingerprint, clock, queries, triggers, (tables, windows, partitions)): (
                     u64,
                     i64,
                     Vec<Vec<u8>>,
                     Vec<Option<i64>>,
-                    (Vec<Vec<u8>>, Vec<Vec<u8>>),
+                    (Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<Vec<u8>>),
                 ) = __ef::state::decode(bytes)?;
                 if fingerprint != Self::FINGERPRINT {
                     return Err(__ef::StateError::Mismatch(
@@ -581,7 +605,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                     let bytes = queries.next().ok_or_else(|| {
                         __ef::StateError::Mismatch("the snapshot has fewer queries than the app".into())
                     })?;
-                    self.#q_fields.restore(&bytes)?;
+                    self.#free_fields.restore(&bytes)?;
                 )*
                 if triggers.len() != #trigger_count {
                     return Err(__ef::StateError::Mismatch("the snapshot's triggers differ from the app's".into()));
@@ -598,26 +622,50 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 }
                 let mut windows = windows.into_iter();
                 #(__ef::Window::restore(&mut self.#window_fields, &windows.next().unwrap_or_default())?;)*
+                if partitions.len() != #partition_count {
+                    return Err(__ef::StateError::Mismatch("the snapshot's partitions differ from the app's".into()));
+                }
+                let mut partitions = partitions.into_iter();
+                #(
+                    let bytes = partitions.next().unwrap_or_default();
+                    #partition_restores
+                )*
                 self.__clock = clock;
                 Ok(())
             }
 
             #(#stream_methods)*
             #(#window_methods)*
+            #(#partition_methods)*
             #(#query_methods)*
+        }
+
+        #[doc(hidden)]
+        #[derive(Clone, Debug)]
+        #[allow(non_camel_case_types, dead_code)]
+        pub enum __Timer {
+            Fixed(usize),
+            #(#partition_variants)*
         }
 
         #[allow(clippy::all)]
         impl __ef::Timers for App {
-            type Timer = usize;
-            fn next_timer(&self) -> Option<(i64, usize, Option<i64>)> {
-                __ef::earliest([
+            type Timer = __Timer;
+            fn next_timer(&self) -> Option<(i64, __Timer, Option<i64>)> {
+                let fixed = [
                     #((self.#trigger_next, #trigger_index),)*
                     #((__ef::Window::next_due(&self.#window_fields), #window_index),)*
-                    #((self.#q_fields.next_due(), #timer_index),)*
-                ])
+                    #((self.#free_fields.next_due(), #timer_index),)*
+                ];
+                let timers = fixed.into_iter().map(|(due, i)| (due, __Timer::Fixed(i)));
+                #(let timers = timers.chain(#partition_timers);)*
+                __ef::earliest(timers)
             }
-            fn fire(&mut self, timer: usize, due: i64, horizon: i64) {
+            fn fire(&mut self, timer: __Timer, due: i64, horizon: i64) {
+                let timer = match timer {
+                    __Timer::Fixed(i) => i,
+                    #(#partition_fire)*
+                };
                 match timer {
                     #(#trigger_index => {
                         #trigger_fire
@@ -630,7 +678,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                     })*
                     #(#timer_index => {
                         self.#on_time(due);
-                        self.#q_fields.skip_idle(horizon);
+                        self.#free_fields.skip_idle(horizon);
                     })*
                     _ => {}
                 }

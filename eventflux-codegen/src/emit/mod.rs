@@ -20,6 +20,7 @@ mod builder;
 mod expand;
 mod expr;
 mod names;
+mod partition;
 mod query;
 mod table;
 

@@ -94,3 +94,9 @@ pub fn window_insert(index: usize) -> Ident {
 pub fn window_emit(index: usize) -> Ident {
     Ident::new(&format!("__window{index}_emit"), Span::call_site())
 }
+
+/// The `App` method that delivers rows of inner stream `#name` within partition `partition`'s
+/// active instance.
+pub fn inner_deliver(partition: usize, name: &str) -> Ident {
+    ident(&format!("__p{partition}_inner_{}", name.to_snake_case()))
+}

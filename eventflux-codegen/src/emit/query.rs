@@ -29,11 +29,8 @@ pub struct QueryCode {
     pub methods: TokenStream,
     /// The streams it reads, each with the `App` method that takes its chunks.
     pub sources: Vec<(String, Ident)>,
-    /// `App` statements run when the clock is anchored at `origin`.
-    pub anchor: TokenStream,
-
-    /// Whether it has a rate limiter (anchored at the app's start).
-    pub rated: bool,
+    /// The partition it belongs to, if any.
+    pub partition: Option<usize>,
 }
 
 struct Aggregate {
@@ -510,7 +507,7 @@ struct InputCode {
     methods: TokenStream,
     /// Statements of the query's `on_time(now)` run before its rate limiter's.
     on_time: TokenStream,
-    /// `App` statements run when the clock is anchored at `origin`.
+    /// Statements of the state struct's `anchor(origin)` (the state is `self`).
     anchor: TokenStream,
     /// The streams read, each with the `App` method taking `(start, now, chunk)`.
     sources: Vec<(String, Ident)>,
@@ -641,9 +638,19 @@ fn single_input(
         },
         on_time: quote!(#(#window_on_time)*),
         anchor: quote!(),
-        sources: vec![(source.name.clone(), run)],
+        sources: vec![(source_key(source), run)],
         windowed: source.window().is_some(),
     })
+}
+
+/// The name a query's source is delivered under: the stream's name, `#name` for an inner
+/// stream.
+pub fn source_key(source: &SourcePlan) -> String {
+    if source.kind == SourceKind::InnerStream {
+        format!("#{}", source.name)
+    } else {
+        source.name.clone()
+    }
 }
 
 /// Whether `stream` is a stream the compiled app has a struct and delivery for (a defined or
@@ -1017,7 +1024,7 @@ fn pattern_input(
                 self.#matched(matches);
             }
         },
-        anchor: quote!(self.#field.machine.start(origin);),
+        anchor: quote!(self.machine.start(origin);),
         sources,
         windowed: false,
     })
@@ -1147,9 +1154,9 @@ fn join_input(
     for side in [&join.left, &join.right] {
         match side.source.kind {
             SourceKind::Stream | SourceKind::Trigger if plain_stream(plan, &side.source.name) => {}
-            SourceKind::Table | SourceKind::Window => {}
-            SourceKind::Stream | SourceKind::Trigger | SourceKind::InnerStream => {
-                return Err(unsupported("partitions"));
+            SourceKind::Table | SourceKind::Window | SourceKind::InnerStream => {}
+            SourceKind::Stream | SourceKind::Trigger => {
+                return Err(unsupported("a join side the app does not define"));
             }
             SourceKind::FaultStream => return Err(unsupported("fault streams")),
             SourceKind::Aggregation => return Err(unsupported("incremental aggregations")),
@@ -1381,20 +1388,21 @@ fn join_input(
     );
     let mut methods = Vec::new();
     let mut sources = Vec::new();
-    let mut streams: Vec<&String> = Vec::new();
+    let mut streams: Vec<(String, &String)> = Vec::new();
     for (s, side) in [(ls, &left), (rs, &right)] {
-        if !side.table && !streams.contains(&&s.name) {
-            streams.push(&s.name);
+        let key = source_key(s);
+        if !side.table && !streams.iter().any(|(k, _)| *k == key) {
+            streams.push((key, &s.name));
         }
     }
-    for (k, stream) in streams.into_iter().enumerate() {
+    for (k, (key, stream)) in streams.into_iter().enumerate() {
         let method = quote::format_ident!("__q{}_in{}", index, k);
         let st = ident(stream);
         let mut body = Vec::new();
-        if ls.name == *stream && !left.table {
+        if source_key(ls) == key && !left.table {
             body.push(arrive(&left, &left_name, &right, &join_left, &lt));
         }
-        if rs.name == *stream && !right.table {
+        if source_key(rs) == key && !right.table {
             body.push(arrive(&right, &right_name, &left, &join_right, &rt));
         }
         methods.push(quote! {
@@ -1404,7 +1412,7 @@ fn join_input(
                 self.#select_fn(&pairs);
             }
         });
-        sources.push((stream.clone(), method));
+        sources.push((key, method));
     }
     let mut fields = vec![quote!(spec: __ef::join::JoinSpec<#lt, #rt>,)];
     let mut inits = vec![quote! {
@@ -1587,9 +1595,29 @@ fn sink(
             })
         }
         OutputPlan::Insert {
-            target: InsertTarget::InnerStream(_),
-            ..
-        } => Err(unsupported("partitions")),
+            target: InsertTarget::InnerStream(name),
+            events,
+        } => {
+            let p = q
+                .partition
+                .ok_or_else(|| unsupported("an inner stream outside a partition"))?;
+            let schema = plan
+                .streams
+                .iter()
+                .find(|s| s.name == *name && s.kind == StreamKind::Inner { partition: p })
+                .ok_or_else(|| unsupported("an inner stream the partition does not define"))?
+                .schema
+                .clone();
+            let inner = super::names::inner_deliver(p, name);
+            Ok(Sink {
+                out: ident(name),
+                schema,
+                events: *events,
+                items: quote!(),
+                take: quote!(self.#inner(&mut rows);),
+                methods: quote!(),
+            })
+        }
         OutputPlan::Return { .. } => Err(unsupported("return queries")),
         OutputPlan::Delete { table, events, on }
         | OutputPlan::Update {
@@ -1716,9 +1744,6 @@ pub fn emit(
     statics: &mut Statics,
 ) -> Result<QueryCode, Unsupported> {
     let unsupported = |what: &str| Unsupported::new(what, q.span);
-    if q.partition.is_some() {
-        return Err(unsupported("partitions"));
-    }
     let names = Names {
         field: private("q", index),
         select_fn: quote::format_ident!("__q{}_select", index),
@@ -1746,8 +1771,8 @@ pub fn emit(
             match source.kind {
                 SourceKind::Stream | SourceKind::Trigger | SourceKind::Window => {}
                 SourceKind::Table => return Err(unsupported("tables")),
+                SourceKind::InnerStream => {}
                 SourceKind::FaultStream => return Err(unsupported("fault streams")),
-                SourceKind::InnerStream => return Err(unsupported("partitions")),
                 SourceKind::Aggregation => return Err(unsupported("incremental aggregations")),
             }
             (
@@ -1920,6 +1945,11 @@ pub fn emit(
             )
         }
     };
+    let rate_anchor = if rated {
+        quote!(self.rate.anchor(origin);)
+    } else {
+        quote!()
+    };
     let rate_due = if rated {
         quote!(.into_iter().chain(self.rate.next_due()).min())
     } else {
@@ -2070,6 +2100,10 @@ pub fn emit(
                 #skip_idle
                 #rate_skip
             }
+            fn anchor(&mut self, origin: i64) {
+                #rate_anchor
+                #anchor
+            }
             fn snapshot(&self) -> Result<Vec<u8>, __ef::StateError> {
                 let parts: Vec<Vec<u8>> = vec![#(#snapshots),*];
                 __ef::state::encode(&(parts, self.selector.snapshot()?, #rate_snapshot))
@@ -2127,7 +2161,6 @@ pub fn emit(
         ty: state,
         methods,
         sources,
-        anchor,
-        rated,
+        partition: q.partition,
     })
 }

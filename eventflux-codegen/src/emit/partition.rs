@@ -1,0 +1,394 @@
+//! Partitions as Rust: one instance of the partition's query states per key, in the runtime's
+//! `Partitioned` map. The `App` keeps one state per partitioned query as the *active* slot: to
+//! run a key's queries, the key's instance is swapped into those slots, the query methods run
+//! as for any query, and the instance is swapped back out. Deliveries that reach another key of
+//! the same partition while one is active (a query feeding its own partition) put the active
+//! key back first and restore it afterwards.
+//!
+//! A partitioned stream's events are keyed by its value expression (one key) or its ranges
+//! (one key per label whose condition holds); a stream the partition reads without a key goes
+//! to every existing instance. Inner streams (`#Name`) stay within the active instance.
+
+use super::Unsupported;
+use super::expr::{self, Cx, Inputs, Statics, key_type, key_value};
+use super::names::{ident, inner_deliver};
+use super::query::QueryCode;
+use crate::plan::{
+    PartitionKeyKind, PartitionPlan, Plan, StreamKind, Type, TypedExpr, Value as Constant,
+};
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+/// How a partition's keys are typed.
+enum KeyKind {
+    /// Every key is a value expression of this type.
+    Typed(Type),
+    /// Values (any type) and range labels: keys are values.
+    Value,
+}
+
+/// One partition's generated parts, for the `App`.
+pub struct PartitionCode {
+    /// The instance struct and its impl.
+    pub items: TokenStream,
+    /// `App` fields (`name: Type,`) and their initializers (`name: init,`).
+    pub fields: TokenStream,
+    pub inits: TokenStream,
+    /// `App` methods.
+    pub methods: TokenStream,
+    /// The streams it reads, each with the `App` method taking their chunks.
+    pub sources: Vec<(String, Ident)>,
+    /// The `__Timer` variants of its timers (`Pn(Key, usize)`, `PurgeN`).
+    pub timer_variants: TokenStream,
+    /// An iterator expression of `(Option<i64>, __Timer)` over its timers.
+    pub timers: TokenStream,
+    /// Match arms firing its timers (`due`, `horizon` in scope).
+    pub fire_arms: TokenStream,
+    /// `App` statements run when the clock is anchored at `origin`.
+    pub anchor: TokenStream,
+    /// An expression giving its state as bytes (`Result<Vec<u8>, StateError>`).
+    pub snapshot: TokenStream,
+    /// Statements restoring its state from `bytes`.
+    pub restore: TokenStream,
+}
+
+fn key_kind(p: &PartitionPlan) -> KeyKind {
+    let mut types = p.keys.iter().map(|k| match &k.kind {
+        PartitionKeyKind::Value(e) => Some(e.ty),
+        PartitionKeyKind::Range(_) => None,
+    });
+    match types.next() {
+        Some(Some(first)) if types.all(|t| t == Some(first)) => KeyKind::Typed(first),
+        _ => KeyKind::Value,
+    }
+}
+
+/// The statements giving `chunk` (a `&mut Chunk` of `source`'s events, at `now`) to each of
+/// `runs` in order; all but the last get a copy.
+pub fn run_all(runs: &[&Ident]) -> TokenStream {
+    let calls = runs.iter().enumerate().map(|(k, run)| {
+        if k + 1 == runs.len() {
+            quote!(self.#run(0, now, chunk);)
+        } else {
+            quote!(self.#run(0, now, &mut chunk.clone());)
+        }
+    });
+    if runs.is_empty() {
+        quote!(let _ = (now, chunk);)
+    } else {
+        quote!(#(#calls)*)
+    }
+}
+
+/// The runs of the queries of partition `p` (or of no partition) reading `source`.
+pub fn consumers<'a>(queries: &'a [QueryCode], p: Option<usize>, source: &str) -> Vec<&'a Ident> {
+    queries
+        .iter()
+        .filter(|q| q.partition == p)
+        .flat_map(|q| q.sources.iter())
+        .filter(|(name, _)| name == source)
+        .map(|(_, run)| run)
+        .collect()
+}
+
+/// Emits partition `index`.
+pub fn emit(
+    plan: &Plan,
+    index: usize,
+    p: &PartitionPlan,
+    queries: &[QueryCode],
+    statics: &mut Statics,
+) -> Result<PartitionCode, Unsupported> {
+    let span = plan
+        .queries
+        .iter()
+        .find(|q| q.partition == Some(index))
+        .map(|q| q.span)
+        .unwrap_or_default();
+    let unsupported = |what: &str| Unsupported::new(what, span);
+    let members: Vec<&QueryCode> = queries
+        .iter()
+        .filter(|q| q.partition == Some(index))
+        .collect();
+    let kind = key_kind(p);
+    let key_ty = match kind {
+        KeyKind::Typed(t) => key_type(t),
+        KeyKind::Value => quote!(__ef::Value),
+    };
+    let instance = format_ident!("__Part{}", index);
+    let map = format_ident!("__part{}", index);
+    let active = format_ident!("__p{}_active", index);
+    let enter = format_ident!("__p{}_enter", index);
+    let leave = format_ident!("__p{}_leave", index);
+    let swap = format_ident!("__p{}_swap", index);
+    let q_fields: Vec<&Ident> = members.iter().map(|q| &q.field).collect();
+    let q_types: Vec<&Ident> = members.iter().map(|q| &q.ty).collect();
+    let q_on_time: Vec<Ident> = members
+        .iter()
+        .map(|q| format_ident!("{}_on_time", q.field))
+        .collect();
+    let member_index: Vec<usize> = (0..members.len()).collect();
+    let timer = format_ident!("P{}", index);
+    let purge = format_ident!("Purge{}", index);
+
+    // The streams the partition reads from outside (not inner streams).
+    let mut streams: Vec<String> = Vec::new();
+    for q in &members {
+        for (name, _) in &q.sources {
+            if !name.starts_with('#') && !streams.contains(name) {
+                streams.push(name.clone());
+            }
+        }
+    }
+    let mut methods = Vec::new();
+    let mut sources = Vec::new();
+    for (k, stream) in streams.iter().enumerate() {
+        let schema = plan
+            .stream(stream)
+            .map(|s| &s.schema)
+            .ok_or_else(|| unsupported("a partitioned stream the app does not define"))?;
+        let st = ident(stream);
+        let cx = Cx {
+            input: Some(Inputs::Single(schema)),
+            table: None,
+            tables: None,
+            output: None,
+            aggregates: false,
+            timestamp: quote!(__ts),
+            span,
+        };
+        let as_key = |e: &TypedExpr, statics: &mut Statics| -> Result<TokenStream, Unsupported> {
+            let v = expr::emit(e, &cx, statics)?;
+            Ok(match kind {
+                KeyKind::Typed(t) => key_value(v, t),
+                KeyKind::Value => quote!(__ef::to_value(#v)),
+            })
+        };
+        let keys = match p.keys.iter().find(|key| key.stream == *stream) {
+            None => quote!(let keys = self.#map.keys();),
+            Some(key) => match &key.kind {
+                PartitionKeyKind::Value(e) => {
+                    let v = as_key(e, statics)?;
+                    quote!(let keys = [#v];)
+                }
+                PartitionKeyKind::Range(ranges) => {
+                    let pushes = ranges
+                        .iter()
+                        .map(|(c, label)| {
+                            let c = expr::condition(c, &cx, statics)?;
+                            let label = TypedExpr {
+                                kind: crate::plan::ExprNode::Const(Constant::String(label.clone())),
+                                ty: Type::String,
+                            };
+                            let label = as_key(&label, statics)?;
+                            Ok(quote!(if #c { keys.push(#label); }))
+                        })
+                        .collect::<Result<Vec<_>, Unsupported>>()?;
+                    quote! {
+                        let mut keys: Vec<#key_ty> = Vec::new();
+                        #(#pushes)*
+                    }
+                }
+            },
+        };
+        let runs = run_all(&consumers(queries, Some(index), stream));
+        let method = format_ident!("__p{}_in{}", index, k);
+        methods.push(quote! {
+            fn #method(&mut self, _start: usize, now: i64, chunk: &mut __ef::Chunk<#st>) {
+                let events = ::std::mem::take(chunk);
+                for ev in &events {
+                    let keys = {
+                        let e = &ev.data;
+                        let __ts = ev.timestamp;
+                        #keys
+                        keys
+                    };
+                    for key in keys {
+                        let previous = self.#enter(&key, Some(ev.timestamp));
+                        let mut one = vec![ev.clone()];
+                        let chunk = &mut one;
+                        #runs
+                        self.#leave(&key, previous);
+                    }
+                }
+                *chunk = events;
+            }
+        });
+        sources.push((stream.clone(), method));
+    }
+
+    // Inner streams: delivered within the active instance.
+    for s in plan
+        .streams
+        .iter()
+        .filter(|s| s.kind == StreamKind::Inner { partition: index })
+    {
+        let method = inner_deliver(index, &s.name);
+        let st = ident(&s.name);
+        let label = format!("#{}", s.name);
+        let runs = run_all(&consumers(queries, Some(index), &label));
+        methods.push(quote! {
+            fn #method(&mut self, chunk: &mut __ef::Chunk<#st>) {
+                if chunk.is_empty() {
+                    return;
+                }
+                if self.__depth >= __ef::MAX_DELIVERY_DEPTH {
+                    __ef::report_cycle(#label);
+                    return;
+                }
+                self.__depth += 1;
+                if let Some(key) = self.#active.clone() {
+                    self.#map.touch(&key, self.__clock);
+                }
+                let now = self.__clock;
+                #runs
+                self.__depth -= 1;
+            }
+        });
+    }
+
+    methods.push(quote! {
+        /// Makes `key`'s instance the active one (creating it for an event seen at `seen`);
+        /// returns the key that was active before.
+        fn #enter(&mut self, key: &#key_ty, seen: Option<i64>) -> Option<#key_ty> {
+            let previous = self.#active.take();
+            if let Some(previous) = &previous {
+                self.#swap(previous);
+            }
+            if let Some(seen) = seen {
+                let origin = self.__origin;
+                let _ = self.#map.get_or_insert_with(key, seen, || {
+                    Ok::<_, ::std::convert::Infallible>(#instance::new(origin))
+                });
+                self.#map.touch(key, self.__clock);
+            }
+            self.#swap(key);
+            self.#active = Some(key.clone());
+            previous
+        }
+
+        /// Puts `key`'s instance back and makes `previous` active again.
+        fn #leave(&mut self, key: &#key_ty, previous: Option<#key_ty>) {
+            self.#swap(key);
+            self.#active = None;
+            let timed = self.#map.get_mut(key).is_some_and(|i| i.next_due().is_some());
+            self.#map.set_timed(key, timed);
+            if let Some(previous) = previous {
+                self.#swap(&previous);
+                self.#active = Some(previous);
+            }
+        }
+
+        fn #swap(&mut self, key: &#key_ty) {
+            if let Some(instance) = self.#map.get_mut(key) {
+                #(::std::mem::swap(&mut self.#q_fields, &mut instance.#q_fields);)*
+            }
+        }
+    });
+
+    let purge_config = match &p.purge {
+        Some(c) => {
+            let (interval, idle) = (c.interval_ms, c.idle_period_ms);
+            quote!(Some(__ef::partition::Purge { interval: #interval, idle: #idle }))
+        }
+        None => quote!(None),
+    };
+    let part_count = members.len();
+    let items = quote! {
+        #[doc(hidden)]
+        #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
+        pub struct #instance {
+            #(#q_fields: #q_types,)*
+        }
+
+        #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
+        impl #instance {
+            fn new(origin: i64) -> Self {
+                let mut instance = #instance { #(#q_fields: #q_types::new(),)* };
+                #(instance.#q_fields.anchor(origin);)*
+                instance
+            }
+            fn next_due(&self) -> Option<i64> {
+                [#(self.#q_fields.next_due()),*].into_iter().flatten().min()
+            }
+            fn snapshot(&self) -> Result<Vec<Vec<u8>>, __ef::StateError> {
+                Ok(vec![#(self.#q_fields.snapshot()?),*])
+            }
+            fn restore(&mut self, parts: Vec<Vec<u8>>) -> Result<(), __ef::StateError> {
+                if parts.len() != #part_count {
+                    return Err(__ef::StateError::Mismatch(
+                        "a partition instance of the snapshot differs from the app's".into(),
+                    ));
+                }
+                let mut parts = parts.into_iter();
+                #(self.#q_fields.restore(&parts.next().unwrap_or_default())?;)*
+                Ok(())
+            }
+        }
+    };
+    Ok(PartitionCode {
+        items,
+        fields: quote! {
+            #map: __ef::partition::Partitioned<#key_ty, #instance>,
+            #active: Option<#key_ty>,
+        },
+        inits: quote! {
+            #map: __ef::partition::Partitioned::new(#purge_config),
+            #active: None,
+        },
+        methods: quote!(#(#methods)*),
+        sources,
+        timer_variants: quote!(#timer(#key_ty, usize), #purge,),
+        timers: quote! {
+            self.#map
+                .timed()
+                .flat_map(|(key, instance)| {
+                    [#((instance.#q_fields.next_due(), __Timer::#timer(key.clone(), #member_index))),*]
+                })
+                .chain(::std::iter::once((self.#map.next_due(), __Timer::#purge)))
+        },
+        fire_arms: quote! {
+            __Timer::#purge => {
+                self.#map.on_time(due);
+                self.#map.skip_idle(horizon);
+                return;
+            }
+            __Timer::#timer(key, i) => {
+                if self.#map.get_mut(&key).is_none() {
+                    return;
+                }
+                let previous = self.#enter(&key, None);
+                match i {
+                    #(#member_index => {
+                        self.#q_on_time(due);
+                        self.#q_fields.skip_idle(horizon);
+                    })*
+                    _ => {}
+                }
+                self.#leave(&key, previous);
+                return;
+            }
+        },
+        anchor: quote!(self.#map.anchor(origin);),
+        snapshot: quote! {
+            __ef::state::encode(
+                &self
+                    .#map
+                    .iter()
+                    .map(|(key, slot)| Ok((key.clone(), slot.last_seen, slot.instance.snapshot()?)))
+                    .collect::<Result<Vec<_>, __ef::StateError>>()?,
+            )?
+        },
+        restore: quote! {
+            let saved: Vec<(#key_ty, i64, Vec<Vec<u8>>)> = __ef::state::decode(&bytes)?;
+            let mut slots = Vec::new();
+            for (key, last_seen, parts) in saved {
+                let mut instance = #instance::new(self.__origin);
+                instance.restore(parts)?;
+                slots.push((key, __ef::partition::Slot { instance, last_seen }));
+            }
+            self.#map.replace(slots);
+            self.#active = None;
+        },
+    })
+}
