@@ -147,7 +147,7 @@ pub fn workloads() -> Vec<Workload> {
             symbols: 1000,
             two_streams: true,
             hand: hand_w4,
-            compiled: Err("joins"),
+            compiled: Ok(compiled::w4),
         },
         Workload {
             id: "W5-100",
@@ -171,7 +171,7 @@ pub fn workloads() -> Vec<Workload> {
             symbols: 1000,
             two_streams: false,
             hand: hand_w6,
-            compiled: Err("partitions"),
+            compiled: Ok(compiled::w6),
         },
     ]
 }
@@ -371,7 +371,9 @@ mod compiled {
     eventflux_runtime::eventflux!(file = "workloads/w1.eventflux");
     eventflux_runtime::eventflux!(file = "workloads/w2.eventflux");
     eventflux_runtime::eventflux!(file = "workloads/w3.eventflux");
+    eventflux_runtime::eventflux!(file = "workloads/w4.eventflux");
     eventflux_runtime::eventflux!(file = "workloads/w5.eventflux");
+    eventflux_runtime::eventflux!(file = "workloads/w6.eventflux");
 
     /// A driver for compiled app module `$app`: sends each trade to `S` at time `i` (ms) and
     /// adds each `Out` row to the checksum with `$add`.
@@ -426,6 +428,53 @@ mod compiled {
     driver!(w3, w3, |c, row| {
         text(&mut c, &row.sym);
         c.i64(row.v.unwrap_or(i64::MIN));
+    });
+    /// W4's driver: even events go to `S`, odd ones to `T` (with `vol` as `qty`).
+    pub fn w4(data: &[Trade], names: &[Str], mut latency: Option<&mut Vec<u64>>) -> Checksum {
+        let mut app = w4::App::new();
+        app.set_playback(true);
+        let sum = Arc::new(Mutex::new(Checksum::new()));
+        let sink = sum.clone();
+        app.on_out(move |row: &w4::Out| {
+            if let Ok(mut c) = sink.lock() {
+                text(&mut c, &row.sym);
+                c.f64(row.price.unwrap_or(f64::NAN));
+                c.i64(row.qty.unwrap_or(i64::MIN));
+                c.end_row();
+            }
+        });
+        for (i, t) in data.iter().enumerate() {
+            let started = latency.is_some().then(Instant::now);
+            let sent = if i % 2 == 0 {
+                app.send_s_at(
+                    i as i64,
+                    w4::S {
+                        sym: Some(names[t.sym].clone()),
+                        price: Some(t.price),
+                        vol: Some(t.vol),
+                    },
+                )
+            } else {
+                app.send_t_at(
+                    i as i64,
+                    w4::T {
+                        sym: Some(names[t.sym].clone()),
+                        qty: Some(t.vol),
+                    },
+                )
+            };
+            if let Err(e) = sent {
+                eprintln!("{e}");
+            }
+            if let (Some(l), Some(started)) = (latency.as_deref_mut(), started) {
+                l.push(started.elapsed().as_nanos() as u64);
+            }
+        }
+        *sum.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    driver!(w6, w6, |c, row| {
+        text(&mut c, &row.sym);
+        c.f64(row.m.unwrap_or(f64::NAN));
     });
     driver!(w5, w5, |c, row| {
         text(&mut c, &row.sym);

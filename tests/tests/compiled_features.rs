@@ -1,0 +1,183 @@
+//! A compiled app that uses patterns, joins, tables, partitions, named windows and triggers
+//! together, driven end to end through its typed API, with a snapshot taken half-way restored
+//! into a new instance.
+
+use std::sync::{Arc, Mutex};
+
+eventflux_runtime::eventflux! {
+    @app:name("Desk")
+    @app:playback
+    define stream Trades (sym string, price double, qty long);
+    define stream Limits (sym string, max long);
+    @PrimaryKey("sym")
+    define table Ceilings (sym string, max long);
+    define window Recent (sym string, price double) length(2) output all events;
+    define trigger Tick at every 1 sec;
+
+    from Limits
+    update or insert into Ceilings
+    on Ceilings.sym == sym;
+
+    from Trades join Ceilings on Trades.sym == Ceilings.sym and Trades.qty > Ceilings.max
+    select Trades.sym as sym, Trades.qty as qty, Ceilings.max as max
+    insert into Breaches;
+
+    from every e1=Trades[price > 100.0] -> e2=Trades[sym == e1.sym and price < e1.price * 0.9]
+        within 5 sec
+    select e1.sym as sym, e1.price as high, e2.price as low
+    insert into Drops;
+
+    partition with (sym of Trades)
+    begin
+        from Trades #window.length(2)
+        select sym, sum(qty) as volume
+        insert into #Volumes;
+
+        from #Volumes[volume > 10]
+        select sym, volume
+        insert into Heavy;
+    end;
+
+    from Trades
+    select sym, price
+    insert into Recent;
+
+    from Recent
+    select sym, count() as held
+    insert all events into Held;
+
+    from Tick
+    select triggered_time as at
+    insert into Ticks;
+}
+
+type Rows<T> = Arc<Mutex<Vec<T>>>;
+
+fn rows<T>() -> (Rows<T>, Rows<T>) {
+    let rows = Arc::new(Mutex::new(Vec::new()));
+    (rows.clone(), rows)
+}
+
+fn taken<T: Clone>(rows: &Rows<T>) -> Vec<T> {
+    rows.lock().expect("not poisoned").clone()
+}
+
+struct Seen {
+    breaches: Rows<desk::Breaches>,
+    drops: Rows<desk::Drops>,
+    heavy: Rows<desk::Heavy>,
+    held: Rows<desk::Held>,
+    ticks: Rows<desk::Ticks>,
+}
+
+fn watch(app: &mut desk::App) -> Seen {
+    let (breaches, sink) = rows();
+    app.on_breaches(move |r| sink.lock().expect("not poisoned").push(r.clone()));
+    let (drops, sink) = rows();
+    app.on_drops(move |r| sink.lock().expect("not poisoned").push(r.clone()));
+    let (heavy, sink) = rows();
+    app.on_heavy(move |r| sink.lock().expect("not poisoned").push(r.clone()));
+    let (held, sink) = rows();
+    app.on_held(move |r| sink.lock().expect("not poisoned").push(r.clone()));
+    let (ticks, sink) = rows();
+    app.on_ticks(move |r| sink.lock().expect("not poisoned").push(r.clone()));
+    Seen {
+        breaches,
+        drops,
+        heavy,
+        held,
+        ticks,
+    }
+}
+
+fn first_half(app: &mut desk::App) {
+    app.send_limits_at(0, desk::Limits::new("IBM", 5))
+        .expect("in order");
+    app.send_trades_at(100, desk::Trades::new("IBM", 120.0, 4))
+        .expect("in order");
+    app.send_trades_at(200, desk::Trades::new("MSFT", 50.0, 9))
+        .expect("in order");
+}
+
+fn second_half(app: &mut desk::App) {
+    app.send_trades_at(1_500, desk::Trades::new("IBM", 100.0, 8))
+        .expect("in order");
+    app.send_limits_at(1_600, desk::Limits::new("IBM", 10))
+        .expect("in order");
+    app.send_trades_at(2_100, desk::Trades::new("IBM", 99.0, 9))
+        .expect("in order");
+}
+
+#[test]
+fn every_feature_runs_compiled_and_survives_a_snapshot() {
+    let mut app = desk::App::new();
+    let seen = watch(&mut app);
+    first_half(&mut app);
+    let snapshot = app.snapshot().expect("snapshot");
+    second_half(&mut app);
+
+    let breaches = taken(&seen.breaches);
+    assert_eq!(
+        breaches.len(),
+        1,
+        "only the 8 > 5 trade breaches: {breaches:?}"
+    );
+    assert_eq!(breaches[0].qty, Some(8));
+    assert_eq!(breaches[0].max, Some(5));
+
+    let drops = taken(&seen.drops);
+    assert_eq!(drops.len(), 1, "{drops:?}");
+    assert_eq!((drops[0].high, drops[0].low), (Some(120.0), Some(100.0)));
+
+    let heavy = taken(&seen.heavy);
+    assert_eq!(
+        heavy
+            .iter()
+            .map(|h| (h.sym.as_deref().map(str::to_owned), h.volume))
+            .collect::<Vec<_>>(),
+        vec![
+            (Some("IBM".to_owned()), Some(12)),
+            (Some("IBM".to_owned()), Some(17)),
+        ],
+        "the length window is per symbol"
+    );
+
+    let held = taken(&seen.held);
+    assert_eq!(
+        held.iter().map(|h| h.held).collect::<Vec<_>>(),
+        vec![Some(1), Some(2), Some(2), Some(2)],
+        "the named window holds two events; once full, each arrival's chunk (one expiry, one \
+         arrival) gives one row without group by"
+    );
+
+    let ticks = taken(&seen.ticks);
+    assert_eq!(
+        ticks.iter().map(|t| t.at).collect::<Vec<_>>(),
+        vec![Some(1_000), Some(2_000)]
+    );
+
+    let mut restored = desk::App::new();
+    let again = watch(&mut restored);
+    restored.restore(&snapshot).expect("restores");
+    second_half(&mut restored);
+    assert_eq!(
+        taken(&again.breaches),
+        breaches,
+        "the table came back with the snapshot"
+    );
+    assert_eq!(
+        taken(&again.drops),
+        drops,
+        "the partial match came back with the snapshot"
+    );
+    assert_eq!(
+        taken(&again.heavy),
+        heavy,
+        "the partition's instances came back with the snapshot"
+    );
+    assert_eq!(
+        taken(&again.ticks),
+        ticks,
+        "the trigger's schedule came back"
+    );
+}
