@@ -181,3 +181,50 @@ fn every_feature_runs_compiled_and_survives_a_snapshot() {
         "the trigger's schedule came back"
     );
 }
+
+eventflux_runtime::eventflux! {
+    @app:name("Probe")
+    @app:playback
+    define stream Pings (host string, ms double);
+
+    @info(name = "Slow")
+    from Pings[ms > 100.0] #log("slow ping", host)
+    select host, ms * 2.0 as doubled
+    return;
+}
+
+#[test]
+fn a_return_query_hands_its_rows_to_callbacks_named_after_it() {
+    use eventflux_runtime::Engine;
+    let mut app = probe::App::new();
+    let (slow, sink) = rows();
+    app.on_slow(move |r| sink.lock().expect("not poisoned").push(r.clone()));
+    let (values, sink) = rows();
+    app.subscribe_values(
+        "Slow",
+        Box::new(move |out| {
+            sink.lock()
+                .expect("not poisoned")
+                .push((out.stream.to_string(), out.values.to_vec()))
+        }),
+    );
+    app.send_pings_at(1, probe::Pings::new("a", 50.0))
+        .expect("in order");
+    app.send_pings_at(2, probe::Pings::new("b", 150.0))
+        .expect("in order");
+    let slow = taken(&slow);
+    assert_eq!(slow.len(), 1);
+    assert_eq!(slow[0].host.as_deref(), Some("b"));
+    assert_eq!(slow[0].doubled, Some(300.0));
+    let values = taken(&values);
+    assert_eq!(
+        values,
+        vec![(
+            "Slow".to_string(),
+            vec![
+                eventflux_runtime::Value::from("b"),
+                eventflux_runtime::Value::Double(300.0)
+            ]
+        )]
+    );
+}

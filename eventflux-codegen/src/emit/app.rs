@@ -473,12 +473,67 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             }
         });
     }
+    let mut return_rows = Vec::new();
+    for (i, q) in plan.queries.iter().enumerate() {
+        if !matches!(q.output, crate::plan::OutputPlan::Return { .. }) {
+            continue;
+        }
+        let name = ident(&q.name);
+        let query = &q.name;
+        let cb = super::names::return_callbacks(i);
+        let on = method("on", &q.name);
+        let on_event = quote::format_ident!("{}_event", on);
+        let on_doc = format!("Calls `callback` with every row query `{query}` returns.");
+        let on_event_doc = format!(
+            "Calls `callback` with every row query `{query}` returns, with its timestamp and kind."
+        );
+        cb_fields.push(quote!(#cb: Vec<__ef::Callback<#name>>,));
+        cb_names.push(cb.clone());
+        stream_methods.push(quote! {
+            #[doc = #on_doc]
+            pub fn #on(&mut self, mut callback: impl FnMut(&#name) + Send + 'static) {
+                self.#cb.push(Box::new(move |e: &__ef::Event<#name>| callback(&e.data)));
+            }
+
+            #[doc = #on_event_doc]
+            pub fn #on_event(&mut self, callback: impl FnMut(&__ef::Event<#name>) + Send + 'static) {
+                self.#cb.push(Box::new(callback));
+            }
+        });
+        subscribe_arms.push(quote! {
+            #query => self.#cb.push(Box::new(move |e: &__ef::Event<#name>| {
+                let values = e.data.to_values();
+                callback(&__ef::Output {
+                    stream: #query,
+                    timestamp: e.timestamp,
+                    kind: e.kind,
+                    values: &values,
+                });
+            })),
+        });
+        return_rows.push(Stream {
+            name: q.name.clone(),
+            schema: Schema {
+                attributes: q
+                    .select
+                    .items
+                    .iter()
+                    .map(|(name, e)| Attribute {
+                        name: name.clone(),
+                        ty: e.ty,
+                    })
+                    .collect(),
+            },
+        });
+    }
+    let return_structs = return_rows.iter().map(stream_struct);
     let cb_inits = cb_names.iter().map(|name| quote!(#name: Vec::new(),));
 
     Ok(quote! {
         use ::eventflux_runtime::__private as __ef;
         #(#statics_items)*
         #(#structs)*
+        #(#return_structs)*
         #(#table_items)*
         #(#window_items)*
         #(#partition_items)*

@@ -100,3 +100,8 @@ pub fn window_emit(index: usize) -> Ident {
 pub fn inner_deliver(partition: usize, name: &str) -> Ident {
     ident(&format!("__p{partition}_inner_{}", name.to_snake_case()))
 }
+
+/// The `App` field holding the callbacks of `return` query `index`.
+pub fn return_callbacks(index: usize) -> Ident {
+    Ident::new(&format!("__on_return{index}"), Span::call_site())
+}

@@ -10,8 +10,8 @@ use crate::catalog::{AggregatorKind, WindowKind};
 use crate::plan::{
     AggregateCall, AttrRef, BinaryOp, EventSlot, EventType, ExprNode, HandlerPlan, InputPlan,
     InsertTarget, JoinKind, JoinPlan, LogicalOp, OutputPlan, Plan, QueryPlan, RateMode, RatePlan,
-    Schema, SortOrder, SourceKind, SourcePlan, StateKind, StateNode, StatePlan, StreamKind, Type,
-    TypedExpr, Value as Constant, WindowArg, WindowPlan,
+    Schema, SortOrder, SourceKind, SourcePlan, StateKind, StateNode, StatePlan, StreamFunctionPlan,
+    StreamKind, Type, TypedExpr, Value as Constant, WindowArg, WindowPlan,
 };
 use crate::span::Span;
 use proc_macro2::{Ident, TokenStream};
@@ -531,7 +531,6 @@ fn single_input(
     tables: &[TableCode],
     statics: &mut Statics,
 ) -> Result<InputCode, Unsupported> {
-    let unsupported = |what: &str| Unsupported::new(what, q.span);
     let input = &source.schema;
     let event = {
         let i = ident(&source.name);
@@ -591,7 +590,25 @@ fn single_input(
                 window_types.push(ty);
                 window_inits.push(init);
             }
-            HandlerPlan::Function(_) => return Err(unsupported("stream functions (#log)")),
+            HandlerPlan::Function(StreamFunctionPlan::Log { args }) => {
+                let args = args
+                    .iter()
+                    .map(|a| {
+                        let v = expr::emit(a, &filter_cx, statics)?;
+                        Ok(quote!(__ef::to_value(#v)))
+                    })
+                    .collect::<Result<Vec<_>, Unsupported>>()?;
+                let query = &q.name;
+                stage_code.push(quote! {
+                    if start <= #i {
+                        for ev in chunk.iter() {
+                            let e = &ev.data;
+                            let __ts = ev.timestamp;
+                            __ef::log_event(#query, &[#(#args),*], ev.kind, ev.timestamp, &e.to_values());
+                        }
+                    }
+                });
+            }
         }
     }
     let window_on_time = window_stages.iter().map(|(i, f)| {
@@ -1618,7 +1635,44 @@ fn sink(
                 methods: quote!(),
             })
         }
-        OutputPlan::Return { .. } => Err(unsupported("return queries")),
+        OutputPlan::Return { events } => {
+            let taken = plan.stream(&q.name).is_some()
+                || plan.table(&q.name).is_some()
+                || plan.windows.iter().any(|w| w.name == q.name)
+                || plan.triggers.iter().any(|t| t.name == q.name);
+            if taken || super::names::SHADOWING.contains(&q.name.as_str()) {
+                return Err(unsupported(
+                    "a `return` query named like a stream, table, window or trigger (its rows get a struct of that name)",
+                ));
+            }
+            let schema = Schema {
+                attributes: q
+                    .select
+                    .items
+                    .iter()
+                    .map(|(name, e)| crate::plan::Attribute {
+                        name: name.clone(),
+                        ty: e.ty,
+                    })
+                    .collect(),
+            };
+            let out = ident(&q.name);
+            let callbacks = super::names::return_callbacks(index);
+            Ok(Sink {
+                out: out.clone(),
+                schema,
+                events: *events,
+                items: quote!(),
+                take: quote! {
+                    for callback in self.#callbacks.iter_mut() {
+                        for e in rows.iter() {
+                            callback(e);
+                        }
+                    }
+                },
+                methods: quote!(),
+            })
+        }
         OutputPlan::Delete { table, events, on }
         | OutputPlan::Update {
             table, events, on, ..

@@ -47,3 +47,23 @@ pub fn report_cycle(stream: &str) {
 pub fn report_error(stream: &str, message: &str) {
     eprintln!("error: processing an event of stream '{stream}': {message}");
 }
+
+/// Logs one event passing a `#log(...)` stream function of query `query`: the function's
+/// arguments, the event's kind and timestamp and its attribute values (both paths log alike).
+pub fn log_event(
+    query: &str,
+    arguments: &[crate::value::Value],
+    kind: crate::event::EventKind,
+    timestamp: i64,
+    values: &[crate::value::Value],
+) {
+    let parts: Vec<String> = arguments.iter().map(crate::value::Value::to_text).collect();
+    let values: Vec<String> = values.iter().map(crate::value::Value::to_text).collect();
+    eprintln!(
+        "[{query}] {} {:?} t={} ({})",
+        parts.join(" "),
+        kind,
+        timestamp,
+        values.join(", ")
+    );
+}

@@ -303,14 +303,13 @@ impl QueryRt {
                     for e in &chunk {
                         let inputs = [std::slice::from_ref(&e.data.0)];
                         let c = Ctx::single(&inputs, e.timestamp, tables);
-                        let parts: Vec<String> = args.iter().map(|a| a(&c).to_text()).collect();
-                        let values: Vec<String> = e.data.0.iter().map(Value::to_text).collect();
-                        eprintln!(
-                            "[{query}] {} {:?} t={} ({})",
-                            parts.join(" "),
+                        let arguments: Vec<Value> = args.iter().map(|a| a(&c)).collect();
+                        crate::compiled::log_event(
+                            query,
+                            &arguments,
                             e.kind,
                             e.timestamp,
-                            values.join(", ")
+                            &e.data.0,
                         );
                     }
                 }
