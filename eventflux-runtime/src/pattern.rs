@@ -195,7 +195,7 @@ pub struct StateMachine<E: Data> {
     partials: BTreeMap<u64, Partial<E>>,
     next_id: u64,
     scanned: BTreeSet<u64>,
-    keyed: HashMap<(usize, u64), BTreeSet<u64>>,
+    keyed: HashMap<(usize, u64), BTreeSet<u64>, foldhash::fast::RandomState>,
     deadlines: BTreeSet<(i64, u64)>,
     dropped: u64,
 }
@@ -227,7 +227,7 @@ impl<E: Data> StateMachine<E> {
             partials: BTreeMap::new(),
             next_id: 0,
             scanned: BTreeSet::new(),
-            keyed: HashMap::new(),
+            keyed: HashMap::default(),
             deadlines: BTreeSet::new(),
             dropped: 0,
         }
@@ -314,19 +314,25 @@ impl<E: Data> StateMachine<E> {
 
     /// The partials an event of `stream` may affect, in creation order.
     fn candidates(&self, stream: usize, e: &E) -> Vec<u64> {
-        let mut ids: BTreeSet<u64> = self.scanned.clone();
+        let mut ids: Vec<u64> = self.scanned.iter().copied().collect();
+        let mut merged = false;
         for (step, key) in self.keys.iter().enumerate() {
             let (Some(key), Some(Step::Stream { unit, .. })) = (key, self.steps.get(step)) else {
                 continue;
             };
-            if unit.stream != stream {
+            if unit.stream != stream || self.keyed.is_empty() {
                 continue;
             }
             if let Some(found) = self.keyed.get(&(step, (key.event)(e))) {
                 ids.extend(found);
+                merged = true;
             }
         }
-        ids.into_iter().collect()
+        if merged {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        ids
     }
 
     /// How many partial matches were dropped because of [`StateMachine::MAX_PARTIALS`].

@@ -17,11 +17,26 @@ use quote::quote;
 /// inferred stream, or a trigger (`triggered_time long`).
 struct Stream {
     name: String,
+    /// The name its struct and methods are made from (`XFault` for the fault stream `!X`).
+    rust: String,
     schema: Schema,
+    /// The fault stream its processing errors go to, if any (`!X`, and its `rust` name).
+    fault: Option<(String, String)>,
+}
+
+impl Stream {
+    fn new(name: &str, schema: &Schema) -> Self {
+        Stream {
+            name: name.to_string(),
+            rust: super::names::stream_rust_name(name),
+            schema: schema.clone(),
+            fault: None,
+        }
+    }
 }
 
 fn stream_struct(s: &Stream) -> TokenStream {
-    let name = ident(&s.name);
+    let name = ident(&s.rust);
     let stream = &s.name;
     let fields: Vec<_> = s.schema.attributes.iter().map(|a| ident(&a.name)).collect();
     let types: Vec<_> = s
@@ -206,21 +221,44 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let streams: Vec<Stream> = plan
         .streams
         .iter()
-        .filter(|s| matches!(s.kind, StreamKind::Defined | StreamKind::Inferred))
-        .map(|s| Stream {
-            name: s.name.clone(),
-            schema: s.schema.clone(),
+        .filter(|s| {
+            matches!(
+                s.kind,
+                StreamKind::Defined | StreamKind::Inferred | StreamKind::Fault { .. }
+            )
         })
-        .chain(plan.triggers.iter().map(|t| Stream {
-            name: t.name.clone(),
-            schema: Schema {
+        .map(|s| {
+            let mut stream = Stream::new(&s.name, &s.schema);
+            let fault = format!("!{}", s.name);
+            if plan.streams.iter().any(|f| f.name == fault) {
+                stream.fault = Some((fault.clone(), super::names::stream_rust_name(&fault)));
+            }
+            stream
+        })
+        .chain(plan.triggers.iter().map(|t| {
+            let schema = Schema {
                 attributes: vec![Attribute {
                     name: "triggered_time".into(),
                     ty: Type::Long,
                 }],
-            },
+            };
+            Stream::new(&t.name, &schema)
         }))
         .collect();
+    for s in &streams {
+        let clash = streams
+            .iter()
+            .any(|other| other.name != s.name && other.rust == s.rust);
+        if clash && s.name.starts_with('!') {
+            errors.push(unsupported(
+                &format!(
+                    "the fault stream `{}` next to a stream named `{}`",
+                    s.name, s.rust
+                ),
+                plan.stream(&s.name).map(|i| i.span).unwrap_or_default(),
+            ));
+        }
+    }
     let mut statics = Statics::default();
     let mut queries: Vec<QueryCode> = Vec::new();
     for (i, q) in plan.queries.iter().enumerate() {
@@ -249,27 +287,18 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
 
     let table_rows: Vec<Stream> = tables
         .iter()
-        .map(|t| Stream {
-            name: t.info.name.clone(),
-            schema: t.info.schema.clone(),
-        })
+        .map(|t| Stream::new(&t.info.name, &t.info.schema))
         .collect();
     let window_rows: Vec<Stream> = plan
         .windows
         .iter()
-        .map(|w| Stream {
-            name: w.name.clone(),
-            schema: w.schema.clone(),
-        })
+        .map(|w| Stream::new(&w.name, &w.schema))
         .collect();
     let inner_rows: Vec<Stream> = plan
         .streams
         .iter()
         .filter(|s| matches!(s.kind, StreamKind::Inner { .. }))
-        .map(|s| Stream {
-            name: s.name.clone(),
-            schema: s.schema.clone(),
-        })
+        .map(|s| Stream::new(&s.name, &s.schema))
         .collect();
     let structs = streams
         .iter()
@@ -368,18 +397,47 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let mut subscribe_arms = Vec::new();
     let mut send_arms = Vec::new();
     for s in &streams {
-        let name = ident(&s.name);
+        let name = ident(&s.rust);
         let stream = &s.name;
-        let cb = ident(&format!("__on_{}", s.name.to_snake_case()));
-        let deliver_fn = deliver(&s.name);
-        let send = method("send", &s.name);
+        let cb = ident(&format!("__on_{}", s.rust.to_snake_case()));
+        let deliver_fn = deliver(&s.rust);
+        let send = method("send", &s.rust);
         let send_at = quote::format_ident!("{}_at", send);
         let send_all = quote::format_ident!("{}_all", send);
-        let on = method("on", &s.name);
+        let on = method("on", &s.rust);
         let on_event = quote::format_ident!("{}_event", on);
         let internal_send = quote::format_ident!("__send_{}", send);
         let consume = consume(&queries, &partitions, &s.name);
-        let buffer = ident(&format!("__in_{}", s.name.to_snake_case()));
+        let buffer = ident(&format!("__in_{}", s.rust.to_snake_case()));
+        let (keep, report) = match &s.fault {
+            Some((_, fault)) => {
+                let fault_ty = ident(fault);
+                let fault_deliver = deliver(fault);
+                let fields = s.schema.attributes.iter().map(|a| ident(&a.name));
+                let error_ty = plan
+                    .stream(&format!("!{}", s.name))
+                    .and_then(|f| f.schema.attributes.iter().find(|a| a.name == "_error"))
+                    .map_or(Type::String, |a| a.ty);
+                let error = match error_ty {
+                    Type::Object => quote!(__ef::Value::from(message.as_str())),
+                    _ => quote!(__ef::Str::from(message.as_str())),
+                };
+                (
+                    quote!(let original = chunk.clone();),
+                    quote! {
+                        let mut faults: __ef::Chunk<#fault_ty> = original
+                            .into_iter()
+                            .map(|e| __ef::Event::current(e.timestamp, #fault_ty {
+                                #(#fields: e.data.#fields,)*
+                                _error: Some(#error),
+                            }))
+                            .collect();
+                        self.#fault_deliver(&mut faults);
+                    },
+                )
+            }
+            None => (quote!(), quote!(__ef::report_error(#stream, &message);)),
+        };
         cb_fields.push(quote!(#cb: Vec<__ef::Callback<#name>>, #buffer: __ef::Chunk<#name>,));
         cb_names.push(cb.clone());
         cb_names.push(buffer.clone());
@@ -440,10 +498,12 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                     return;
                 }
                 if self.__depth >= __ef::MAX_DELIVERY_DEPTH {
-                    __ef::report_cycle(#stream);
+                    self.__errors.push(__ef::cycle_message(#stream));
                     return;
                 }
                 self.__depth += 1;
+                let raised = self.__errors.len();
+                #keep
                 for callback in self.#cb.iter_mut() {
                     for e in chunk.iter() {
                         callback(e);
@@ -451,6 +511,10 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 }
                 let now = self.__clock;
                 #consume
+                if self.__errors.len() > raised {
+                    let message = self.__errors.drain(raised..).collect::<Vec<_>>().join("; ");
+                    #report
+                }
                 self.__depth -= 1;
             }
         });
@@ -511,20 +575,18 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 });
             })),
         });
-        return_rows.push(Stream {
-            name: q.name.clone(),
-            schema: Schema {
-                attributes: q
-                    .select
-                    .items
-                    .iter()
-                    .map(|(name, e)| Attribute {
-                        name: name.clone(),
-                        ty: e.ty,
-                    })
-                    .collect(),
-            },
-        });
+        let schema = Schema {
+            attributes: q
+                .select
+                .items
+                .iter()
+                .map(|(name, e)| Attribute {
+                    name: name.clone(),
+                    ty: e.ty,
+                })
+                .collect(),
+        };
+        return_rows.push(Stream::new(&q.name, &schema));
     }
     let return_structs = return_rows.iter().map(stream_struct);
     let cb_inits = cb_names.iter().map(|name| quote!(#name: Vec::new(),));
@@ -547,6 +609,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             __playback: bool,
             __depth: usize,
             __origin: i64,
+            __errors: Vec<String>,
             #(#trigger_next: Option<i64>, #trigger_cron: Option<__ef::CronSchedule>,)*
             #(#table_fields: #table_types,)*
             #(#window_fields: #window_types,)*
@@ -573,6 +636,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                     __playback: #playback,
                     __depth: 0,
                     __origin: 0,
+                    __errors: Vec::new(),
                     #(#trigger_next: None, #trigger_cron: #trigger_cron_init,)*
                     #(#table_fields: #table_inits,)*
                     #(#window_fields: #window_inits,)*

@@ -105,3 +105,12 @@ pub fn inner_deliver(partition: usize, name: &str) -> Ident {
 pub fn return_callbacks(index: usize) -> Ident {
     Ident::new(&format!("__on_return{index}"), Span::call_site())
 }
+
+/// The name a stream's struct and methods are made from: the stream's own name (without the
+/// `#` of an inner stream), or `XFault` for the fault stream `!X`.
+pub fn stream_rust_name(name: &str) -> String {
+    match name.strip_prefix('!') {
+        Some(of) => format!("{of}Fault"),
+        None => name.trim_start_matches('#').to_string(),
+    }
+}

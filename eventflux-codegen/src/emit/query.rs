@@ -533,7 +533,7 @@ fn single_input(
 ) -> Result<InputCode, Unsupported> {
     let input = &source.schema;
     let event = {
-        let i = ident(&source.name);
+        let i = ident(&super::names::stream_rust_name(&source_key(source)));
         quote!(#i)
     };
     let Names { field, select_fn } = names;
@@ -663,10 +663,10 @@ fn single_input(
 /// The name a query's source is delivered under: the stream's name, `#name` for an inner
 /// stream.
 pub fn source_key(source: &SourcePlan) -> String {
-    if source.kind == SourceKind::InnerStream {
-        format!("#{}", source.name)
-    } else {
-        source.name.clone()
+    match source.kind {
+        SourceKind::InnerStream => format!("#{}", source.name),
+        SourceKind::FaultStream => format!("!{}", source.name),
+        _ => source.name.clone(),
     }
 }
 
@@ -1531,15 +1531,6 @@ fn sink(
             .find(|t| t.info.name == name)
             .ok_or_else(|| unsupported("a table the app does not define"))
     };
-    let source = match &q.input {
-        InputPlan::Single(s) => s.name.clone(),
-        InputPlan::Join(j) => j.left.source.name.clone(),
-        InputPlan::State(sp) => sp
-            .slots
-            .first()
-            .map(|s| s.stream.clone())
-            .unwrap_or_default(),
-    };
     match &q.output {
         OutputPlan::Insert {
             target: InsertTarget::Stream(name),
@@ -1572,7 +1563,7 @@ fn sink(
                 let message = t.duplicate_message();
                 quote! {
                     if let Err(row) = self.#tf.try_insert(e.data) {
-                        __ef::report_error(#source, &#message);
+                        self.__errors.push(#message);
                     }
                 }
             };
@@ -1825,8 +1816,7 @@ pub fn emit(
             match source.kind {
                 SourceKind::Stream | SourceKind::Trigger | SourceKind::Window => {}
                 SourceKind::Table => return Err(unsupported("tables")),
-                SourceKind::InnerStream => {}
-                SourceKind::FaultStream => return Err(unsupported("fault streams")),
+                SourceKind::InnerStream | SourceKind::FaultStream => {}
                 SourceKind::Aggregation => return Err(unsupported("incremental aggregations")),
             }
             (

@@ -34,6 +34,12 @@ pub fn field_from<T: Field>(
     })
 }
 
+/// The error raised when events of `stream` are dropped because queries feed each other in a
+/// cycle.
+pub fn cycle_message(stream: &str) -> String {
+    crate::interpreter::dropped_in_cycle(&format!("stream '{stream}'"))
+}
+
 /// Reports events dropped because queries feed each other in a cycle.
 pub fn report_cycle(stream: &str) {
     eprintln!(

@@ -152,11 +152,14 @@ pub fn order<T: super::Field>(a: &Option<T>, b: &Option<T>) -> Ordering {
 }
 
 /// A value's hash, as pattern step keys index partial matches by it (both sides of an
-/// equality hash values of one type, so equal values hash alike).
+/// equality hash values of one type, so equal values hash alike). Fast, and seeded once per
+/// process so that crafted keys cannot be made to collide.
 #[inline]
 pub fn hash_key<T: std::hash::Hash>(value: &T) -> u64 {
     use std::hash::BuildHasher;
-    std::hash::BuildHasherDefault::<std::hash::DefaultHasher>::default().hash_one(value)
+    static SEED: std::sync::LazyLock<foldhash::fast::RandomState> =
+        std::sync::LazyLock::new(foldhash::fast::RandomState::default);
+    SEED.hash_one(value)
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@ use crate::value::Value;
 use eventflux_codegen::plan::{
     AttrRef, BinaryOp, ExprNode, LogicalOp, StateKind, StateNode, StatePlan, TypedExpr,
 };
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::sync::Arc;
 
 /// A pattern or sequence input.
@@ -30,7 +29,7 @@ struct Builder<'a> {
 }
 
 fn hash(v: &Value) -> u64 {
-    BuildHasherDefault::<DefaultHasher>::default().hash_one(v)
+    crate::compiled::ops::hash_key(v)
 }
 
 /// The first `candidate.attr == earlier.attr` conjunct of a step's filters: (candidate
