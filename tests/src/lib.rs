@@ -1,32 +1,11 @@
 //! Shared helpers for the workspace tests: where conformance cases live (the project's own
 //! folder, the shared folder and the folders named in `EVENTFLUX_CONFORMANCE_EXTRA`) and which
-//! of them are known not to pass yet; and the benchmark workloads.
+//! of them are known not to pass yet; and the benchmark workloads. The compiled apps of the
+//! conformance cases (the build script's output) are included by the conformance test only, so
+//! that the workloads binary and benches do not compile them.
 
 pub mod folders;
 pub mod workloads;
-
-/// Every conformance case compiled to Rust by the build script, with how to make its app.
-pub mod compiled {
-    use eventflux_runtime::Engine;
-
-    /// A conformance case through the compiled path.
-    pub enum Compiled {
-        /// Its app compiled: this makes a fresh instance.
-        App(fn() -> Box<dyn Engine>),
-        /// The compiler rejected the app (each error on one line).
-        Rejected(&'static str),
-        /// The app uses what the compiled path cannot emit yet (each use, located).
-        Unsupported(&'static str),
-    }
-
-    /// The compiled form of the case in file `path`.
-    pub fn lookup(path: &std::path::Path) -> Option<&'static Compiled> {
-        let key = path.display().to_string();
-        CASES.iter().find(|(p, _)| *p == key).map(|(_, c)| c)
-    }
-
-    include!(concat!(env!("OUT_DIR"), "/compiled_cases.rs"));
-}
 
 use eventflux_runtime::conformance::{LoadedCase, case_files, load_case};
 use std::collections::BTreeMap;

@@ -10,11 +10,34 @@
 //! with its reason: any other failure fails the test, and so does a listed case that passes,
 //! so the lists only ever shrink.
 
+use compiled::{Compiled, lookup};
 use eventflux_runtime::conformance::{Case, Collected, run_case, run_input, same_output};
 use eventflux_runtime::{App, Engine};
-use eventflux_tests::compiled::{Compiled, lookup};
 use eventflux_tests::{case_folders, known_failures_in, load_cases};
 use std::collections::BTreeMap;
+
+/// Every conformance case compiled to Rust by the build script, with how to make its app.
+mod compiled {
+    use eventflux_runtime::Engine;
+
+    /// A conformance case through the compiled path.
+    pub enum Compiled {
+        /// Its app compiled: this makes a fresh instance.
+        App(fn() -> Box<dyn Engine>),
+        /// The compiler rejected the app (each error on one line).
+        Rejected(&'static str),
+        /// The app uses what the compiled path cannot emit yet (each use, located).
+        Unsupported(&'static str),
+    }
+
+    /// The compiled form of the case in file `path`.
+    pub fn lookup(path: &std::path::Path) -> Option<&'static Compiled> {
+        let key = path.display().to_string();
+        CASES.iter().find(|(p, _)| *p == key).map(|(_, c)| c)
+    }
+
+    include!(concat!(env!("OUT_DIR"), "/compiled_cases.rs"));
+}
 
 /// Whether the compiled rows match the interpreter's: row by row for the streams the case lists
 /// rows for, in number for those it only counts (their values need not be deterministic).
