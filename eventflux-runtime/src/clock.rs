@@ -19,6 +19,7 @@ pub fn now_ms() -> i64 {
 /// The time an event sent to `stream` gets: in playback its own `timestamp` (or the clock),
 /// refused when older than the clock; otherwise the wall clock (or `timestamp`), never before
 /// the clock.
+#[inline]
 pub fn stamp(
     stream: &str,
     playback: bool,
