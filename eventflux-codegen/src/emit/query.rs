@@ -578,11 +578,18 @@ fn single_input(
                 } = window(w, input, &event, &name, q.span, statics)?;
                 items.push(window_items);
                 let f = private("w", i);
+                // The window takes the events out of the chunk, which becomes the query's spare
+                // buffer; the spare one receives what the window emits (no allocation per chunk).
                 stage_code.push(quote! {
                     if start <= #i && !chunk.is_empty() {
-                        chunk.retain(|ev| ev.kind == __ef::EventKind::Current);
-                        let input = ::std::mem::take(chunk);
-                        __ef::Window::process(&mut self.#field.#f, now, input, chunk);
+                        if chunk.iter().any(|ev| ev.kind != __ef::EventKind::Current) {
+                            chunk.retain(|ev| ev.kind == __ef::EventKind::Current);
+                        }
+                        let mut input = ::std::mem::replace(chunk, ::std::mem::take(&mut self.#field.__spare));
+                        chunk.clear();
+                        __ef::Window::process_from(&mut self.#field.#f, now, &mut input, chunk);
+                        input.clear();
+                        self.#field.__spare = input;
                     }
                 });
                 window_stages.push((i, f.clone()));
@@ -615,25 +622,35 @@ fn single_input(
         let next = i + 1;
         quote! {
             if __ef::Window::next_due(&self.#field.#f).is_some_and(|due| due <= now) {
-                let mut out = Vec::new();
+                let mut out = ::std::mem::take(&mut self.#field.__timed);
+                out.clear();
                 __ef::Window::on_time(&mut self.#field.#f, now, &mut out);
                 self.#run(#next, now, &mut out);
+                out.clear();
+                self.#field.__timed = out;
             }
         }
     });
+    let mut fields: Vec<TokenStream> = window_fields
+        .iter()
+        .zip(&window_types)
+        .map(|(f, t)| quote!(#f: #t,))
+        .collect();
+    let mut inits: Vec<TokenStream> = window_fields
+        .iter()
+        .zip(&window_inits)
+        .map(|(f, i)| quote!(#f: #i,))
+        .collect();
+    if !window_fields.is_empty() {
+        // Buffers the window stages and timers reuse from one chunk to the next.
+        fields.push(quote!(__spare: __ef::Chunk<#event>, __timed: __ef::Chunk<#event>,));
+        inits.push(quote!(__spare: Vec::new(), __timed: Vec::new(),));
+    }
     Ok(InputCode {
         in_ty: event.clone(),
         items: quote!(#(#items)*),
-        fields: window_fields
-            .iter()
-            .zip(&window_types)
-            .map(|(f, t)| quote!(#f: #t,))
-            .collect(),
-        inits: window_fields
-            .iter()
-            .zip(&window_inits)
-            .map(|(f, i)| quote!(#f: #i,))
-            .collect(),
+        fields,
+        inits,
         snapshots: window_fields
             .iter()
             .map(|f| quote!(__ef::Window::snapshot(&self.#f)?))

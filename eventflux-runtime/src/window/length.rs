@@ -23,8 +23,12 @@ impl<E> LengthWindow<E> {
 }
 
 impl<E: Data> Window<E> for LengthWindow<E> {
-    fn process(&mut self, now: i64, input: Chunk<E>, out: &mut Chunk<E>) {
-        for event in input {
+    fn process(&mut self, now: i64, mut input: Chunk<E>, out: &mut Chunk<E>) {
+        self.process_from(now, &mut input, out)
+    }
+
+    fn process_from(&mut self, now: i64, input: &mut Chunk<E>, out: &mut Chunk<E>) {
+        for event in input.drain(..) {
             if self.held.len() >= self.length
                 && let Some(old) = self.held.pop_front()
             {

@@ -86,6 +86,11 @@ impl<E, T, F: Fn(&E) -> T + Clone + Send + Sync + 'static> Accessor<E, T> for F 
 pub trait Window<E: Data>: Send {
     /// Takes the current events that arrived at `now`; appends what the window emits to `out`.
     fn process(&mut self, now: i64, input: Chunk<E>, out: &mut Chunk<E>);
+    /// As [`Window::process`], taking the events out of `input` and leaving it empty with its
+    /// capacity, so that a caller processing one chunk after another reuses its buffers.
+    fn process_from(&mut self, now: i64, input: &mut Chunk<E>, out: &mut Chunk<E>) {
+        self.process(now, std::mem::take(input), out)
+    }
     /// Fires the timers due at or before `now`, appending what the window emits to `out`
     /// (windows without timers keep this default).
     fn on_time(&mut self, now: i64, out: &mut Chunk<E>) {
@@ -116,6 +121,9 @@ pub trait Window<E: Data>: Send {
 impl<E: Data> Window<E> for Box<dyn Window<E>> {
     fn process(&mut self, now: i64, input: Chunk<E>, out: &mut Chunk<E>) {
         (**self).process(now, input, out)
+    }
+    fn process_from(&mut self, now: i64, input: &mut Chunk<E>, out: &mut Chunk<E>) {
+        (**self).process_from(now, input, out)
     }
     fn on_time(&mut self, now: i64, out: &mut Chunk<E>) {
         (**self).on_time(now, out)

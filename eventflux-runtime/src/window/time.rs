@@ -30,9 +30,13 @@ impl<E: Data> TimeWindow<E> {
 }
 
 impl<E: Data> Window<E> for TimeWindow<E> {
-    fn process(&mut self, now: i64, input: Chunk<E>, out: &mut Chunk<E>) {
+    fn process(&mut self, now: i64, mut input: Chunk<E>, out: &mut Chunk<E>) {
+        self.process_from(now, &mut input, out)
+    }
+
+    fn process_from(&mut self, now: i64, input: &mut Chunk<E>, out: &mut Chunk<E>) {
         self.expire(now, out);
-        for event in input {
+        for event in input.drain(..) {
             self.queue.held_mut().push_back(event.clone());
             out.push(event);
         }
