@@ -71,6 +71,10 @@ pub trait SelectLogic: Send + Sync + 'static {
     }
 }
 
+/// How many rows of a chunk a grouped selector scans to find a key's row before it indexes
+/// them by key.
+const SCANNED_ROWS: usize = 8;
+
 /// One output row with its group key (rate limiters group by it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Selected<K, O> {
@@ -94,6 +98,8 @@ pub struct Selector<L: SelectLogic> {
     expired_on: bool,
     single: L::State,
     groups: HashMap<L::Key, L::State>,
+    /// Where each key's row is in the chunk being processed (kept to reuse its table).
+    position: HashMap<L::Key, usize>,
 }
 
 impl<L: SelectLogic> Selector<L> {
@@ -106,6 +112,7 @@ impl<L: SelectLogic> Selector<L> {
             expired_on,
             single,
             groups: HashMap::new(),
+            position: HashMap::new(),
         }
     }
 
@@ -175,21 +182,33 @@ impl<L: SelectLogic> Selector<L> {
         out: &mut Vec<Selected<L::Key, L::Out>>,
     ) {
         let start = out.len();
-        let mut position: HashMap<L::Key, usize> = HashMap::new();
+        let Selector {
+            logic,
+            current_on,
+            expired_on,
+            groups,
+            position,
+            ..
+        } = self;
+        if !position.is_empty() {
+            position.clear();
+        }
         for event in chunk {
             if event.kind == EventKind::Reset {
-                for state in self.groups.values_mut() {
-                    self.logic.reset(state);
+                for state in groups.values_mut() {
+                    logic.reset(state);
                 }
                 continue;
             }
-            let key = self.logic.key(&event.data, env);
-            let enabled = self.enabled(event.kind);
-            let logic = &self.logic;
-            let state = match self.groups.get_mut(&key) {
+            let key = logic.key(&event.data, env);
+            let enabled = match event.kind {
+                EventKind::Current => *current_on,
+                EventKind::Expired => *expired_on,
+                EventKind::Reset => false,
+            };
+            let state = match groups.get_mut(&key) {
                 Some(s) => s,
-                None => self
-                    .groups
+                None => groups
                     .entry(key.clone())
                     .or_insert_with(|| logic.new_state()),
             };
@@ -198,24 +217,51 @@ impl<L: SelectLogic> Selector<L> {
                 continue;
             }
             let row = logic.project(event, state, env);
-            if !self.logic.having(&row, env) {
+            if !logic.having(&row, env) {
                 continue;
             }
-            let selected = Selected {
-                key: Some(key.clone()),
-                event: Event {
-                    timestamp: event.timestamp,
-                    kind: event.kind,
-                    data: row,
-                },
-            };
-            match position.get(&key) {
-                Some(&i) => out[start + i] = selected,
-                None => {
-                    position.insert(key, out.len() - start);
-                    out.push(selected);
+            // Where the key's row is: found by scanning while the chunk has few rows, through
+            // the index once it has more.
+            let rows = out.len() - start;
+            if rows > SCANNED_ROWS && position.is_empty() {
+                for (i, s) in out[start..].iter().enumerate() {
+                    if let Some(k) = &s.key {
+                        position.insert(k.clone(), i);
+                    }
                 }
             }
+            let at = if position.is_empty() {
+                out[start..]
+                    .iter()
+                    .position(|s| s.key.as_ref() == Some(&key))
+            } else {
+                position.get(&key).copied()
+            };
+            let event = Event {
+                timestamp: event.timestamp,
+                kind: event.kind,
+                data: row,
+            };
+            match at {
+                Some(i) => {
+                    out[start + i] = Selected {
+                        key: Some(key),
+                        event,
+                    }
+                }
+                None => {
+                    if !position.is_empty() {
+                        position.insert(key.clone(), rows);
+                    }
+                    out.push(Selected {
+                        key: Some(key),
+                        event,
+                    });
+                }
+            }
+        }
+        if !position.is_empty() {
+            position.clear();
         }
     }
 
@@ -314,6 +360,34 @@ mod tests {
             &mut out,
         );
         assert_eq!(rows(&out), vec![(EventKind::Current, 'b', Some(3))]);
+    }
+
+    #[test]
+    fn grouped_rows_of_many_keys_keep_first_seen_order_and_latest_values() {
+        // More keys in one chunk than the selector scans for before it indexes them.
+        let keys: Vec<char> = ('a'..='l').collect();
+        let chunk: Vec<Event<(char, i64)>> = (0..40)
+            .map(|i| Event::current(5, (keys[(i * 7) % keys.len()], i as i64)))
+            .collect();
+        let mut sel = Selector::new(SumLogic { grouped: true }, true, true);
+        let mut out = Vec::new();
+        sel.process(&chunk, &(), &mut out);
+        let mut expected: Vec<(EventKind, char, Option<i64>)> = Vec::new();
+        let mut sums = HashMap::new();
+        for e in &chunk {
+            let s = sums.entry(e.data.0).or_insert(0);
+            *s += e.data.1;
+            let row = (EventKind::Current, e.data.0, Some(*s));
+            match expected.iter().position(|r| r.1 == e.data.0) {
+                Some(i) => expected[i] = row,
+                None => expected.push(row),
+            }
+        }
+        assert_eq!(rows(&out), expected);
+        // The selector's index starts empty for the next chunk.
+        out.clear();
+        sel.process(&vec![Event::current(6, ('b', 1))], &(), &mut out);
+        assert_eq!(rows(&out), vec![(EventKind::Current, 'b', Some(sums[&'b'] + 1))]);
     }
 
     #[test]
