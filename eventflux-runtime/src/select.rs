@@ -387,7 +387,10 @@ mod tests {
         // The selector's index starts empty for the next chunk.
         out.clear();
         sel.process(&vec![Event::current(6, ('b', 1))], &(), &mut out);
-        assert_eq!(rows(&out), vec![(EventKind::Current, 'b', Some(sums[&'b'] + 1))]);
+        assert_eq!(
+            rows(&out),
+            vec![(EventKind::Current, 'b', Some(sums[&'b'] + 1))]
+        );
     }
 
     #[test]
