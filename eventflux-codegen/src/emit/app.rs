@@ -150,8 +150,13 @@ fn named_window(
     let current_on = w.output != EventType::Expired;
     let expired_on = w.output != EventType::Current;
     let consume = consume(queries, partitions, &w.name);
+    let window_name = &w.name;
     let methods = quote! {
         fn #insert(&mut self, rows: &mut __ef::Chunk<#name>) {
+            if self.__depth >= __ef::MAX_DELIVERY_DEPTH {
+                self.__errors.push(__ef::cycle_message(#window_name));
+                return;
+            }
             let now = self.__clock;
             let input: __ef::Chunk<#name> = rows
                 .drain(..)
@@ -176,7 +181,9 @@ fn named_window(
             }
             let now = self.__clock;
             let chunk = &mut chunk;
+            self.__depth += 1;
             #consume
+            self.__depth -= 1;
         }
     };
     Ok(NamedWindowCode {
@@ -207,17 +214,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     for a in &plan.aggregations {
         errors.push(unsupported("incremental aggregations", a.span));
     }
-    for s in &plan.streams {
-        if super::names::SHADOWING.contains(&s.name.as_str()) {
-            errors.push(unsupported(
-                &format!(
-                    "a stream named `{}` (generated Rust code uses that name itself)",
-                    s.name
-                ),
-                s.span,
-            ));
-        }
-    }
+    errors.extend(super::clashes::check(plan));
     let streams: Vec<Stream> = plan
         .streams
         .iter()

@@ -17,6 +17,7 @@
 
 mod app;
 mod builder;
+mod clashes;
 mod expand;
 mod expr;
 mod names;

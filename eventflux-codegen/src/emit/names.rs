@@ -38,19 +38,26 @@ pub const SHADOWING: &[&str] = &[
 /// Names that cannot even be raw identifiers.
 const RESERVED: &[&str] = &["self", "Self", "super", "crate", "_"];
 
+/// Whether `c` may continue a Rust identifier (letters and digits of any script that Rust
+/// accepts; `²` and the like are not).
+fn identifier_char(c: char) -> bool {
+    c == '_'
+        || c.is_ascii_alphanumeric()
+        || (c.is_alphanumeric() && syn::parse_str::<syn::Ident>(&format!("a{c}")).is_ok())
+}
+
 /// An identifier for `name` as written (raw when it is a keyword; `name_` when it cannot be).
 pub fn ident(name: &str) -> Ident {
     let clean: String = name
         .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if identifier_char(c) { c } else { '_' })
         .collect();
-    let clean = if clean.is_empty() || clean.starts_with(|c: char| c.is_ascii_digit()) {
+    let starts = |c: char| {
+        c == '_'
+            || c.is_ascii_alphabetic()
+            || (c.is_alphabetic() && syn::parse_str::<syn::Ident>(&c.to_string()).is_ok())
+    };
+    let clean = if !clean.starts_with(starts) {
         format!("_{clean}")
     } else {
         clean

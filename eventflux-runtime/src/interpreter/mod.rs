@@ -869,7 +869,13 @@ impl App {
                 }
             }
             Destination::Window(name) => {
+                if self.depth >= MAX_DELIVERY_DEPTH {
+                    let message = dropped_in_cycle(&format!("window '{name}'"));
+                    self.errors.push(message);
+                    return;
+                }
                 if let Some(w) = self.windows.iter().position(|w| w.name == *name) {
+                    self.depth += 1;
                     let mut out = Vec::new();
                     let now = self.clock;
                     let chunk = rows
@@ -878,6 +884,7 @@ impl App {
                         .collect();
                     self.windows[w].window.process(now, chunk, &mut out);
                     self.window_emit(w, out);
+                    self.depth -= 1;
                 }
             }
             Destination::TableInsert(table) => {
