@@ -20,6 +20,10 @@ use crate::window::Data;
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 use std::collections::HashMap;
+
+/// The hasher of a selector's group table: the groups are looked up once or twice per event, and
+/// SipHash (the std default) costs several times what the lookup itself does.
+type GroupHasher = foldhash::fast::RandomState;
 use std::hash::Hash;
 
 /// What a query's select clause computes.
@@ -97,9 +101,9 @@ pub struct Selector<L: SelectLogic> {
     current_on: bool,
     expired_on: bool,
     single: L::State,
-    groups: HashMap<L::Key, L::State>,
+    groups: HashMap<L::Key, L::State, GroupHasher>,
     /// Where each key's row is in the chunk being processed (kept to reuse its table).
-    position: HashMap<L::Key, usize>,
+    position: HashMap<L::Key, usize, GroupHasher>,
 }
 
 impl<L: SelectLogic> Selector<L> {
@@ -111,8 +115,8 @@ impl<L: SelectLogic> Selector<L> {
             current_on,
             expired_on,
             single,
-            groups: HashMap::new(),
-            position: HashMap::new(),
+            groups: HashMap::default(),
+            position: HashMap::default(),
         }
     }
 
@@ -283,7 +287,11 @@ impl<L: SelectLogic> Selector<L> {
     pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
         state::encode(&SelectorState {
             single: Some(self.single.clone()),
-            groups: self.groups.clone(),
+            groups: self
+                .groups
+                .iter()
+                .map(|(k, s)| (k.clone(), s.clone()))
+                .collect(),
         })
     }
 
@@ -291,7 +299,7 @@ impl<L: SelectLogic> Selector<L> {
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         let s: SelectorState<L::Key, L::State> = state::decode(bytes)?;
         self.single = s.single.unwrap_or_else(|| self.logic.new_state());
-        self.groups = s.groups;
+        self.groups = s.groups.into_iter().collect();
         Ok(())
     }
 
