@@ -906,7 +906,57 @@ pub enum ExprNode {
     Aggregate(usize),
 }
 
+impl SelectPlan {
+    /// The schema of the rows it selects: each item's name and type.
+    pub fn output_schema(&self) -> Schema {
+        Schema {
+            attributes: self
+                .items
+                .iter()
+                .map(|(name, e)| Attribute {
+                    name: name.clone(),
+                    ty: e.ty,
+                })
+                .collect(),
+        }
+    }
+}
+
 impl TypedExpr {
+    /// Which inputs the expression reads, by index (a join's sides, a pattern's slots), up to
+    /// `out.len()`.
+    pub fn mark_inputs(&self, out: &mut [bool]) {
+        match &self.kind {
+            ExprNode::Attr(AttrRef::Input { input, .. }) => {
+                if let Some(side) = out.get_mut(*input) {
+                    *side = true;
+                }
+            }
+            ExprNode::Const(_)
+            | ExprNode::Attr(_)
+            | ExprNode::Aggregate(_)
+            | ExprNode::EventIsNull(_) => {}
+            ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => a.mark_inputs(out),
+            ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
+                lhs.mark_inputs(out);
+                rhs.mark_inputs(out);
+            }
+            ExprNode::And(a, b) | ExprNode::Or(a, b) => {
+                a.mark_inputs(out);
+                b.mark_inputs(out);
+            }
+            ExprNode::InTable { condition, .. } => condition.mark_inputs(out),
+            ExprNode::Call { args, .. } => args.iter().for_each(|a| a.mark_inputs(out)),
+        }
+    }
+
+    /// Whether the expression reads join side `side` (0 or 1) and not the other one.
+    pub fn reads_only_side(&self, side: usize) -> bool {
+        let mut r = [false; 2];
+        self.mark_inputs(&mut r);
+        side < 2 && r[side] && !r[1 - side]
+    }
+
     /// A constant of type `ty`.
     pub fn constant(value: Value, ty: Type) -> Self {
         TypedExpr {

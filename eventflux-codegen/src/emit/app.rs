@@ -572,17 +572,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 });
             })),
         });
-        let schema = Schema {
-            attributes: q
-                .select
-                .items
-                .iter()
-                .map(|(name, e)| Attribute {
-                    name: name.clone(),
-                    ty: e.ty,
-                })
-                .collect(),
-        };
+        let schema = q.select.output_schema();
         return_rows.push(Stream::new(&q.name, &schema));
     }
     let return_structs = return_rows.iter().map(stream_struct);

@@ -93,20 +93,7 @@ pub fn check(plan: &Plan) -> Vec<Unsupported> {
         .queries
         .iter()
         .filter(|q| matches!(q.output, crate::plan::OutputPlan::Return { .. }))
-        .map(|q| {
-            let schema = Schema {
-                attributes: q
-                    .select
-                    .items
-                    .iter()
-                    .map(|(name, e)| crate::plan::Attribute {
-                        name: name.clone(),
-                        ty: e.ty,
-                    })
-                    .collect(),
-            };
-            (q.name.clone(), schema, q.span)
-        })
+        .map(|q| (q.name.clone(), q.select.output_schema(), q.span))
         .collect();
     for (name, schema, span) in &returns {
         named.push(Named {

@@ -1064,39 +1064,6 @@ fn pattern_input(
     })
 }
 
-/// Which inputs (0: left, 1: right) an expression reads.
-fn reads(e: &TypedExpr, out: &mut [bool; 2]) {
-    match &e.kind {
-        ExprNode::Attr(AttrRef::Input { input, .. }) => {
-            if let Some(side) = out.get_mut(*input) {
-                *side = true;
-            }
-        }
-        ExprNode::Const(_)
-        | ExprNode::Attr(_)
-        | ExprNode::Aggregate(_)
-        | ExprNode::EventIsNull(_) => {}
-        ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => reads(a, out),
-        ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
-            reads(lhs, out);
-            reads(rhs, out);
-        }
-        ExprNode::And(a, b) | ExprNode::Or(a, b) => {
-            reads(a, out);
-            reads(b, out);
-        }
-        ExprNode::InTable { condition, .. } => reads(condition, out),
-        ExprNode::Call { args, .. } => args.iter().for_each(|a| reads(a, out)),
-    }
-}
-
-/// Whether `e` reads input `input` and not the other one.
-fn reads_only(e: &TypedExpr, input: usize) -> bool {
-    let mut r = [false; 2];
-    reads(e, &mut r);
-    r[input] && !r[1 - input]
-}
-
 /// The `left expr == right expr` conjuncts of a join condition that can index a hash lookup
 /// (compared as integers, booleans or strings): (left, right, the type they are compared in).
 fn join_equalities<'a>(e: &'a TypedExpr, out: &mut Vec<(&'a TypedExpr, &'a TypedExpr, Type)>) {
@@ -1111,9 +1078,9 @@ fn join_equalities<'a>(e: &'a TypedExpr, out: &mut Vec<(&'a TypedExpr, &'a Typed
             lhs,
             rhs,
         } if matches!(operand, Type::Int | Type::Long | Type::Bool | Type::String) => {
-            if reads_only(lhs, 0) && reads_only(rhs, 1) {
+            if lhs.reads_only_side(0) && rhs.reads_only_side(1) {
                 out.push((lhs, rhs, *operand));
-            } else if reads_only(lhs, 1) && reads_only(rhs, 0) {
+            } else if lhs.reads_only_side(1) && rhs.reads_only_side(0) {
                 out.push((rhs, lhs, *operand));
             }
         }
@@ -1142,7 +1109,7 @@ fn table_side_equalities<'a>(e: &'a TypedExpr, side: usize, out: &mut Vec<(usize
                     position,
                 }) = attr.kind
                     && input == side
-                    && reads_only(other, 1 - side)
+                    && other.reads_only_side(1 - side)
                 {
                     out.push((position, other));
                     return;
@@ -1653,17 +1620,7 @@ fn sink(
                     "a `return` query named like a stream, table, window or trigger (its rows get a struct of that name)",
                 ));
             }
-            let schema = Schema {
-                attributes: q
-                    .select
-                    .items
-                    .iter()
-                    .map(|(name, e)| crate::plan::Attribute {
-                        name: name.clone(),
-                        ty: e.ty,
-                    })
-                    .collect(),
-            };
+            let schema = q.select.output_schema();
             let out = ident(&q.name);
             let callbacks = super::names::return_callbacks(index);
             Ok(Sink {
@@ -1690,17 +1647,7 @@ fn sink(
         } => {
             let t = find(table)?;
             let out = private("Row", index);
-            let schema = Schema {
-                attributes: q
-                    .select
-                    .items
-                    .iter()
-                    .map(|(name, e)| crate::plan::Attribute {
-                        name: name.clone(),
-                        ty: e.ty,
-                    })
-                    .collect(),
-            };
+            let schema = q.select.output_schema();
             let row_cx = Cx {
                 input: None,
                 table: None,

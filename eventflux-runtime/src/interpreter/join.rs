@@ -51,36 +51,8 @@ fn input_of(side: Side) -> usize {
     }
 }
 
-/// Which inputs an expression reads.
-fn reads(e: &TypedExpr, out: &mut [bool; 2]) {
-    match &e.kind {
-        ExprNode::Attr(AttrRef::Input { input, .. }) => {
-            if let Some(slot) = out.get_mut(*input) {
-                *slot = true;
-            }
-        }
-        ExprNode::Const(_)
-        | ExprNode::Attr(_)
-        | ExprNode::Aggregate(_)
-        | ExprNode::EventIsNull(_) => {}
-        ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => reads(a, out),
-        ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
-            reads(lhs, out);
-            reads(rhs, out);
-        }
-        ExprNode::And(a, b) | ExprNode::Or(a, b) => {
-            reads(a, out);
-            reads(b, out);
-        }
-        ExprNode::InTable { condition, .. } => reads(condition, out),
-        ExprNode::Call { args, .. } => args.iter().for_each(|a| reads(a, out)),
-    }
-}
-
 fn only(e: &TypedExpr, input: usize) -> bool {
-    let mut r = [false; 2];
-    reads(e, &mut r);
-    r[input] && !r[1 - input]
+    e.reads_only_side(input)
 }
 
 /// The `left expr == right expr` conjuncts of a condition, as (left, right) pairs.
