@@ -957,6 +957,49 @@ impl TypedExpr {
         side < 2 && r[side] && !r[1 - side]
     }
 
+    /// Whether the expression reads the table row being matched (or another table, with `in`).
+    pub fn reads_table_row(&self) -> bool {
+        match &self.kind {
+            ExprNode::Attr(AttrRef::Table { .. }) | ExprNode::InTable { .. } => true,
+            ExprNode::Const(_)
+            | ExprNode::Attr(_)
+            | ExprNode::Aggregate(_)
+            | ExprNode::EventIsNull(_) => false,
+            ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => a.reads_table_row(),
+            ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
+                lhs.reads_table_row() || rhs.reads_table_row()
+            }
+            ExprNode::And(a, b) | ExprNode::Or(a, b) => a.reads_table_row() || b.reads_table_row(),
+            ExprNode::Call { args, .. } => args.iter().any(TypedExpr::reads_table_row),
+        }
+    }
+
+    /// The `Table.attr == expression` conjuncts of a table condition (the expression not
+    /// reading the table row): what a key lookup can use.
+    pub fn table_row_equalities<'a>(&'a self, out: &mut Vec<(usize, &'a TypedExpr)>) {
+        match &self.kind {
+            ExprNode::And(a, b) => {
+                a.table_row_equalities(out);
+                b.table_row_equalities(out);
+            }
+            ExprNode::Compare {
+                op: BinaryOp::Eq,
+                lhs,
+                rhs,
+                ..
+            } => match (&lhs.kind, &rhs.kind) {
+                (ExprNode::Attr(AttrRef::Table { position }), _) if !rhs.reads_table_row() => {
+                    out.push((*position, rhs))
+                }
+                (_, ExprNode::Attr(AttrRef::Table { position })) if !lhs.reads_table_row() => {
+                    out.push((*position, lhs))
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
     /// A constant of type `ty`.
     pub fn constant(value: Value, ty: Type) -> Self {
         TypedExpr {

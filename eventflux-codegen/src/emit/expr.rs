@@ -335,7 +335,7 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
                     unsupported("`in` here (only in filters of single-stream queries)")
                 })?;
             let mut equalities = Vec::new();
-            super::table::row_equalities(condition, &mut equalities);
+            condition.table_row_equalities(&mut equalities);
             let lookup = t.lookup(&equalities, cx, statics)?;
             let row_cx = Cx {
                 table: Some(&t.info.schema),

@@ -1662,7 +1662,7 @@ fn sink(
                 ..row_cx.clone()
             };
             let mut equalities = Vec::new();
-            super::table::row_equalities(on, &mut equalities);
+            on.table_row_equalities(&mut equalities);
             let lookup = t.lookup(&equalities, &row_cx, statics)?;
             let holds = expr::condition(on, &table_cx, statics)?;
             let (tf, trow) = (&t.field, &t.row);

@@ -6,7 +6,7 @@
 use super::Unsupported;
 use super::expr::{self, Cx, Statics, convert, key_type, key_value};
 use super::names::{ident, private};
-use crate::plan::{AttrRef, BinaryOp, ExprNode, Plan, TableInfo, Type, TypedExpr};
+use crate::plan::{Plan, TableInfo, Type, TypedExpr};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
@@ -167,48 +167,5 @@ impl TableCode<'_> {
                 [#(__ef::Field::to_value(&row.#fields).to_text()),*].join(", ")
             )
         }
-    }
-}
-
-/// Whether `e` reads the table row.
-fn reads_table(e: &TypedExpr) -> bool {
-    match &e.kind {
-        ExprNode::Attr(AttrRef::Table { .. }) | ExprNode::InTable { .. } => true,
-        ExprNode::Const(_)
-        | ExprNode::Attr(_)
-        | ExprNode::Aggregate(_)
-        | ExprNode::EventIsNull(_) => false,
-        ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => reads_table(a),
-        ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
-            reads_table(lhs) || reads_table(rhs)
-        }
-        ExprNode::And(a, b) | ExprNode::Or(a, b) => reads_table(a) || reads_table(b),
-        ExprNode::Call { args, .. } => args.iter().any(reads_table),
-    }
-}
-
-/// The `Table.attr == expression` conjuncts of a table condition (the expression not reading
-/// the table row).
-pub fn row_equalities<'a>(e: &'a TypedExpr, out: &mut Vec<(usize, &'a TypedExpr)>) {
-    match &e.kind {
-        ExprNode::And(a, b) => {
-            row_equalities(a, out);
-            row_equalities(b, out);
-        }
-        ExprNode::Compare {
-            op: BinaryOp::Eq,
-            lhs,
-            rhs,
-            ..
-        } => match (&lhs.kind, &rhs.kind) {
-            (ExprNode::Attr(AttrRef::Table { position }), _) if !reads_table(rhs) => {
-                out.push((*position, rhs))
-            }
-            (_, ExprNode::Attr(AttrRef::Table { position })) if !reads_table(lhs) => {
-                out.push((*position, lhs))
-            }
-            _ => {}
-        },
-        _ => {}
     }
 }

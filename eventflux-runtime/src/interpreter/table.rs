@@ -4,7 +4,7 @@
 use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
 use crate::table::{KeyFn, Lookup, Table};
 use crate::value::Value;
-use eventflux_codegen::plan::{AttrRef, BinaryOp, ExprNode, TableInfo, TypedExpr};
+use eventflux_codegen::plan::{TableInfo, TypedExpr};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -145,7 +145,7 @@ impl TableCondition {
     /// Compiles `condition`.
     pub fn new(condition: &TypedExpr) -> Result<Self, CompileError> {
         let mut pairs = Vec::new();
-        equality_pairs(condition, &mut pairs);
+        condition.table_row_equalities(&mut pairs);
         Ok(TableCondition {
             predicate: compile_predicate(condition)?,
             equalities: pairs
@@ -167,48 +167,6 @@ impl TableCondition {
                 (self.predicate)(&inner)
             })
         })
-    }
-}
-
-fn refers_to_table(e: &TypedExpr) -> bool {
-    match &e.kind {
-        ExprNode::Attr(AttrRef::Table { .. }) => true,
-        ExprNode::Const(_)
-        | ExprNode::Attr(_)
-        | ExprNode::Aggregate(_)
-        | ExprNode::EventIsNull(_) => false,
-        ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => refers_to_table(a),
-        ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
-            refers_to_table(lhs) || refers_to_table(rhs)
-        }
-        ExprNode::And(a, b) | ExprNode::Or(a, b) => refers_to_table(a) || refers_to_table(b),
-        ExprNode::InTable { .. } => true,
-        ExprNode::Call { args, .. } => args.iter().any(refers_to_table),
-    }
-}
-
-/// Collects the `Table.attr == expr` conjuncts of `e` (expr not reading the table).
-fn equality_pairs<'a>(e: &'a TypedExpr, out: &mut Vec<(usize, &'a TypedExpr)>) {
-    match &e.kind {
-        ExprNode::And(a, b) => {
-            equality_pairs(a, out);
-            equality_pairs(b, out);
-        }
-        ExprNode::Compare {
-            op: BinaryOp::Eq,
-            lhs,
-            rhs,
-            ..
-        } => match (&lhs.kind, &rhs.kind) {
-            (ExprNode::Attr(AttrRef::Table { position }), _) if !refers_to_table(rhs) => {
-                out.push((*position, rhs))
-            }
-            (_, ExprNode::Attr(AttrRef::Table { position })) if !refers_to_table(lhs) => {
-                out.push((*position, lhs))
-            }
-            _ => {}
-        },
-        _ => {}
     }
 }
 
