@@ -1000,6 +1000,39 @@ impl TypedExpr {
         }
     }
 
+    /// The `candidate.attr == earlier.attr` conjuncts of a pattern element's filter on slot
+    /// `slot`, in order: (candidate position, earlier slot, earlier position). A step indexes
+    /// its waiting partial matches by such an equality.
+    pub fn slot_equalities(&self, slot: usize, out: &mut Vec<(usize, usize, usize)>) {
+        match &self.kind {
+            ExprNode::And(a, b) => {
+                a.slot_equalities(slot, out);
+                b.slot_equalities(slot, out);
+            }
+            ExprNode::Compare {
+                op: BinaryOp::Eq,
+                lhs,
+                rhs,
+                ..
+            } => {
+                let attr = |x: &TypedExpr| match x.kind {
+                    ExprNode::Attr(AttrRef::Input {
+                        input,
+                        index: None,
+                        position,
+                    }) => Some((input, position)),
+                    _ => None,
+                };
+                match (attr(lhs), attr(rhs)) {
+                    (Some((i, p)), Some((j, q))) if i == slot && j != slot => out.push((p, j, q)),
+                    (Some((j, q)), Some((i, p))) if i == slot && j != slot => out.push((p, j, q)),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// A constant of type `ty`.
     pub fn constant(value: Value, ty: Type) -> Self {
         TypedExpr {

@@ -713,39 +713,22 @@ impl PatternEvents {
     }
 }
 
-/// `candidate.attr == earlier.attr` in a step's filters, on attributes of one hashable type:
-/// (candidate position, earlier slot, earlier position).
-fn step_equality(slot: usize, e: &TypedExpr, slots: &[EventSlot]) -> Option<(usize, usize, usize)> {
-    match &e.kind {
-        ExprNode::And(a, b) => {
-            step_equality(slot, a, slots).or_else(|| step_equality(slot, b, slots))
-        }
-        ExprNode::Compare {
-            op: BinaryOp::Eq,
-            lhs,
-            rhs,
-            ..
-        } => {
-            let attr = |x: &TypedExpr| match x.kind {
-                ExprNode::Attr(AttrRef::Input {
-                    input,
-                    index: None,
-                    position,
-                }) => Some((input, position)),
-                _ => None,
-            };
-            let ((i, p), (j, q)) = match (attr(lhs)?, attr(rhs)?) {
-                ((i, p), (j, q)) if i == slot && j != slot => ((i, p), (j, q)),
-                ((j, q), (i, p)) if i == slot && j != slot => ((i, p), (j, q)),
-                _ => return None,
-            };
-            let ty = |s: usize, p: usize| slots.get(s)?.schema.attributes.get(p).map(|a| a.ty);
-            let (a, b) = (ty(i, p)?, ty(j, q)?);
-            let hashable = matches!(a, Type::Int | Type::Long | Type::Bool | Type::String);
-            (a == b && hashable).then_some((p, j, q))
-        }
-        _ => None,
+/// The first `candidate.attr == earlier.attr` equality in a step's filters on attributes of one
+/// hashable type: (candidate position, earlier slot, earlier position).
+fn step_equality(
+    slot: usize,
+    filters: &[TypedExpr],
+    slots: &[EventSlot],
+) -> Option<(usize, usize, usize)> {
+    let mut equalities = Vec::new();
+    for f in filters {
+        f.slot_equalities(slot, &mut equalities);
     }
+    let ty = |s: usize, p: usize| slots.get(s)?.schema.attributes.get(p).map(|a| a.ty);
+    equalities.into_iter().find(|(own, earlier, position)| {
+        let (a, b) = (ty(slot, *own), ty(*earlier, *position));
+        a == b && matches!(a, Some(Type::Int | Type::Long | Type::Bool | Type::String))
+    })
 }
 
 /// Builds the token form of a pattern's steps, keys and `every` ranges.
@@ -796,10 +779,7 @@ impl StepsBuilder<'_> {
     }
 
     fn key(&self, slot: usize, filters: &[TypedExpr]) -> TokenStream {
-        let Some((own, earlier, position)) = filters
-            .iter()
-            .find_map(|f| step_equality(slot, f, &self.plan.slots))
-        else {
+        let Some((own, earlier, position)) = step_equality(slot, filters, &self.plan.slots) else {
             return quote!(None);
         };
         let ev = &self.events.name;

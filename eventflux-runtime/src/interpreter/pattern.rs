@@ -9,9 +9,7 @@ use crate::event::{Chunk, Event, EventKind};
 use crate::pattern::{EveryRange, Part, Predicate, StateMachine, Step, StepKey, Unit};
 use crate::state::StateError;
 use crate::value::Value;
-use eventflux_codegen::plan::{
-    AttrRef, BinaryOp, ExprNode, LogicalOp, StateKind, StateNode, StatePlan, TypedExpr,
-};
+use eventflux_codegen::plan::{LogicalOp, StateKind, StateNode, StatePlan, TypedExpr};
 use std::sync::Arc;
 
 /// A pattern or sequence input.
@@ -32,38 +30,13 @@ fn hash(v: &Value) -> u64 {
     crate::compiled::ops::hash_key(v)
 }
 
-/// The first `candidate.attr == earlier.attr` conjunct of a step's filters: (candidate
-/// position, earlier slot, earlier position).
-fn equality(slot: usize, e: &TypedExpr) -> Option<(usize, usize, usize)> {
-    match &e.kind {
-        ExprNode::And(a, b) => equality(slot, a).or_else(|| equality(slot, b)),
-        ExprNode::Compare {
-            op: BinaryOp::Eq,
-            lhs,
-            rhs,
-            ..
-        } => {
-            let attr = |x: &TypedExpr| match x.kind {
-                ExprNode::Attr(AttrRef::Input {
-                    input,
-                    index: None,
-                    position,
-                }) => Some((input, position)),
-                _ => None,
-            };
-            match (attr(lhs)?, attr(rhs)?) {
-                ((i, p), (j, q)) if i == slot && j != slot => Some((p, j, q)),
-                ((j, q), (i, p)) if i == slot && j != slot => Some((p, j, q)),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
 /// The index key of a plain step with an equality on an earlier event.
 fn step_key(slot: usize, filters: &[TypedExpr]) -> Option<StepKey<Row>> {
-    let (own, earlier, position) = filters.iter().find_map(|f| equality(slot, f))?;
+    let mut equalities = Vec::new();
+    for f in filters {
+        f.slot_equalities(slot, &mut equalities);
+    }
+    let (own, earlier, position) = equalities.first().copied()?;
     Some(StepKey {
         event: Arc::new(move |row: &Row| hash(row.get(own).unwrap_or(&Value::Null))),
         partial: Arc::new(move |slots: &[Vec<Row>]| {
