@@ -1033,6 +1033,68 @@ impl TypedExpr {
         }
     }
 
+    /// The `left expr == right expr` conjuncts of a join condition, each side reading only its
+    /// own input: (left, right, the type they are compared in).
+    pub fn side_equalities<'a>(&'a self, out: &mut Vec<(&'a TypedExpr, &'a TypedExpr, Type)>) {
+        match &self.kind {
+            ExprNode::And(a, b) => {
+                a.side_equalities(out);
+                b.side_equalities(out);
+            }
+            ExprNode::Compare {
+                op: BinaryOp::Eq,
+                operand,
+                lhs,
+                rhs,
+            } => {
+                if lhs.reads_only_side(0) && rhs.reads_only_side(1) {
+                    out.push((lhs, rhs, *operand));
+                } else if lhs.reads_only_side(1) && rhs.reads_only_side(0) {
+                    out.push((rhs, lhs, *operand));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The `side.attr == expression` conjuncts of a join condition, the expression reading only
+    /// the other side: (attribute position on `side`, expression). What a table side is looked
+    /// up by.
+    pub fn side_attribute_equalities<'a>(
+        &'a self,
+        side: usize,
+        out: &mut Vec<(usize, &'a TypedExpr)>,
+    ) {
+        match &self.kind {
+            ExprNode::And(a, b) => {
+                a.side_attribute_equalities(side, out);
+                b.side_attribute_equalities(side, out);
+            }
+            ExprNode::Compare {
+                op: BinaryOp::Eq,
+                lhs,
+                rhs,
+                ..
+            } => {
+                for (attr, other) in [(lhs, rhs), (rhs, lhs)] {
+                    if let ExprNode::Attr(AttrRef::Input {
+                        input,
+                        index: None,
+                        position,
+                    }) = attr.kind
+                        && input == side
+                        && side < 2
+                        && other.reads_only_side(1 - side)
+                    {
+                        out.push((position, other));
+                        return;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// A constant of type `ty`.
     pub fn constant(value: Value, ty: Type) -> Self {
         TypedExpr {

@@ -8,10 +8,10 @@ use super::names::{ident, private};
 use super::table::TableCode;
 use crate::catalog::{AggregatorKind, WindowKind};
 use crate::plan::{
-    AggregateCall, AttrRef, BinaryOp, EventSlot, EventType, ExprNode, HandlerPlan, InputPlan,
-    InsertTarget, JoinKind, JoinPlan, LogicalOp, OutputPlan, Plan, QueryPlan, RateMode, RatePlan,
-    Schema, SortOrder, SourceKind, SourcePlan, StateKind, StateNode, StatePlan, StreamFunctionPlan,
-    StreamKind, Type, TypedExpr, Value as Constant, WindowArg, WindowPlan,
+    AggregateCall, EventSlot, EventType, HandlerPlan, InputPlan, InsertTarget, JoinKind, JoinPlan,
+    LogicalOp, OutputPlan, Plan, QueryPlan, RateMode, RatePlan, Schema, SortOrder, SourceKind,
+    SourcePlan, StateKind, StateNode, StatePlan, StreamFunctionPlan, StreamKind, Type, TypedExpr,
+    Value as Constant, WindowArg, WindowPlan,
 };
 use crate::span::Span;
 use proc_macro2::{Ident, TokenStream};
@@ -1044,62 +1044,6 @@ fn pattern_input(
     })
 }
 
-/// The `left expr == right expr` conjuncts of a join condition that can index a hash lookup
-/// (compared as integers, booleans or strings): (left, right, the type they are compared in).
-fn join_equalities<'a>(e: &'a TypedExpr, out: &mut Vec<(&'a TypedExpr, &'a TypedExpr, Type)>) {
-    match &e.kind {
-        ExprNode::And(a, b) => {
-            join_equalities(a, out);
-            join_equalities(b, out);
-        }
-        ExprNode::Compare {
-            op: BinaryOp::Eq,
-            operand,
-            lhs,
-            rhs,
-        } if matches!(operand, Type::Int | Type::Long | Type::Bool | Type::String) => {
-            if lhs.reads_only_side(0) && rhs.reads_only_side(1) {
-                out.push((lhs, rhs, *operand));
-            } else if lhs.reads_only_side(1) && rhs.reads_only_side(0) {
-                out.push((rhs, lhs, *operand));
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The `side.attr == expression` conjuncts of a join condition for a table on input `side`,
-/// the expression reading only the other side: (table attribute, expression).
-fn table_side_equalities<'a>(e: &'a TypedExpr, side: usize, out: &mut Vec<(usize, &'a TypedExpr)>) {
-    match &e.kind {
-        ExprNode::And(a, b) => {
-            table_side_equalities(a, side, out);
-            table_side_equalities(b, side, out);
-        }
-        ExprNode::Compare {
-            op: BinaryOp::Eq,
-            lhs,
-            rhs,
-            ..
-        } => {
-            for (attr, other) in [(lhs, rhs), (rhs, lhs)] {
-                if let ExprNode::Attr(AttrRef::Input {
-                    input,
-                    index: None,
-                    position,
-                }) = attr.kind
-                    && input == side
-                    && other.reads_only_side(1 - side)
-                {
-                    out.push((position, other));
-                    return;
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
 /// One side of a compiled join.
 struct JoinSide {
     /// Whether it is a table side.
@@ -1173,7 +1117,9 @@ fn join_input(
         && left_table.is_none()
         && right_table.is_none()
     {
-        join_equalities(on, &mut equalities);
+        on.side_equalities(&mut equalities);
+        equalities
+            .retain(|(_, _, t)| matches!(t, Type::Int | Type::Long | Type::Bool | Type::String));
     }
     let key_types: Vec<TokenStream> = equalities.iter().map(|(_, _, t)| key_type(*t)).collect();
     let key_ty = quote!((#(#key_types,)*));
@@ -1233,7 +1179,7 @@ fn join_input(
         if let Some(t) = table {
             let mut eqs = Vec::new();
             if let Some(on) = &join.on {
-                table_side_equalities(on, input, &mut eqs);
+                on.side_attribute_equalities(input, &mut eqs);
             }
             let lookup = t.lookup(&eqs, &pair_cx, statics)?;
             let held = quote::format_ident!("__Held{}_{}", index, prefix);

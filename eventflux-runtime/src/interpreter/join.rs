@@ -12,8 +12,7 @@ use crate::join::{Held, JoinSpec, KeyOf, Pair, Preserve, Side, SideKeys, WindowS
 use crate::state::{self, StateError};
 use crate::value::Value;
 use eventflux_codegen::plan::{
-    AttrRef, BinaryOp, ExprNode, HandlerPlan, JoinKind, JoinPlan, JoinSidePlan, SourceKind,
-    TypedExpr,
+    HandlerPlan, JoinKind, JoinPlan, JoinSidePlan, SourceKind, TypedExpr,
 };
 use std::sync::Arc;
 
@@ -51,63 +50,19 @@ fn input_of(side: Side) -> usize {
     }
 }
 
-fn only(e: &TypedExpr, input: usize) -> bool {
-    e.reads_only_side(input)
-}
-
 /// The `left expr == right expr` conjuncts of a condition, as (left, right) pairs.
 fn side_equalities<'a>(e: &'a TypedExpr, out: &mut Vec<(&'a TypedExpr, &'a TypedExpr)>) {
-    match &e.kind {
-        ExprNode::And(a, b) => {
-            side_equalities(a, out);
-            side_equalities(b, out);
-        }
-        ExprNode::Compare {
-            op: BinaryOp::Eq,
-            lhs,
-            rhs,
-            ..
-        } => {
-            if only(lhs, 0) && only(rhs, 1) {
-                out.push((lhs, rhs));
-            } else if only(lhs, 1) && only(rhs, 0) {
-                out.push((rhs, lhs));
-            }
-        }
-        _ => {}
-    }
+    let mut found = Vec::new();
+    e.side_equalities(&mut found);
+    out.extend(found.into_iter().map(|(l, r, _)| (l, r)));
 }
 
 /// The `input.attr == expression` conjuncts for a table on `input`: (position, expression over
 /// the other side).
 fn table_equalities(e: &TypedExpr, input: usize, out: &mut Vec<(usize, TypedExpr)>) {
-    match &e.kind {
-        ExprNode::And(a, b) => {
-            table_equalities(a, input, out);
-            table_equalities(b, input, out);
-        }
-        ExprNode::Compare {
-            op: BinaryOp::Eq,
-            lhs,
-            rhs,
-            ..
-        } => {
-            for (attr, other) in [(lhs, rhs), (rhs, lhs)] {
-                if let ExprNode::Attr(AttrRef::Input {
-                    input: i,
-                    index: None,
-                    position,
-                }) = attr.kind
-                    && i == input
-                    && only(other, 1 - input)
-                {
-                    out.push((position, (**other).clone()));
-                    return;
-                }
-            }
-        }
-        _ => {}
-    }
+    let mut found = Vec::new();
+    e.side_attribute_equalities(input, &mut found);
+    out.extend(found.into_iter().map(|(p, e)| (p, e.clone())));
 }
 
 /// Evaluates `exprs` with `row` as input `input`.
