@@ -4,7 +4,8 @@
 
 use eventflux_runtime::{App, Value};
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// Deterministic input: symbol index, price in 0..100, volume, and for W4 which stream.
@@ -109,7 +110,7 @@ pub struct Workload {
 
 /// Runs a workload's compiled app over trades (symbol names given as shared strings);
 /// with `latency`, records each send's duration.
-pub type CompiledRun = fn(&[Trade], &[Str], Option<&mut Vec<u64>>) -> Checksum;
+pub type CompiledRun = fn(&[Trade], &[Str], Option<&mut Vec<u64>>) -> Run;
 
 /// A shared string, as compiled apps hold them.
 pub type Str = Arc<str>;
@@ -309,24 +310,101 @@ pub fn hand_w6(data: &[Trade], names: &[String], c: &mut Checksum) {
     }
 }
 
+/// What a driver measured: the output checksum and the seconds spent sending events.
+#[derive(Clone, Copy, Debug)]
+pub struct Run {
+    /// The checksum of every output row.
+    pub checksum: Checksum,
+    /// Seconds spent in sends (building the events to send is not counted: the hand-written
+    /// twin reads ready-made structs too).
+    pub seconds: f64,
+}
+
+/// A checksum that an output callback owns and publishes after each row with two relaxed
+/// stores, so that neither the callback nor the driver takes a lock per event (the
+/// hand-written twin takes none).
+#[derive(Clone, Default)]
+pub struct Published(Arc<[AtomicU64; 2]>);
+
+impl Published {
+    /// Publishes the callback's checksum.
+    pub fn store(&self, c: &Checksum) {
+        self.0[0].store(c.hash, Ordering::Relaxed);
+        self.0[1].store(c.rows, Ordering::Relaxed);
+    }
+    /// The last checksum published (an empty one before any row).
+    pub fn load(&self) -> Checksum {
+        match self.0[1].load(Ordering::Relaxed) {
+            0 => Checksum::new(),
+            rows => Checksum {
+                hash: self.0[0].load(Ordering::Relaxed),
+                rows,
+            },
+        }
+    }
+}
+
+/// How many events a driver builds (not timed) before sending them (timed).
+const BATCH: usize = 4096;
+
+/// Sends `data` batch by batch: `prepare` builds a batch's events in the mode's input form
+/// (not timed), then `send` gets each with its index (timed; with `latency`, each send's
+/// duration is recorded). Returns the seconds spent sending.
+fn drive<E>(
+    data: &[Trade],
+    mut prepare: impl FnMut(usize, &Trade) -> E,
+    mut send: impl FnMut(usize, E),
+    mut latency: Option<&mut Vec<u64>>,
+) -> f64 {
+    let mut seconds = 0.0;
+    let mut batch = Vec::with_capacity(BATCH);
+    for (b, trades) in data.chunks(BATCH).enumerate() {
+        let first = b * BATCH;
+        batch.extend(
+            trades
+                .iter()
+                .enumerate()
+                .map(|(i, t)| prepare(first + i, t)),
+        );
+        let started = Instant::now();
+        match latency.as_deref_mut() {
+            None => {
+                for (i, e) in batch.drain(..).enumerate() {
+                    send(first + i, e);
+                }
+            }
+            Some(l) => {
+                for (i, e) in batch.drain(..).enumerate() {
+                    let sent = Instant::now();
+                    send(first + i, e);
+                    l.push(sent.elapsed().as_nanos() as u64);
+                }
+            }
+        }
+        seconds += started.elapsed().as_secs_f64();
+    }
+    seconds
+}
+
 /// Runs `w` interpreted; with `latency`, records each send's duration.
 pub fn interpreted(
     w: &Workload,
     data: &[Trade],
     names: &[Value],
     latency: Option<&mut Vec<u64>>,
-) -> Result<Checksum, String> {
+) -> Result<Run, String> {
+    let started = Instant::now();
     let mut app = App::from_text(w.id, w.app).map_err(|e| e.to_string())?;
     app.set_playback(true);
-    let sum = Arc::new(Mutex::new(Checksum::new()));
-    let sink = sum.clone();
+    let published = Published::default();
+    let sink = published.clone();
+    let mut c = Checksum::new();
     app.subscribe("Out", move |out| {
-        if let Ok(mut c) = sink.lock() {
-            for v in out.values {
-                c.value(v);
-            }
-            c.end_row();
+        for v in out.values {
+            c.value(v);
         }
+        c.end_row();
+        sink.store(&c);
     });
     let s = app.input("S").map_err(|e| e.to_string())?;
     let t = if w.two_streams {
@@ -334,38 +412,42 @@ pub fn interpreted(
     } else {
         None
     };
-    let mut latency = latency;
-    for (i, e) in data.iter().enumerate() {
-        let started = latency.is_some().then(Instant::now);
-        let sent = match &t {
-            Some(t) if i % 2 == 1 => app.send_to(
-                t,
-                Some(i as i64),
-                vec![names[e.sym].clone(), Value::Long(e.vol)],
-            ),
-            _ => app.send_to(
-                &s,
-                Some(i as i64),
+    let setup = started.elapsed().as_secs_f64();
+    let mut error = None;
+    let sending = drive(
+        data,
+        |i, e| match &t {
+            Some(t) if i % 2 == 1 => (t.clone(), vec![names[e.sym].clone(), Value::Long(e.vol)]),
+            _ => (
+                s.clone(),
                 vec![
                     names[e.sym].clone(),
                     Value::Double(e.price),
                     Value::Long(e.vol),
                 ],
             ),
-        };
-        sent.map_err(|e| e.to_string())?;
-        if let (Some(l), Some(started)) = (latency.as_deref_mut(), started) {
-            l.push(started.elapsed().as_nanos() as u64);
-        }
+        },
+        |i, (input, values)| {
+            if let Err(e) = app.send_to(&input, Some(i as i64), values)
+                && error.is_none()
+            {
+                error = Some(e.to_string());
+            }
+        },
+        latency,
+    );
+    match error {
+        Some(e) => Err(e),
+        None => Ok(Run {
+            checksum: published.load(),
+            seconds: setup + sending,
+        }),
     }
-    let c = *sum.lock().map_err(|e| e.to_string())?;
-    Ok(c)
 }
 
 /// The workloads' apps compiled by `eventflux!` from the same files, with their drivers.
 mod compiled {
-    use super::{Checksum, Str, Trade};
-    use std::sync::{Arc, Mutex};
+    use super::{Checksum, Published, Run, Str, Trade, drive};
     use std::time::Instant;
 
     eventflux_runtime::eventflux!(file = "workloads/w1.eventflux");
@@ -379,36 +461,37 @@ mod compiled {
     /// adds each `Out` row to the checksum with `$add`.
     macro_rules! driver {
         ($name:ident, $app:ident, |$c:ident, $row:ident| $add:block) => {
-            pub fn $name(
-                data: &[Trade],
-                names: &[Str],
-                mut latency: Option<&mut Vec<u64>>,
-            ) -> Checksum {
+            pub fn $name(data: &[Trade], names: &[Str], latency: Option<&mut Vec<u64>>) -> Run {
+                let started = Instant::now();
                 let mut app = $app::App::new();
                 app.set_playback(true);
-                let sum = Arc::new(Mutex::new(Checksum::new()));
-                let sink = sum.clone();
+                let published = Published::default();
+                let sink = published.clone();
+                let mut $c = Checksum::new();
                 app.on_out(move |$row: &$app::Out| {
-                    if let Ok(mut $c) = sink.lock() {
-                        $add
-                        $c.end_row();
-                    }
+                    $add
+                    $c.end_row();
+                    sink.store(&$c);
                 });
-                for (i, t) in data.iter().enumerate() {
-                    let started = latency.is_some().then(Instant::now);
-                    let event = $app::S {
+                let setup = started.elapsed().as_secs_f64();
+                let sending = drive(
+                    data,
+                    |_, t| $app::S {
                         sym: Some(names[t.sym].clone()),
                         price: Some(t.price),
                         vol: Some(t.vol),
-                    };
-                    if let Err(e) = app.send_s_at(i as i64, event) {
-                        eprintln!("{e}");
-                    }
-                    if let (Some(l), Some(started)) = (latency.as_deref_mut(), started) {
-                        l.push(started.elapsed().as_nanos() as u64);
-                    }
+                    },
+                    |i, event| {
+                        if let Err(e) = app.send_s_at(i as i64, event) {
+                            eprintln!("{e}");
+                        }
+                    },
+                    latency,
+                );
+                Run {
+                    checksum: published.load(),
+                    seconds: setup + sending,
                 }
-                *sum.lock().unwrap_or_else(|e| e.into_inner())
             }
         };
     }
@@ -429,48 +512,58 @@ mod compiled {
         text(&mut c, &row.sym);
         c.i64(row.v.unwrap_or(i64::MIN));
     });
-    /// W4's driver: even events go to `S`, odd ones to `T` (with `vol` as `qty`).
-    pub fn w4(data: &[Trade], names: &[Str], mut latency: Option<&mut Vec<u64>>) -> Checksum {
+    /// W4's input: even events go to `S`, odd ones to `T` (with `vol` as `qty`).
+    enum W4In {
+        S(w4::S),
+        T(w4::T),
+    }
+    /// W4's driver.
+    pub fn w4(data: &[Trade], names: &[Str], latency: Option<&mut Vec<u64>>) -> Run {
+        let started = Instant::now();
         let mut app = w4::App::new();
         app.set_playback(true);
-        let sum = Arc::new(Mutex::new(Checksum::new()));
-        let sink = sum.clone();
+        let published = Published::default();
+        let sink = published.clone();
+        let mut c = Checksum::new();
         app.on_out(move |row: &w4::Out| {
-            if let Ok(mut c) = sink.lock() {
-                text(&mut c, &row.sym);
-                c.f64(row.price.unwrap_or(f64::NAN));
-                c.i64(row.qty.unwrap_or(i64::MIN));
-                c.end_row();
-            }
+            text(&mut c, &row.sym);
+            c.f64(row.price.unwrap_or(f64::NAN));
+            c.i64(row.qty.unwrap_or(i64::MIN));
+            c.end_row();
+            sink.store(&c);
         });
-        for (i, t) in data.iter().enumerate() {
-            let started = latency.is_some().then(Instant::now);
-            let sent = if i % 2 == 0 {
-                app.send_s_at(
-                    i as i64,
-                    w4::S {
+        let setup = started.elapsed().as_secs_f64();
+        let sending = drive(
+            data,
+            |i, t| {
+                if i % 2 == 0 {
+                    W4In::S(w4::S {
                         sym: Some(names[t.sym].clone()),
                         price: Some(t.price),
                         vol: Some(t.vol),
-                    },
-                )
-            } else {
-                app.send_t_at(
-                    i as i64,
-                    w4::T {
+                    })
+                } else {
+                    W4In::T(w4::T {
                         sym: Some(names[t.sym].clone()),
                         qty: Some(t.vol),
-                    },
-                )
-            };
-            if let Err(e) = sent {
-                eprintln!("{e}");
-            }
-            if let (Some(l), Some(started)) = (latency.as_deref_mut(), started) {
-                l.push(started.elapsed().as_nanos() as u64);
-            }
+                    })
+                }
+            },
+            |i, event| {
+                let sent = match event {
+                    W4In::S(e) => app.send_s_at(i as i64, e),
+                    W4In::T(e) => app.send_t_at(i as i64, e),
+                };
+                if let Err(e) = sent {
+                    eprintln!("{e}");
+                }
+            },
+            latency,
+        );
+        Run {
+            checksum: published.load(),
+            seconds: setup + sending,
         }
-        *sum.lock().unwrap_or_else(|e| e.into_inner())
     }
     driver!(w6, w6, |c, row| {
         text(&mut c, &row.sym);

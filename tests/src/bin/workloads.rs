@@ -9,7 +9,7 @@
 //! and W5 in the engine modes and reports p50, p99 and p99.9.
 
 use eventflux_runtime::Value;
-use eventflux_tests::workloads::{Checksum, Str, interpreted, trades, workloads};
+use eventflux_tests::workloads::{Checksum, Run, Str, interpreted, trades, workloads};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -58,8 +58,7 @@ fn child(id: &str, mode: &str, events: usize, with_latency: bool) -> Result<(), 
     let values: Vec<Value> = names.iter().map(|n| Value::from(n.as_str())).collect();
     let shared: Vec<Str> = names.iter().map(|n| Str::from(n.as_str())).collect();
     let mut lat = Vec::new();
-    let started = Instant::now();
-    let c = match mode {
+    let run = match mode {
         "interpreted" => interpreted(w, &data, &values, with_latency.then_some(&mut lat))?,
         "compiled" => match w.compiled {
             Ok(run) => run(&data, &shared, with_latency.then_some(&mut lat)),
@@ -70,13 +69,17 @@ fn child(id: &str, mode: &str, events: usize, with_latency: bool) -> Result<(), 
             }
         },
         "hand-written" => {
-            let mut c = Checksum::new();
-            (w.hand)(&data, &names, &mut c);
-            c
+            let started = Instant::now();
+            let mut checksum = Checksum::new();
+            (w.hand)(&data, &names, &mut checksum);
+            Run {
+                checksum,
+                seconds: started.elapsed().as_secs_f64(),
+            }
         }
         other => return Err(format!("unknown mode {other}")),
     };
-    let seconds = started.elapsed().as_secs_f64();
+    let (c, seconds) = (run.checksum, run.seconds);
     lat.sort_unstable();
     let latency = (with_latency && !lat.is_empty()).then(|| {
         (
