@@ -30,7 +30,10 @@ fn main() -> ExitCode {
         }
         Err(unsupported) => {
             for u in unsupported {
-                eprintln!("error: {path}: {} is not compiled yet (at byte {})", u.feature, u.span.start);
+                eprintln!(
+                    "error: {path}: {} is not compiled yet (at byte {})",
+                    u.feature, u.span.start
+                );
             }
             ExitCode::FAILURE
         }

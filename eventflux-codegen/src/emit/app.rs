@@ -294,8 +294,13 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let inner_rows: Vec<Stream> = plan
         .streams
         .iter()
-        .filter(|s| matches!(s.kind, StreamKind::Inner { .. }))
-        .map(|s| Stream::new(&s.name, &s.schema))
+        .filter_map(|s| match s.kind {
+            StreamKind::Inner { partition } => Some(Stream {
+                rust: super::names::inner_struct(partition, &s.name).to_string(),
+                ..Stream::new(&s.name, &s.schema)
+            }),
+            _ => None,
+        })
         .collect();
     let structs = streams
         .iter()

@@ -5,7 +5,7 @@
 //! that does not compile.
 
 use super::Unsupported;
-use super::names::{SHADOWING, ident, stream_rust_name};
+use super::names::{SHADOWING, ident, inner_struct, stream_rust_name};
 use crate::plan::{Plan, Schema, StreamKind};
 use crate::span::Span;
 use heck::ToSnakeCase;
@@ -30,6 +30,8 @@ struct Named<'a> {
     /// `return` queries), or neither.
     sends: bool,
     callbacks: bool,
+    /// Whether its Rust name is generated (an inner stream's), so never a reserved one.
+    generated: bool,
 }
 
 fn valid(name: &str) -> bool {
@@ -44,9 +46,22 @@ pub fn check(plan: &Plan) -> Vec<Unsupported> {
             StreamKind::Defined | StreamKind::Inferred | StreamKind::Fault { .. } => (true, true),
             StreamKind::Inner { .. } => (false, false),
         };
+        let (what, rust, generated) = match s.kind {
+            StreamKind::Inner { partition } => (
+                format!("inner stream `#{}`", s.name),
+                inner_struct(partition, &s.name).to_string(),
+                true,
+            ),
+            _ => (
+                format!("stream `{}`", s.name),
+                stream_rust_name(&s.name),
+                false,
+            ),
+        };
         named.push(Named {
-            what: format!("stream `{}`", s.name),
-            rust: stream_rust_name(&s.name),
+            what,
+            rust,
+            generated,
             schema: &s.schema,
             span: s.span,
             sends,
@@ -61,6 +76,7 @@ pub fn check(plan: &Plan) -> Vec<Unsupported> {
             span: t.span,
             sends: false,
             callbacks: false,
+            generated: false,
         });
     }
     for w in &plan.windows {
@@ -71,6 +87,7 @@ pub fn check(plan: &Plan) -> Vec<Unsupported> {
             span: w.span,
             sends: false,
             callbacks: false,
+            generated: false,
         });
     }
     let trigger_schema = Schema {
@@ -87,6 +104,7 @@ pub fn check(plan: &Plan) -> Vec<Unsupported> {
             span: t.span,
             sends: true,
             callbacks: true,
+            generated: false,
         });
     }
     let returns: Vec<(String, Schema, Span)> = plan
@@ -103,6 +121,7 @@ pub fn check(plan: &Plan) -> Vec<Unsupported> {
             span: *span,
             sends: false,
             callbacks: true,
+            generated: false,
         });
     }
     let mut errors = Vec::new();
@@ -115,7 +134,9 @@ pub fn check(plan: &Plan) -> Vec<Unsupported> {
         if !valid(&rust) {
             refuse(format!("the {} (its name is no Rust identifier)", n.what));
         }
-        if TYPE_NAMES.contains(&bare) || SHADOWING.contains(&bare) || bare.starts_with("__") {
+        let reserved =
+            TYPE_NAMES.contains(&bare) || SHADOWING.contains(&bare) || bare.starts_with("__");
+        if reserved && !n.generated {
             refuse(format!(
                 "the {} (generated Rust code uses the name `{bare}` itself)",
                 n.what

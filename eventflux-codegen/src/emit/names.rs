@@ -121,3 +121,10 @@ pub fn stream_rust_name(name: &str) -> String {
         None => name.trim_start_matches('#').to_string(),
     }
 }
+
+/// The name of the struct of inner stream `#name` of partition `partition`: private to the
+/// generated code (inner streams have no callbacks or sends), and distinct from a stream of the
+/// same name outside the partition or in another partition.
+pub fn inner_struct(partition: usize, name: &str) -> Ident {
+    ident(&format!("__Inner{partition}_{name}"))
+}

@@ -11,7 +11,7 @@
 
 use super::Unsupported;
 use super::expr::{self, Cx, Inputs, Statics, key_type, key_value};
-use super::names::{ident, inner_deliver};
+use super::names::{ident, inner_deliver, inner_struct};
 use super::query::QueryCode;
 use crate::plan::{
     PartitionKeyKind, PartitionPlan, Plan, StreamKind, Type, TypedExpr, Value as Constant,
@@ -224,7 +224,7 @@ pub fn emit(
         .filter(|s| s.kind == StreamKind::Inner { partition: index })
     {
         let method = inner_deliver(index, &s.name);
-        let st = ident(&s.name);
+        let st = inner_struct(index, &s.name);
         let label = format!("#{}", s.name);
         let runs = run_all(&consumers(queries, Some(index), &label));
         methods.push(quote! {

@@ -533,7 +533,7 @@ fn single_input(
 ) -> Result<InputCode, Unsupported> {
     let input = &source.schema;
     let event = {
-        let i = ident(&super::names::stream_rust_name(&source_key(source)));
+        let i = source_struct(source, q);
         quote!(#i)
     };
     let Names { field, select_fn } = names;
@@ -675,6 +675,15 @@ fn single_input(
         sources: vec![(source_key(source), run)],
         windowed: source.window().is_some(),
     })
+}
+
+/// The struct of a query's source events: the stream's, the fault stream's (`XFault`) or the
+/// inner stream's of the query's partition.
+fn source_struct(source: &SourcePlan, q: &QueryPlan) -> Ident {
+    match (source.kind, q.partition) {
+        (SourceKind::InnerStream, Some(p)) => super::names::inner_struct(p, &source.name),
+        _ => ident(&super::names::stream_rust_name(&source_key(source))),
+    }
 }
 
 /// The name a query's source is delivered under: the stream's name, `#name` for an inner
@@ -1089,7 +1098,7 @@ fn join_input(
     }
     let Names { field, select_fn } = names;
     let (ls, rs) = (&join.left.source, &join.right.source);
-    let (lt, rt) = (ident(&ls.name), ident(&rs.name));
+    let (lt, rt) = (source_struct(ls, q), source_struct(rs, q));
     let pair_cx = Cx {
         input: Some(Inputs::Pair(&ls.schema, &rs.schema)),
         table: None,
@@ -1528,7 +1537,7 @@ fn sink(
                 .clone();
             let inner = super::names::inner_deliver(p, name);
             Ok(Sink {
-                out: ident(name),
+                out: super::names::inner_struct(p, name),
                 schema,
                 events: *events,
                 items: quote!(),
