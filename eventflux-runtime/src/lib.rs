@@ -10,6 +10,7 @@ pub mod compiled;
 pub mod conformance;
 pub mod engine;
 pub mod event;
+pub mod incremental;
 pub mod interpreter;
 pub mod join;
 pub mod partition;
@@ -51,6 +52,7 @@ pub mod __private {
     pub use crate::engine::Engine;
     pub use crate::event::due_after;
     pub use crate::event::{Chunk, Event, EventKind};
+    pub use crate::incremental;
     pub use crate::interpreter::{MAX_DELIVERY_DEPTH, Output, SendError};
     pub use crate::join;
     pub use crate::partition;

@@ -228,3 +228,56 @@ fn a_return_query_hands_its_rows_to_callbacks_named_after_it() {
         )]
     );
 }
+
+eventflux_runtime::eventflux! {
+    @app:name("Volumes")
+    @app:playback
+    define stream Trades (sym string, qty long);
+    define stream Ask (sym string, per string);
+    define aggregation Traded
+        from Trades
+        select sym, sum(qty) as total, count() as n
+        group by sym
+        aggregate every sec ... min;
+    from Ask join Traded on Traded.sym == Ask.sym
+        within 0L, 1000000L
+        per Ask.per
+    select AGG_TIMESTAMP as bucket, Traded.total as total, Traded.n as n
+    insert into Answers;
+}
+
+#[test]
+fn an_incremental_aggregation_runs_compiled_and_survives_a_snapshot() {
+    let mut app = volumes::App::new();
+    for (t, sym, qty) in [(1_000, "a", 5), (1_400, "b", 1), (2_100, "a", 7)] {
+        app.send_trades_at(t, volumes::Trades::new(sym, qty))
+            .expect("in order");
+    }
+    let snapshot = app.snapshot().expect("snapshots");
+    let mut resumed = volumes::App::new();
+    resumed.restore(&snapshot).expect("restores");
+    for app in [&mut app, &mut resumed] {
+        let (answers, sink) = rows();
+        app.on_answers(move |r| sink.lock().expect("not poisoned").push(r.clone()));
+        app.send_trades_at(61_000, volumes::Trades::new("a", 100))
+            .expect("in order");
+        app.send_ask_at(70_000, volumes::Ask::new("a", "seconds"))
+            .expect("in order");
+        app.send_ask_at(70_000, volumes::Ask::new("a", "minutes"))
+            .expect("in order");
+        let got: Vec<(Option<i64>, Option<i64>, Option<i64>)> = taken(&answers)
+            .iter()
+            .map(|r| (r.bucket, r.total, r.n))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(1_000), Some(5), Some(1)),
+                (Some(2_000), Some(7), Some(1)),
+                (Some(61_000), Some(100), Some(1)),
+                (Some(0), Some(12), Some(2)),
+                (Some(60_000), Some(100), Some(1)),
+            ]
+        );
+    }
+}

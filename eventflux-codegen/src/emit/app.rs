@@ -2,6 +2,7 @@
 //! and timers, depth-first delivery, snapshots, and the `Engine` view through values).
 
 use super::Unsupported;
+use super::aggregation::{self, AggregationCode};
 use super::expr::{Statics, rust_type, type_tokens};
 use super::names::{deliver, ident, method, window_emit, window_insert};
 use super::partition::{self, PartitionCode};
@@ -112,13 +113,25 @@ fn stream_struct(s: &Stream) -> TokenStream {
 
 /// The statements giving `chunk` (a `&mut Chunk` of `source`'s events, at `now`) to its
 /// readers: the partitions reading it, then the queries outside partitions, in order.
-fn consume(queries: &[QueryCode], partitions: &[PartitionCode], source: &str) -> TokenStream {
-    let mut runs: Vec<&Ident> = partitions
+fn consume(
+    aggregations: &[AggregationCode],
+    queries: &[QueryCode],
+    partitions: &[PartitionCode],
+    source: &str,
+) -> TokenStream {
+    // Aggregations first (as the interpreter does), then partitions and queries.
+    let mut runs: Vec<&Ident> = aggregations
         .iter()
-        .flat_map(|p| p.sources.iter())
-        .filter(|(name, _)| name == source)
-        .map(|(_, run)| run)
+        .filter(|a| a.source == source)
+        .map(|a| &a.add)
         .collect();
+    runs.extend(
+        partitions
+            .iter()
+            .flat_map(|p| p.sources.iter())
+            .filter(|(name, _)| name == source)
+            .map(|(_, run)| run),
+    );
     runs.extend(partition::consumers(queries, None, source));
     partition::run_all(&runs)
 }
@@ -149,7 +162,7 @@ fn named_window(
     let (insert, emit) = (window_insert(index), window_emit(index));
     let current_on = w.output != EventType::Expired;
     let expired_on = w.output != EventType::Current;
-    let consume = consume(queries, partitions, &w.name);
+    let consume = consume(&[], queries, partitions, &w.name);
     let window_name = &w.name;
     let methods = quote! {
         fn #insert(&mut self, rows: &mut __ef::Chunk<#name>) {
@@ -211,9 +224,6 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             errors.push(e);
         }
     }
-    for a in &plan.aggregations {
-        errors.push(unsupported("incremental aggregations", a.span));
-    }
     errors.extend(super::clashes::check(plan));
     let streams: Vec<Stream> = plan
         .streams
@@ -257,6 +267,13 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         }
     }
     let mut statics = Statics::default();
+    let mut aggregations: Vec<AggregationCode> = Vec::new();
+    for (i, a) in plan.aggregations.iter().enumerate() {
+        match aggregation::emit(plan, i, a, &mut statics) {
+            Ok(code) => aggregations.push(code),
+            Err(e) => errors.push(e),
+        }
+    }
     let mut queries: Vec<QueryCode> = Vec::new();
     for (i, q) in plan.queries.iter().enumerate() {
         match query::emit(plan, i, q, &tables, &mut statics) {
@@ -302,8 +319,14 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             _ => None,
         })
         .collect();
+    let aggregation_rows: Vec<Stream> = plan
+        .aggregations
+        .iter()
+        .map(|a| Stream::new(&a.name, &a.schema))
+        .collect();
     let structs = streams
         .iter()
+        .chain(&aggregation_rows)
         .chain(&table_rows)
         .chain(&window_rows)
         .chain(&inner_rows)
@@ -326,6 +349,12 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let window_methods = windows.iter().map(|w| &w.methods);
     let window_emits: Vec<Ident> = (0..windows.len()).map(window_emit).collect();
     let window_count = windows.len();
+    let agg_fields: Vec<&Ident> = aggregations.iter().map(|a| &a.field).collect();
+    let agg_types = aggregations.iter().map(|a| &a.ty);
+    let agg_inits = aggregations.iter().map(|a| &a.init);
+    let agg_items = aggregations.iter().map(|a| &a.items);
+    let agg_methods = aggregations.iter().map(|a| &a.methods);
+    let agg_count = aggregations.len();
     let table_items = tables.iter().map(|t| t.items());
     let table_fields: Vec<&Ident> = tables.iter().map(|t| &t.field).collect();
     let table_types = tables.iter().map(|t| t.ty());
@@ -409,7 +438,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         let on = method("on", &s.rust);
         let on_event = quote::format_ident!("{}_event", on);
         let internal_send = quote::format_ident!("__send_{}", send);
-        let consume = consume(&queries, &partitions, &s.name);
+        let consume = consume(&aggregations, &queries, &partitions, &s.name);
         let buffer = ident(&format!("__in_{}", s.rust.to_snake_case()));
         let (keep, report) = match &s.fault {
             Some((_, fault)) => {
@@ -589,6 +618,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         #(#structs)*
         #(#return_structs)*
         #(#table_items)*
+        #(#agg_items)*
         #(#window_items)*
         #(#partition_items)*
         #(#query_items)*
@@ -604,6 +634,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             __errors: Vec<String>,
             #(#trigger_next: Option<i64>, #trigger_cron: Option<__ef::CronSchedule>,)*
             #(#table_fields: #table_types,)*
+            #(#agg_fields: #agg_types,)*
             #(#window_fields: #window_types,)*
             #(#partition_fields)*
             #(#q_fields: #q_types,)*
@@ -631,6 +662,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                     __errors: Vec::new(),
                     #(#trigger_next: None, #trigger_cron: #trigger_cron_init,)*
                     #(#table_fields: #table_inits,)*
+                    #(#agg_fields: #agg_inits,)*
                     #(#window_fields: #window_inits,)*
                     #(#q_fields: #q_types::new(),)*
                     #(#partition_inits)*
@@ -694,17 +726,18 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 let triggers: Vec<Option<i64>> = vec![#(self.#trigger_next),*];
                 let tables: Vec<Vec<u8>> = vec![#(self.#table_fields.snapshot()?),*];
                 let windows: Vec<Vec<u8>> = vec![#(__ef::Window::snapshot(&self.#window_fields)?),*];
-                __ef::state::encode(&(Self::FINGERPRINT, self.__clock, queries, triggers, (tables, windows, partitions)))
+                let aggregations: Vec<Vec<u8>> = vec![#(self.#agg_fields.snapshot()?),*];
+                __ef::state::encode(&(Self::FINGERPRINT, self.__clock, queries, triggers, (tables, windows, partitions, aggregations)))
             }
 
             /// Replaces the app's state with a snapshot taken by this same app.
             pub fn restore(&mut self, bytes: &[u8]) -> Result<(), __ef::StateError> {
-                let (fingerprint, clock, queries, triggers, (tables, windows, partitions)): (
+                let (fingerprint, clock, queries, triggers, (tables, windows, partitions, aggregations)): (
                     u64,
                     i64,
                     Vec<Vec<u8>>,
                     Vec<Option<i64>>,
-                    (Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<Vec<u8>>),
+                    (Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<Vec<u8>>, Vec<Vec<u8>>),
                 ) = __ef::state::decode(bytes)?;
                 if fingerprint != Self::FINGERPRINT {
                     return Err(__ef::StateError::Mismatch(
@@ -733,6 +766,11 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 }
                 let mut windows = windows.into_iter();
                 #(__ef::Window::restore(&mut self.#window_fields, &windows.next().unwrap_or_default())?;)*
+                if aggregations.len() != #agg_count {
+                    return Err(__ef::StateError::Mismatch("the snapshot's aggregations differ from the app's".into()));
+                }
+                let mut aggregations = aggregations.into_iter();
+                #(self.#agg_fields.restore(&aggregations.next().unwrap_or_default())?;)*
                 if partitions.len() != #partition_count {
                     return Err(__ef::StateError::Mismatch("the snapshot's partitions differ from the app's".into()));
                 }
@@ -746,6 +784,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             }
 
             #(#stream_methods)*
+            #(#agg_methods)*
             #(#window_methods)*
             #(#partition_methods)*
             #(#query_methods)*

@@ -90,6 +90,17 @@ pub fn check(plan: &Plan) -> Vec<Unsupported> {
             generated: false,
         });
     }
+    for a in &plan.aggregations {
+        named.push(Named {
+            what: format!("aggregation `{}`", a.name),
+            rust: a.name.clone(),
+            schema: &a.schema,
+            span: a.span,
+            sends: false,
+            callbacks: false,
+            generated: false,
+        });
+    }
     let trigger_schema = Schema {
         attributes: vec![crate::plan::Attribute {
             name: "triggered_time".into(),

@@ -15,6 +15,7 @@
 //! Entry points: [`emit_app`] (tokens, for the macro), [`emit_source`] (formatted source, for
 //! build.rs) and [`Builder`] (every `.eventflux` file of a folder into `OUT_DIR`).
 
+mod aggregation;
 mod app;
 mod builder;
 mod clashes;

@@ -128,3 +128,18 @@ pub fn stream_rust_name(name: &str) -> String {
 pub fn inner_struct(partition: usize, name: &str) -> Ident {
     ident(&format!("__Inner{partition}_{name}"))
 }
+
+/// The `App` field holding the buckets of incremental aggregation `index`.
+pub fn aggregation_field(index: usize) -> Ident {
+    Ident::new(&format!("__agg{index}"), Span::call_site())
+}
+
+/// The `App` method taking the events of aggregation `index`'s stream.
+pub fn aggregation_add(index: usize) -> Ident {
+    Ident::new(&format!("__agg{index}_add"), Span::call_site())
+}
+
+/// The function making a row of aggregation `index` from one of its buckets.
+pub fn aggregation_row(index: usize) -> Ident {
+    Ident::new(&format!("__agg{index}_row"), Span::call_site())
+}

@@ -33,14 +33,17 @@ pub struct QueryCode {
     pub partition: Option<usize>,
 }
 
-struct Aggregate {
-    ty: TokenStream,
-    init: TokenStream,
-    input: TokenStream,
-    value: TokenStream,
+/// One aggregator of a selection: its state's type and initial value, the input it adds
+/// (over the event `e`) and its value (over the states `s`).
+pub struct Aggregate {
+    pub ty: TokenStream,
+    pub init: TokenStream,
+    pub input: TokenStream,
+    pub value: TokenStream,
 }
 
-fn aggregate(
+/// The aggregator of call `index` of a selection.
+pub fn aggregate(
     index: usize,
     call: &AggregateCall,
     cx: &Cx,
@@ -1055,8 +1058,9 @@ fn pattern_input(
 
 /// One side of a compiled join.
 struct JoinSide {
-    /// Whether it is a table side.
-    table: bool,
+    /// Whether it is a stored side (a table or an aggregation): looked up per arrival, never
+    /// arriving itself.
+    stored: bool,
     /// Items it needs (an expression window's condition, a table side's `Held`).
     items: TokenStream,
     /// A stream side's `WindowSide` type and initializer.
@@ -1093,7 +1097,7 @@ fn join_input(
                 return Err(unsupported("a join side the app does not define"));
             }
             SourceKind::FaultStream => return Err(unsupported("fault streams")),
-            SourceKind::Aggregation => return Err(unsupported("incremental aggregations")),
+            SourceKind::Aggregation => {}
         }
     }
     let Names { field, select_fn } = names;
@@ -1119,12 +1123,24 @@ fn join_input(
             .ok_or_else(|| unsupported("a join with a table the app does not define"))
     };
     let (left_table, right_table) = (table_of(ls)?, table_of(rs)?);
+    let aggregation_of = |s: &SourcePlan| -> Result<Option<usize>, Unsupported> {
+        if s.kind != SourceKind::Aggregation {
+            return Ok(None);
+        }
+        plan.aggregations
+            .iter()
+            .position(|a| a.name == s.name)
+            .map(Some)
+            .ok_or_else(|| unsupported("a join with an aggregation the app does not define"))
+    };
+    let (left_aggregation, right_aggregation) = (aggregation_of(ls)?, aggregation_of(rs)?);
+    let stored = |s: &SourcePlan| matches!(s.kind, SourceKind::Table | SourceKind::Aggregation);
 
     // Hash keys from the condition's equalities (between two stream sides).
     let mut equalities = Vec::new();
     if let Some(on) = &join.on
-        && left_table.is_none()
-        && right_table.is_none()
+        && !stored(ls)
+        && !stored(rs)
     {
         on.side_equalities(&mut equalities);
         equalities
@@ -1180,11 +1196,71 @@ fn join_input(
     let side = |s: &SourcePlan,
                 input: usize,
                 table: Option<&'_ TableCode<'_>>,
+                aggregation: Option<usize>,
                 keys: &TokenStream,
                 statics: &mut Statics|
      -> Result<JoinSide, Unsupported> {
         let (own, other) = if input == 0 { (&lt, &rt) } else { (&rt, &lt) };
         let prefix = if input == 0 { "l" } else { "r" };
+        let bind_arriving = if input == 0 {
+            quote!(let l: Option<&#lt> = None; let r: Option<&#rt> = Some(arriving);)
+        } else {
+            quote!(let l: Option<&#lt> = Some(arriving); let r: Option<&#rt> = None;)
+        };
+        if let Some(a) = aggregation {
+            // The buckets `within` and `per` select for the arriving event.
+            let held = quote::format_ident!("__Held{}_{}", index, prefix);
+            let per = match &join.per {
+                Some(p) => expr::emit(p, &pair_cx, statics)?,
+                None => return Err(unsupported("a join with an aggregation without 'per'")),
+            };
+            let bound = |e: Option<&TypedExpr>, statics: &mut Statics| match e {
+                Some(e) if matches!(e.ty, Type::Int | Type::Long) => {
+                    Ok(convert(expr::emit(e, &pair_cx, statics)?, e.ty, Type::Long))
+                }
+                _ => Ok::<_, Unsupported>(quote!(None::<i64>)),
+            };
+            let from = bound(join.within.as_ref().map(|(s, _)| s), statics)?;
+            let to = bound(join.within.as_ref().and_then(|(_, e)| e.as_ref()), statics)?;
+            let (field, row) = (
+                super::names::aggregation_field(a),
+                super::names::aggregation_row(a),
+            );
+            let bucket = quote::format_ident!("__Bucket{}", a);
+            let info = &plan.aggregations[a];
+            let key_types = info.select.group_by.iter().map(|k| key_type(k.ty));
+            return Ok(JoinSide {
+                stored: true,
+                items: quote! {
+                    #[doc(hidden)]
+                    #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
+                    pub struct #held<'a>(&'a __ef::incremental::Buckets<(#(#key_types,)*), #bucket>);
+
+                    #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
+                    impl __ef::join::Held<#other, #own> for #held<'_> {
+                        fn for_each_candidate(&self, arriving: &#other, f: &mut dyn FnMut(&#own)) {
+                            #bind_arriving
+                            let __ts = 0i64;
+                            let per: Option<__ef::Str> = #per;
+                            let Some(per) = per.as_deref().and_then(__ef::incremental::granularity) else {
+                                return;
+                            };
+                            let from: Option<i64> = #from;
+                            let to: Option<i64> = #to;
+                            for (start, bucket) in self.0.range(per, from, to) {
+                                f(&#row(start, bucket));
+                            }
+                        }
+                    }
+                },
+                ty: quote!(),
+                init: quote!(),
+                filters: Vec::new(),
+                windowed: false,
+                current_only: false,
+                held: quote!(&#held(&self.#field)),
+            });
+        }
         if let Some(t) = table {
             let mut eqs = Vec::new();
             if let Some(on) = &join.on {
@@ -1192,14 +1268,10 @@ fn join_input(
             }
             let lookup = t.lookup(&eqs, &pair_cx, statics)?;
             let held = quote::format_ident!("__Held{}_{}", index, prefix);
-            let bind = if input == 0 {
-                quote!(let l: Option<&#lt> = None; let r: Option<&#rt> = Some(arriving);)
-            } else {
-                quote!(let l: Option<&#lt> = Some(arriving); let r: Option<&#rt> = None;)
-            };
+            let bind = bind_arriving;
             let (row, key, tf) = (&t.row, &t.key, &t.field);
             return Ok(JoinSide {
-                table: true,
+                stored: true,
                 items: quote! {
                     #[doc(hidden)]
                     #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
@@ -1267,7 +1339,7 @@ fn join_input(
             quote::format_ident!("right")
         };
         Ok(JoinSide {
-            table: false,
+            stored: false,
             items,
             ty: quote!(__ef::join::WindowSide<#own, #key_ty, #other, #wty>),
             init: if mirror {
@@ -1281,12 +1353,12 @@ fn join_input(
             held: quote!(&self.#field.#name),
         })
     };
-    let left = side(ls, 0, left_table, &left_keys, statics)?;
-    let right = side(rs, 1, right_table, &right_keys, statics)?;
+    let left = side(ls, 0, left_table, left_aggregation, &left_keys, statics)?;
+    let right = side(rs, 1, right_table, right_aggregation, &right_keys, statics)?;
     let preserve_left = matches!(join.kind, JoinKind::LeftOuter | JoinKind::FullOuter);
     let preserve_right = matches!(join.kind, JoinKind::RightOuter | JoinKind::FullOuter);
-    let left_triggers = !join.right.unidirectional && !left.table;
-    let right_triggers = !join.left.unidirectional && !right.table;
+    let left_triggers = !join.right.unidirectional && !left.stored;
+    let right_triggers = !join.left.unidirectional && !right.stored;
     let reset_per_arrival = !left.windowed || !right.windowed;
 
     let pairs_ty = quote!(__ef::Chunk<__ef::join::Pair<#lt, #rt>>);
@@ -1327,7 +1399,7 @@ fn join_input(
     let mut streams: Vec<(String, &String)> = Vec::new();
     for (s, side) in [(ls, &left), (rs, &right)] {
         let key = source_key(s);
-        if !side.table && !streams.iter().any(|(k, _)| *k == key) {
+        if !side.stored && !streams.iter().any(|(k, _)| *k == key) {
             streams.push((key, &s.name));
         }
     }
@@ -1335,10 +1407,10 @@ fn join_input(
         let method = quote::format_ident!("__q{}_in{}", index, k);
         let st = ident(stream);
         let mut body = Vec::new();
-        if source_key(ls) == key && !left.table {
+        if source_key(ls) == key && !left.stored {
             body.push(arrive(&left, &left_name, &right, &join_left, &lt));
         }
-        if source_key(rs) == key && !right.table {
+        if source_key(rs) == key && !right.stored {
             body.push(arrive(&right, &right_name, &left, &join_right, &rt));
         }
         methods.push(quote! {
@@ -1368,7 +1440,7 @@ fn join_input(
         (&left, &left_name, &right, &join_left),
         (&right, &right_name, &left, &join_right),
     ] {
-        if side.table {
+        if side.stored {
             continue;
         }
         let (ty, init, held) = (&side.ty, &side.init, &other.held);

@@ -1,0 +1,213 @@
+//! The bucket store of incremental aggregations (`define aggregation`), generic over the group
+//! key and the bucket: every event of the input stream updates one bucket per granularity
+//! (second, minute, ... year, aligned to the calendar in UTC) and group; a join with the
+//! aggregation reads the buckets of one granularity whose start is within `[from, to)`. The
+//! interpreter instantiates it over values, compiled apps over generated structs.
+
+use crate::state::{self, StateError};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+use eventflux_codegen::plan::TimeUnit;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+
+/// The start (ms since the epoch, UTC) of the bucket of granularity `unit` holding `time`.
+pub fn bucket_start(time: i64, unit: TimeUnit) -> i64 {
+    let floor = |size: i64| time.div_euclid(size).saturating_mul(size);
+    match unit {
+        TimeUnit::Millisecond => time,
+        TimeUnit::Second => floor(1_000),
+        TimeUnit::Minute => floor(60_000),
+        TimeUnit::Hour => floor(3_600_000),
+        TimeUnit::Day => floor(86_400_000),
+        TimeUnit::Week => floor(86_400_000),
+        TimeUnit::Month | TimeUnit::Year => {
+            let Some(t) = DateTime::<Utc>::from_timestamp_millis(time) else {
+                return floor(86_400_000);
+            };
+            let month = if unit == TimeUnit::Month {
+                t.month()
+            } else {
+                1
+            };
+            Utc.with_ymd_and_hms(t.year(), month, 1, 0, 0, 0)
+                .single()
+                .map_or(floor(86_400_000), |d| d.timestamp_millis())
+        }
+    }
+}
+
+/// The granularity a `per` value names (`'seconds'`, `'minutes'`, ...).
+pub fn granularity(word: &str) -> Option<TimeUnit> {
+    TimeUnit::from_word(word.trim())
+}
+
+fn unit_index(unit: TimeUnit) -> u8 {
+    TimeUnit::ALL.iter().position(|u| *u == unit).unwrap_or(0) as u8
+}
+
+/// The buckets of one aggregation: per granularity, bucket start and group key `K`, a bucket
+/// `B` (its aggregates and latest event).
+#[derive(Clone, Debug)]
+pub struct Buckets<K, B> {
+    durations: Vec<TimeUnit>,
+    by_unit: BTreeMap<TimeUnit, BTreeMap<i64, BTreeMap<K, B>>>,
+}
+
+impl<K: Ord + Clone, B> Buckets<K, B> {
+    /// An empty store keeping the granularities `durations`.
+    pub fn new(durations: Vec<TimeUnit>) -> Self {
+        Buckets {
+            durations,
+            by_unit: BTreeMap::new(),
+        }
+    }
+
+    /// Takes an event at `time` of group `key`: in each granularity, `add` updates the
+    /// bucket holding `time`, which `new` makes when it is missing.
+    pub fn add(
+        &mut self,
+        time: i64,
+        key: &K,
+        mut new: impl FnMut() -> B,
+        mut add: impl FnMut(&mut B),
+    ) {
+        for unit in &self.durations {
+            let starts = self.by_unit.entry(*unit).or_default();
+            let groups = starts.entry(bucket_start(time, *unit)).or_default();
+            let bucket = match groups.get_mut(key) {
+                Some(b) => b,
+                None => groups.entry(key.clone()).or_insert_with(&mut new),
+            };
+            add(bucket);
+        }
+    }
+
+    /// The buckets of granularity `per` starting within `[from, to)` (unbounded where
+    /// `None`), with their start, in order of start and then group.
+    pub fn range(
+        &self,
+        per: TimeUnit,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> impl Iterator<Item = (i64, &B)> {
+        let (from, to) = (from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX));
+        self.by_unit
+            .get(&per)
+            .filter(|_| from < to)
+            .into_iter()
+            .flat_map(move |starts| starts.range(from..to))
+            .flat_map(|(start, groups)| groups.values().map(move |b| (*start, b)))
+    }
+
+    /// The buckets as bytes.
+    pub fn snapshot(&self) -> Result<Vec<u8>, StateError>
+    where
+        K: Serialize,
+        B: Serialize,
+    {
+        let mut all: Vec<(u8, i64, &K, &B)> = Vec::new();
+        for (unit, starts) in &self.by_unit {
+            for (start, groups) in starts {
+                for (key, bucket) in groups {
+                    all.push((unit_index(*unit), *start, key, bucket));
+                }
+            }
+        }
+        state::encode(&all)
+    }
+
+    /// Replaces the buckets with a snapshot's.
+    pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError>
+    where
+        K: DeserializeOwned,
+        B: DeserializeOwned,
+    {
+        let all: Vec<(u8, i64, K, B)> = state::decode(bytes)?;
+        let mut by_unit: BTreeMap<TimeUnit, BTreeMap<i64, BTreeMap<K, B>>> = BTreeMap::new();
+        for (u, start, key, bucket) in all {
+            let unit = TimeUnit::ALL
+                .get(u as usize)
+                .copied()
+                .ok_or_else(|| StateError::Decode(format!("no time unit {u}")))?;
+            by_unit
+                .entry(unit)
+                .or_default()
+                .entry(start)
+                .or_default()
+                .insert(key, bucket);
+        }
+        self.by_unit = by_unit;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_align_to_the_calendar_in_utc() {
+        let t = 1_496_289_950_123; // 2017-06-01T04:05:50.123Z
+        assert_eq!(bucket_start(t, TimeUnit::Second), 1_496_289_950_000);
+        assert_eq!(bucket_start(t, TimeUnit::Minute), 1_496_289_900_000);
+        assert_eq!(bucket_start(t, TimeUnit::Hour), 1_496_289_600_000);
+        assert_eq!(bucket_start(t, TimeUnit::Day), 1_496_275_200_000);
+        assert_eq!(bucket_start(t, TimeUnit::Month), 1_496_275_200_000);
+        assert_eq!(bucket_start(t, TimeUnit::Year), 1_483_228_800_000);
+    }
+
+    fn counts(
+        b: &Buckets<&'static str, u32>,
+        per: TimeUnit,
+        from: Option<i64>,
+        to: Option<i64>,
+    ) -> Vec<(i64, u32)> {
+        b.range(per, from, to).map(|(s, n)| (s, *n)).collect()
+    }
+
+    #[test]
+    fn each_granularity_counts_its_own_buckets_and_ranges_are_half_open() {
+        let mut b: Buckets<&'static str, u32> =
+            Buckets::new(vec![TimeUnit::Second, TimeUnit::Minute]);
+        for (t, k) in [(1_000, "a"), (1_500, "b"), (2_000, "a"), (61_000, "a")] {
+            b.add(t, &k, || 0, |n| *n += 1);
+        }
+        assert_eq!(
+            counts(&b, TimeUnit::Second, None, None),
+            vec![(1_000, 1), (1_000, 1), (2_000, 1), (61_000, 1)]
+        );
+        assert_eq!(
+            counts(&b, TimeUnit::Minute, None, None),
+            vec![(0, 2), (0, 1), (60_000, 1)]
+        );
+        assert_eq!(
+            counts(&b, TimeUnit::Second, Some(1_000), Some(2_000)),
+            vec![(1_000, 1), (1_000, 1)]
+        );
+        assert_eq!(
+            counts(&b, TimeUnit::Second, Some(5_000), Some(1_000)),
+            vec![]
+        );
+        assert_eq!(counts(&b, TimeUnit::Hour, None, None), vec![]);
+    }
+
+    #[test]
+    fn snapshots_restore_every_bucket() {
+        let mut b: Buckets<String, u32> = Buckets::new(vec![TimeUnit::Second, TimeUnit::Hour]);
+        for t in [0, 999, 1_000, 3_600_000] {
+            b.add(t, &"k".to_string(), || 0, |n| *n += 1);
+        }
+        let bytes = b.snapshot().expect("encodes");
+        let mut restored: Buckets<String, u32> =
+            Buckets::new(vec![TimeUnit::Second, TimeUnit::Hour]);
+        restored.restore(&bytes).expect("decodes");
+        let all = |b: &Buckets<String, u32>, per| {
+            b.range(per, None, None)
+                .map(|(s, n)| (s, *n))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(all(&restored, TimeUnit::Second), all(&b, TimeUnit::Second));
+        assert_eq!(all(&restored, TimeUnit::Hour), vec![(0, 3), (3_600_000, 1)]);
+    }
+}
