@@ -136,35 +136,39 @@ impl<L: SelectLogic> Selector<L> {
         out: &mut Vec<Selected<L::Key, L::Out>>,
     ) {
         let start = out.len();
+        if !self.position.is_empty() {
+            self.position.clear();
+        }
+        for event in chunk {
+            self.step(event, env, out, start);
+        }
+        self.finish(out, start);
+    }
+
+    /// Processes the next event of a chunk whose rows start at `start` in `out` (what
+    /// [`Selector::process`] does for each event of the chunk, for callers that have the
+    /// chunk's events one by one); [`Selector::finish`] ends the chunk.
+    #[inline]
+    pub fn step(
+        &mut self,
+        event: &Event<L::In>,
+        env: &L::Env,
+        out: &mut Vec<Selected<L::Key, L::Out>>,
+        start: usize,
+    ) {
         if self.logic.grouped() {
-            self.grouped(chunk, env, out);
+            self.step_grouped(event, env, out, start);
         } else if self.logic.aggregating() {
-            let mut last = None;
-            for event in chunk {
-                if event.kind == EventKind::Reset {
-                    self.logic.reset(&mut self.single);
-                    continue;
-                }
-                self.logic.update(&mut self.single, event, env);
-                if self.enabled(event.kind) {
-                    let row = self.logic.project(event, &self.single, env);
-                    if self.logic.having(&row, env) {
-                        last = Some(Event {
-                            timestamp: event.timestamp,
-                            kind: event.kind,
-                            data: row,
-                        });
-                    }
-                }
+            // Only the chunk's last qualifying row is emitted: it replaces the one before.
+            if event.kind == EventKind::Reset {
+                self.logic.reset(&mut self.single);
+                return;
             }
-            out.extend(last.map(|event| Selected { key: None, event }));
-        } else {
-            for event in chunk {
-                if !self.enabled(event.kind) {
-                    continue;
-                }
+            self.logic.update(&mut self.single, event, env);
+            if self.enabled(event.kind) {
                 let row = self.logic.project(event, &self.single, env);
                 if self.logic.having(&row, env) {
+                    out.truncate(start);
                     out.push(Selected {
                         key: None,
                         event: Event {
@@ -175,17 +179,42 @@ impl<L: SelectLogic> Selector<L> {
                     });
                 }
             }
+        } else {
+            if !self.enabled(event.kind) {
+                return;
+            }
+            let row = self.logic.project(event, &self.single, env);
+            if self.logic.having(&row, env) {
+                out.push(Selected {
+                    key: None,
+                    event: Event {
+                        timestamp: event.timestamp,
+                        kind: event.kind,
+                        data: row,
+                    },
+                });
+            }
+        }
+    }
+
+    /// Ends a chunk whose rows start at `start` in `out`: orders them and applies `offset` and
+    /// `limit`.
+    pub fn finish(&mut self, out: &mut Vec<Selected<L::Key, L::Out>>, start: usize) {
+        if !self.position.is_empty() {
+            self.position.clear();
         }
         self.order_and_limit(out, start);
     }
 
-    fn grouped(
+    /// One event of a grouped chunk: its key's row is the chunk's row for that key (one per
+    /// key, in the order keys first qualified, with the latest values).
+    fn step_grouped(
         &mut self,
-        chunk: &Chunk<L::In>,
+        event: &Event<L::In>,
         env: &L::Env,
         out: &mut Vec<Selected<L::Key, L::Out>>,
+        start: usize,
     ) {
-        let start = out.len();
         let Selector {
             logic,
             current_on,
@@ -194,78 +223,70 @@ impl<L: SelectLogic> Selector<L> {
             position,
             ..
         } = self;
-        if !position.is_empty() {
-            position.clear();
+        if event.kind == EventKind::Reset {
+            for state in groups.values_mut() {
+                logic.reset(state);
+            }
+            return;
         }
-        for event in chunk {
-            if event.kind == EventKind::Reset {
-                for state in groups.values_mut() {
-                    logic.reset(state);
-                }
-                continue;
-            }
-            let key = logic.key(&event.data, env);
-            let enabled = match event.kind {
-                EventKind::Current => *current_on,
-                EventKind::Expired => *expired_on,
-                EventKind::Reset => false,
-            };
-            let state = match groups.get_mut(&key) {
-                Some(s) => s,
-                None => groups
-                    .entry(key.clone())
-                    .or_insert_with(|| logic.new_state()),
-            };
-            logic.update(state, event, env);
-            if !enabled {
-                continue;
-            }
-            let row = logic.project(event, state, env);
-            if !logic.having(&row, env) {
-                continue;
-            }
-            // Where the key's row is: found by scanning while the chunk has few rows, through
-            // the index once it has more.
-            let rows = out.len() - start;
-            if rows > SCANNED_ROWS && position.is_empty() {
-                for (i, s) in out[start..].iter().enumerate() {
-                    if let Some(k) = &s.key {
-                        position.insert(k.clone(), i);
-                    }
-                }
-            }
-            let at = if position.is_empty() {
-                out[start..]
-                    .iter()
-                    .position(|s| s.key.as_ref() == Some(&key))
-            } else {
-                position.get(&key).copied()
-            };
-            let event = Event {
-                timestamp: event.timestamp,
-                kind: event.kind,
-                data: row,
-            };
-            match at {
-                Some(i) => {
-                    out[start + i] = Selected {
-                        key: Some(key),
-                        event,
-                    }
-                }
-                None => {
-                    if !position.is_empty() {
-                        position.insert(key.clone(), rows);
-                    }
-                    out.push(Selected {
-                        key: Some(key),
-                        event,
-                    });
+        let key = logic.key(&event.data, env);
+        let enabled = match event.kind {
+            EventKind::Current => *current_on,
+            EventKind::Expired => *expired_on,
+            EventKind::Reset => false,
+        };
+        let state = match groups.get_mut(&key) {
+            Some(s) => s,
+            None => groups
+                .entry(key.clone())
+                .or_insert_with(|| logic.new_state()),
+        };
+        logic.update(state, event, env);
+        if !enabled {
+            return;
+        }
+        let row = logic.project(event, state, env);
+        if !logic.having(&row, env) {
+            return;
+        }
+        // Where the key's row is: found by scanning while the chunk has few rows, through the
+        // index (emptied by `finish`) once it has more.
+        let rows = out.len() - start;
+        if rows > SCANNED_ROWS && position.is_empty() {
+            for (i, s) in out[start..].iter().enumerate() {
+                if let Some(k) = &s.key {
+                    position.insert(k.clone(), i);
                 }
             }
         }
-        if !position.is_empty() {
-            position.clear();
+        let at = if position.is_empty() {
+            out[start..]
+                .iter()
+                .position(|s| s.key.as_ref() == Some(&key))
+        } else {
+            position.get(&key).copied()
+        };
+        let event = Event {
+            timestamp: event.timestamp,
+            kind: event.kind,
+            data: row,
+        };
+        match at {
+            Some(i) => {
+                out[start + i] = Selected {
+                    key: Some(key),
+                    event,
+                }
+            }
+            None => {
+                if !position.is_empty() {
+                    position.insert(key.clone(), rows);
+                }
+                out.push(Selected {
+                    key: Some(key),
+                    event,
+                });
+            }
         }
     }
 

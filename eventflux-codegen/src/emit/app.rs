@@ -136,6 +136,73 @@ fn consume(
     partition::run_all(&runs)
 }
 
+/// The body of a stream's one-event delivery (`ev`): straight to the callbacks and to each
+/// reader's one-event method when every reader has one (and errors go to the log, not a fault
+/// stream), as a chunk of one through the stream's buffer otherwise.
+fn deliver_one(
+    aggregations: &[AggregationCode],
+    queries: &[QueryCode],
+    partitions: &[PartitionCode],
+    s: &Stream,
+) -> TokenStream {
+    let buffer = ident(&format!("__in_{}", s.rust.to_snake_case()));
+    let deliver_fn = deliver(&s.rust);
+    let readers: Vec<&QueryCode> = queries
+        .iter()
+        .filter(|q| q.partition.is_none() && q.sources.iter().any(|(name, _)| *name == s.name))
+        .collect();
+    let ones: Vec<&Ident> = readers.iter().filter_map(|q| q.one.as_ref()).collect();
+    let direct = s.fault.is_none()
+        && ones.len() == readers.len()
+        && !aggregations.iter().any(|a| a.source == s.name)
+        && !partitions
+            .iter()
+            .any(|p| p.sources.iter().any(|(name, _)| *name == s.name));
+    if !direct {
+        return quote! {
+            let mut chunk = ::std::mem::take(&mut self.#buffer);
+            chunk.clear();
+            chunk.push(ev);
+            self.#deliver_fn(&mut chunk);
+            chunk.clear();
+            self.#buffer = chunk;
+        };
+    }
+    let stream = &s.name;
+    let cb = ident(&format!("__on_{}", s.rust.to_snake_case()));
+    let unread = if ones.is_empty() {
+        quote!(let _ = (now, ev);)
+    } else {
+        quote!()
+    };
+    let calls = ones.iter().enumerate().map(|(k, one)| {
+        if k + 1 == ones.len() {
+            quote!(self.#one(now, ev);)
+        } else {
+            quote!(self.#one(now, ev.clone());)
+        }
+    });
+    quote! {
+        if self.__depth >= __ef::MAX_DELIVERY_DEPTH {
+            self.__errors.push(__ef::cycle_message(#stream));
+            return;
+        }
+        self.__depth += 1;
+        let raised = self.__errors.len();
+        for callback in self.#cb.iter_mut() {
+            callback(&ev);
+        }
+        let now = self.__clock;
+        #(#calls)*
+        #unread
+        if self.__errors.len() > raised {
+            let message = self.__errors.drain(raised..).collect::<Vec<_>>().join("; ");
+            __ef::report_error(#stream, &message);
+        }
+        self.__depth -= 1;
+    }
+}
+
 /// A named window of the app: its field, type and initializer, items, and the `App` methods
 /// taking inserted rows and sending what it emits to its readers.
 struct NamedWindowCode {
@@ -439,6 +506,8 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         let on_event = quote::format_ident!("{}_event", on);
         let internal_send = quote::format_ident!("__send_{}", send);
         let consume = consume(&aggregations, &queries, &partitions, &s.name);
+        let deliver_one_fn = super::names::deliver_one(&s.rust);
+        let deliver_one_body = deliver_one(&aggregations, &queries, &partitions, s);
         let buffer = ident(&format!("__in_{}", s.rust.to_snake_case()));
         let (keep, report) = match &s.fault {
             Some((_, fault)) => {
@@ -515,13 +584,12 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             fn #internal_send(&mut self, timestamp: Option<i64>, row: #name) -> Result<(), __ef::SendError> {
                 let ts = __ef::stamp(#stream, self.__playback, self.__clock, timestamp)?;
                 self.advance_to(ts);
-                let mut chunk = ::std::mem::take(&mut self.#buffer);
-                chunk.clear();
-                chunk.push(__ef::Event::current(ts, row));
-                self.#deliver_fn(&mut chunk);
-                chunk.clear();
-                self.#buffer = chunk;
+                self.#deliver_one_fn(__ef::Event::current(ts, row));
                 Ok(())
+            }
+
+            fn #deliver_one_fn(&mut self, ev: __ef::Event<#name>) {
+                #deliver_one_body
             }
 
             fn #deliver_fn(&mut self, chunk: &mut __ef::Chunk<#name>) {

@@ -92,6 +92,12 @@ pub fn deliver(stream: &str) -> Ident {
     ident(&format!("__deliver_{}", stream.to_snake_case()))
 }
 
+/// The `App` method that delivers one event of `stream` to its readers (straight to each
+/// reader's one-event method when every reader has one, as a chunk of one otherwise).
+pub fn deliver_one(stream: &str) -> Ident {
+    ident(&format!("__deliver1_{}", stream.to_snake_case()))
+}
+
 /// The `App` method that takes rows inserted into named window `index`.
 pub fn window_insert(index: usize) -> Ident {
     Ident::new(&format!("__window{index}_insert"), Span::call_site())

@@ -31,6 +31,9 @@ pub struct QueryCode {
     pub sources: Vec<(String, Ident)>,
     /// The partition it belongs to, if any.
     pub partition: Option<usize>,
+    /// The `App` method taking its (single) source's events one at a time, `(now, event)`,
+    /// when its stages run per event (filters and at most one length or time window).
+    pub one: Option<Ident>,
 }
 
 /// One aggregator of a selection: its state's type and initial value, the input it adds
@@ -516,12 +519,21 @@ struct InputCode {
     sources: Vec<(String, Ident)>,
     /// Whether the input holds a window (for `output snapshot`).
     windowed: bool,
+    /// The `App` method taking one event at a time (`(now, event)`), if the stages allow it.
+    one: Option<Ident>,
 }
 
 /// The names of a query's generated items and `App` methods.
 struct Names {
     field: Ident,
     select_fn: Ident,
+    /// The method taking the selector's rows (`Vec<Selected>`) on to the query's output.
+    emit_fn: Ident,
+}
+
+/// Whether a window processes one event without a chunk (`Window::process_each`).
+fn per_event_window(kind: WindowKind) -> bool {
+    matches!(kind, WindowKind::Length | WindowKind::Time)
 }
 
 /// A single stream source: its filters and windows run as stages; the selector reads the
@@ -539,8 +551,18 @@ fn single_input(
         let i = source_struct(source, q);
         quote!(#i)
     };
-    let Names { field, select_fn } = names;
+    let Names {
+        field,
+        select_fn,
+        emit_fn,
+    } = names;
     let run = quote::format_ident!("__q{}_run", index);
+    let one = quote::format_ident!("__q{}_one", index);
+    // The per-event path: filters before and after at most one per-event window.
+    let mut one_ok = true;
+    let mut one_window: Option<Ident> = None;
+    let mut one_pre = Vec::new();
+    let mut one_post = Vec::new();
     let filter_cx = Cx {
         input: Some(Inputs::Single(input)),
         table: None,
@@ -560,6 +582,20 @@ fn single_input(
         match h {
             HandlerPlan::Filter(c) => {
                 let c = expr::condition(c, &filter_cx, statics)?;
+                let check = quote! {
+                    if ev.kind != __ef::EventKind::Reset && {
+                        let e = &ev.data;
+                        let __ts = ev.timestamp;
+                        !(#c)
+                    } {
+                        return;
+                    }
+                };
+                if one_window.is_none() {
+                    one_pre.push(check);
+                } else {
+                    one_post.push(check);
+                }
                 stage_code.push(quote! {
                     if start <= #i && !chunk.is_empty() {
                         chunk.retain(|ev| {
@@ -595,12 +631,17 @@ fn single_input(
                         self.#field.__spare = input;
                     }
                 });
+                if one_window.is_some() || !per_event_window(w.kind) {
+                    one_ok = false;
+                }
+                one_window = Some(f.clone());
                 window_stages.push((i, f.clone()));
                 window_fields.push(f);
                 window_types.push(ty);
                 window_inits.push(init);
             }
             HandlerPlan::Function(StreamFunctionPlan::Log { args }) => {
+                one_ok = false;
                 let args = args
                     .iter()
                     .map(|a| {
@@ -649,6 +690,37 @@ fn single_input(
         fields.push(quote!(__spare: __ef::Chunk<#event>, __timed: __ef::Chunk<#event>,));
         inits.push(quote!(__spare: Vec::new(), __timed: Vec::new(),));
     }
+    let one_method = match (&one_window, one_ok) {
+        (_, false) => quote!(),
+        (None, true) => quote! {
+            fn #one(&mut self, now: i64, ev: __ef::Event<#event>) {
+                #(#one_pre)*
+                let mut selected = ::std::mem::take(&mut self.#field.selected);
+                selected.clear();
+                self.#field.selector.step(&ev, &(), &mut selected, 0);
+                self.#field.selector.finish(&mut selected, 0);
+                self.#emit_fn(selected);
+            }
+        },
+        (Some(w), true) => quote! {
+            fn #one(&mut self, now: i64, ev: __ef::Event<#event>) {
+                #(#one_pre)*
+                if ev.kind != __ef::EventKind::Current {
+                    return;
+                }
+                let mut selected = ::std::mem::take(&mut self.#field.selected);
+                selected.clear();
+                let q = &mut self.#field;
+                let selector = &mut q.selector;
+                __ef::Window::process_each(&mut q.#w, now, ev, |ev| {
+                    #(#one_post)*
+                    selector.step(&ev, &(), &mut selected, 0);
+                });
+                self.#field.selector.finish(&mut selected, 0);
+                self.#emit_fn(selected);
+            }
+        },
+    };
     Ok(InputCode {
         in_ty: event.clone(),
         items: quote!(#(#items)*),
@@ -672,11 +744,13 @@ fn single_input(
                 #(#stage_code)*
                 self.#select_fn(chunk);
             }
+            #one_method
         },
         on_time: quote!(#(#window_on_time)*),
         anchor: quote!(),
         sources: vec![(source_key(source), run)],
         windowed: source.window().is_some(),
+        one: one_ok.then_some(one),
     })
 }
 
@@ -957,7 +1031,9 @@ fn pattern_input(
     b.linearize(&sp.root, statics)?;
     let (steps, keys, every) = (&b.steps, &b.keys, &b.every);
     let ev = &events.name;
-    let Names { field, select_fn } = names;
+    let Names {
+        field, select_fn, ..
+    } = names;
     let variants: Vec<Ident> = (0..events.streams.len())
         .map(PatternEvents::variant)
         .collect();
@@ -1053,6 +1129,7 @@ fn pattern_input(
         anchor: quote!(self.machine.start(origin);),
         sources,
         windowed: false,
+        one: None,
     })
 }
 
@@ -1100,7 +1177,9 @@ fn join_input(
             SourceKind::Aggregation => {}
         }
     }
-    let Names { field, select_fn } = names;
+    let Names {
+        field, select_fn, ..
+    } = names;
     let (ls, rs) = (&join.left.source, &join.right.source);
     let (lt, rt) = (source_struct(ls, q), source_struct(rs, q));
     let pair_cx = Cx {
@@ -1475,6 +1554,7 @@ fn join_input(
         anchor: quote!(),
         sources,
         windowed: true,
+        one: None,
     })
 }
 
@@ -1488,6 +1568,9 @@ struct Sink {
     items: TokenStream,
     /// The statement taking `rows`.
     take: TokenStream,
+    /// The statement taking one row `ev` (an `Event<Out>`), when it has one of its own (a
+    /// stream's one-event delivery); otherwise one row goes through `rows`.
+    take_one: Option<TokenStream>,
     /// `App` methods it needs.
     methods: TokenStream,
 }
@@ -1533,12 +1616,14 @@ fn sink(
                 .schema
                 .clone();
             let deliver = super::names::deliver(name);
+            let deliver_one = super::names::deliver_one(name);
             Ok(Sink {
                 out: ident(name),
                 schema,
                 events: *events,
                 items: quote!(),
                 take: quote!(self.#deliver(&mut rows);),
+                take_one: Some(quote!(self.#deliver_one(ev);)),
                 methods: quote!(),
             })
         }
@@ -1564,6 +1649,7 @@ fn sink(
                 events: *events,
                 items: quote!(),
                 take: quote!(self.#method(&mut rows);),
+                take_one: None,
                 methods: quote! {
                     fn #method(&mut self, rows: &mut __ef::Chunk<#row>) {
                         for e in rows.drain(..) {
@@ -1590,6 +1676,7 @@ fn sink(
                 events: *events,
                 items: quote!(),
                 take: quote!(self.#insert(&mut rows);),
+                take_one: None,
                 methods: quote!(),
             })
         }
@@ -1614,6 +1701,7 @@ fn sink(
                 events: *events,
                 items: quote!(),
                 take: quote!(self.#inner(&mut rows);),
+                take_one: None,
                 methods: quote!(),
             })
         }
@@ -1642,6 +1730,11 @@ fn sink(
                         }
                     }
                 },
+                take_one: Some(quote! {
+                    for callback in self.#callbacks.iter_mut() {
+                        callback(&ev);
+                    }
+                }),
                 methods: quote!(),
             })
         }
@@ -1736,6 +1829,7 @@ fn sink(
                 schema,
                 events: *events,
                 take: quote!(self.#method(&mut rows);),
+                take_one: None,
                 methods: quote! {
                     fn #method(&mut self, rows: &mut __ef::Chunk<#out>) {
                         for e in rows.iter() {
@@ -1763,6 +1857,7 @@ pub fn emit(
     let names = Names {
         field: private("q", index),
         select_fn: quote::format_ident!("__q{}_select", index),
+        emit_fn: quote::format_ident!("__q{}_emit", index),
     };
     let sink = sink(plan, index, q, tables, statics)?;
     let (out, target_schema, events) = (&sink.out, &sink.schema, sink.events);
@@ -1925,7 +2020,11 @@ pub fn emit(
 
     let logic = private("Logic", index);
     let state = private("Query", index);
-    let Names { field, select_fn } = &names;
+    let Names {
+        field,
+        select_fn,
+        emit_fn,
+    } = &names;
     let on_time = quote::format_ident!("__q{}_on_time", index);
     let take = &sink.take;
 
@@ -2029,10 +2128,22 @@ pub fn emit(
         on_time: input_on_time,
         anchor,
         sources,
+        one,
         ..
     } = input;
     let due_count = dues.len();
 
+    let take_one = match &sink.take_one {
+        Some(t) => t.clone(),
+        None => quote! {
+            let mut rows = ::std::mem::take(&mut self.#field.rows);
+            rows.clear();
+            rows.push(ev);
+            #take
+            rows.clear();
+            self.#field.rows = rows;
+        },
+    };
     let sink_items = &sink.items;
     let sink_methods = &sink.methods;
     let items = quote! {
@@ -2147,9 +2258,21 @@ pub fn emit(
             let mut selected = ::std::mem::take(&mut self.#field.selected);
             selected.clear();
             self.#field.selector.process(chunk, &(), &mut selected);
+            self.#emit_fn(selected);
+        }
+
+        fn #emit_fn(&mut self, mut selected: Vec<__ef::Selected<#key_ty, #out>>) {
             #rate_apply
             if selected.is_empty() {
                 self.#field.selected = selected;
+                return;
+            }
+            if selected.len() == 1
+                && let Some(row) = selected.pop()
+            {
+                self.#field.selected = selected;
+                let ev = __ef::Event::current(row.event.timestamp, row.event.data);
+                #take_one
                 return;
             }
             let mut rows = ::std::mem::take(&mut self.#field.rows);
@@ -2177,5 +2300,6 @@ pub fn emit(
         methods,
         sources,
         partition: q.partition,
+        one: one.filter(|_| q.partition.is_none()),
     })
 }

@@ -41,6 +41,19 @@ impl<E: Data> Window<E> for LengthWindow<E> {
         }
     }
 
+    #[inline]
+    fn process_each<F: FnMut(Event<E>)>(&mut self, now: i64, event: Event<E>, mut emit: F) {
+        if self.held.len() >= self.length
+            && let Some(old) = self.held.pop_front()
+        {
+            emit(Event::expired(now, old.data));
+        }
+        if self.length > 0 {
+            self.held.push_back(event.clone());
+        }
+        emit(event);
+    }
+
     fn contents(&self) -> Vec<&Event<E>> {
         self.held.iter().collect()
     }
@@ -85,6 +98,19 @@ mod tests {
         let mut restored: LengthWindow<char> = LengthWindow::new(2);
         restored.restore(&bytes).unwrap();
         assert_eq!(restored.contents().len(), 2);
+    }
+
+    #[test]
+    fn one_event_at_a_time_emits_what_a_chunk_of_one_does() {
+        let (mut a, mut b) = (LengthWindow::new(2), LengthWindow::new(2));
+        for (t, v) in [(1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')] {
+            let mut chunk = Vec::new();
+            a.process(t, vec![Event::current(t, v)], &mut chunk);
+            let mut each = Vec::new();
+            b.process_each(t, Event::current(t, v), |e| each.push(e));
+            assert_eq!(chunk, each);
+        }
+        assert_eq!(a.contents(), b.contents());
     }
 
     #[test]

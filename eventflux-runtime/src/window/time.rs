@@ -42,6 +42,15 @@ impl<E: Data> Window<E> for TimeWindow<E> {
         }
     }
 
+    #[inline]
+    fn process_each<F: FnMut(Event<E>)>(&mut self, now: i64, event: Event<E>, mut emit: F) {
+        while let Some((due, old)) = self.queue.pop_due(now) {
+            emit(Event::expired(due, old.data));
+        }
+        self.queue.held_mut().push_back(event.clone());
+        emit(event);
+    }
+
     fn on_time(&mut self, now: i64, out: &mut Chunk<E>) {
         self.expire(now, out);
     }
@@ -85,6 +94,19 @@ mod tests {
         assert_eq!(out, vec![Event::expired(2000, 1)]);
         assert_eq!(out[0].kind, EventKind::Expired);
         assert_eq!(w.next_due(), Some(2400));
+    }
+
+    #[test]
+    fn one_event_at_a_time_emits_what_a_chunk_of_one_does() {
+        let (mut a, mut b) = (TimeWindow::new(1000), TimeWindow::new(1000));
+        for (t, v) in [(0, 1), (400, 2), (1000, 3), (1400, 4), (3000, 5)] {
+            let mut chunk = Vec::new();
+            a.process(t, vec![Event::current(t, v)], &mut chunk);
+            let mut each = Vec::new();
+            b.process_each(t, Event::current(t, v), |e| each.push(e));
+            assert_eq!(chunk, each);
+        }
+        assert_eq!(a.contents(), b.contents());
     }
 
     #[test]
