@@ -198,6 +198,8 @@ pub struct StateMachine<E: Data> {
     keyed: HashMap<(usize, u64), BTreeSet<u64>, foldhash::fast::RandomState>,
     deadlines: BTreeSet<(i64, u64)>,
     dropped: u64,
+    /// The candidate ids of the event being processed (kept to reuse its buffer).
+    candidate_ids: Vec<u64>,
 }
 
 /// A completed match: the time it completed and the events of each slot.
@@ -230,6 +232,7 @@ impl<E: Data> StateMachine<E> {
             keyed: HashMap::default(),
             deadlines: BTreeSet::new(),
             dropped: 0,
+            candidate_ids: Vec::new(),
         }
     }
 
@@ -312,9 +315,10 @@ impl<E: Data> StateMachine<E> {
         Some(p)
     }
 
-    /// The partials an event of `stream` may affect, in creation order.
-    fn candidates(&self, stream: usize, e: &E) -> Vec<u64> {
-        let mut ids: Vec<u64> = self.scanned.iter().copied().collect();
+    /// The partials an event of `stream` may affect, in creation order, into `ids`.
+    fn candidates(&self, stream: usize, e: &E, ids: &mut Vec<u64>) {
+        ids.clear();
+        ids.extend(self.scanned.iter().copied());
         let mut merged = false;
         for (step, key) in self.keys.iter().enumerate() {
             let (Some(key), Some(Step::Stream { unit, .. })) = (key, self.steps.get(step)) else {
@@ -332,7 +336,13 @@ impl<E: Data> StateMachine<E> {
             ids.sort_unstable();
             ids.dedup();
         }
-        ids
+    }
+
+    /// Whether a ready partial waits at `step` (ready partials are always scanned).
+    fn ready_at(&self, step: usize) -> bool {
+        self.scanned
+            .iter()
+            .any(|id| self.partials.get(id).is_some_and(|k| k.ready && k.step == step))
     }
 
     /// How many partial matches were dropped because of [`StateMachine::MAX_PARTIALS`].
@@ -560,7 +570,9 @@ impl<E: Data> StateMachine<E> {
         self.prune(t);
         let mut spawned = Vec::new();
         let mut starts: Vec<(u64, Partial<E>, Partial<E>)> = Vec::new();
-        for id in self.candidates(stream, e) {
+        let mut candidates = std::mem::take(&mut self.candidate_ids);
+        self.candidates(stream, e, &mut candidates);
+        for id in candidates.drain(..) {
             let Some(current) = self.partials.get(&id) else {
                 continue;
             };
@@ -620,8 +632,9 @@ impl<E: Data> StateMachine<E> {
                 self.advance(id, &p, q, &mut spawned);
             }
         }
+        self.candidate_ids = candidates;
         for s in spawned {
-            let duplicate = s.ready && self.partials.values().any(|k| k.ready && k.step == s.step);
+            let duplicate = s.ready && self.ready_at(s.step);
             if !duplicate {
                 self.insert(s);
             }

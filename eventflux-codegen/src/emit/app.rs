@@ -151,7 +151,11 @@ fn deliver_one(
         .iter()
         .filter(|q| q.partition.is_none() && q.sources.iter().any(|(name, _)| *name == s.name))
         .collect();
-    let ones: Vec<&Ident> = readers.iter().filter_map(|q| q.one.as_ref()).collect();
+    let ones: Vec<&Ident> = readers
+        .iter()
+        .filter_map(|q| q.ones.iter().find(|(name, _)| *name == s.name))
+        .map(|(_, one)| one)
+        .collect();
     let direct = s.fault.is_none()
         && ones.len() == readers.len()
         && !aggregations.iter().any(|a| a.source == s.name)

@@ -31,9 +31,10 @@ pub struct QueryCode {
     pub sources: Vec<(String, Ident)>,
     /// The partition it belongs to, if any.
     pub partition: Option<usize>,
-    /// The `App` method taking its (single) source's events one at a time, `(now, event)`,
-    /// when its stages run per event (filters and at most one length or time window).
-    pub one: Option<Ident>,
+    /// The streams it takes one event at a time, each with the `App` method taking
+    /// `(now, event)` (a single stream's filters and at most one length or time window; a
+    /// pattern's streams).
+    pub ones: Vec<(String, Ident)>,
 }
 
 /// One aggregator of a selection: its state's type and initial value, the input it adds
@@ -519,8 +520,8 @@ struct InputCode {
     sources: Vec<(String, Ident)>,
     /// Whether the input holds a window (for `output snapshot`).
     windowed: bool,
-    /// The `App` method taking one event at a time (`(now, event)`), if the stages allow it.
-    one: Option<Ident>,
+    /// The streams taken one event at a time, with the `App` method taking `(now, event)`.
+    ones: Vec<(String, Ident)>,
 }
 
 /// The names of a query's generated items and `App` methods.
@@ -750,7 +751,11 @@ fn single_input(
         anchor: quote!(),
         sources: vec![(source_key(source), run)],
         windowed: source.window().is_some(),
-        one: one_ok.then_some(one),
+        ones: if one_ok {
+            vec![(source_key(source), one)]
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -1050,6 +1055,7 @@ fn pattern_input(
     let matched = quote::format_ident!("__q{}_matched", index);
     let mut methods = Vec::new();
     let mut sources = Vec::new();
+    let mut ones = Vec::new();
     for (k, stream) in events.streams.iter().enumerate() {
         let method = quote::format_ident!("__q{}_in{}", index, k);
         let (variant, st) = (&variants[k], &structs[k]);
@@ -1065,6 +1071,19 @@ fn pattern_input(
                 self.#matched(matches);
             }
         });
+        let one = quote::format_ident!("__q{}_one{}", index, k);
+        methods.push(quote! {
+            fn #one(&mut self, _now: i64, ev: __ef::Event<#st>) {
+                if ev.kind != __ef::EventKind::Current {
+                    return;
+                }
+                let mut matches = Vec::new();
+                let event = #ev::#variant(ev.data);
+                self.#field.machine.process(#k, ev.timestamp, &event, &mut matches);
+                self.#matched(matches);
+            }
+        });
+        ones.push((stream.clone(), one));
         sources.push((stream.clone(), method));
     }
     methods.push(quote! {
@@ -1129,7 +1148,7 @@ fn pattern_input(
         anchor: quote!(self.machine.start(origin);),
         sources,
         windowed: false,
-        one: None,
+        ones,
     })
 }
 
@@ -1554,7 +1573,7 @@ fn join_input(
         anchor: quote!(),
         sources,
         windowed: true,
-        one: None,
+        ones: Vec::new(),
     })
 }
 
@@ -2128,7 +2147,7 @@ pub fn emit(
         on_time: input_on_time,
         anchor,
         sources,
-        one,
+        ones,
         ..
     } = input;
     let due_count = dues.len();
@@ -2300,6 +2319,10 @@ pub fn emit(
         methods,
         sources,
         partition: q.partition,
-        one: one.filter(|_| q.partition.is_none()),
+        ones: if q.partition.is_none() {
+            ones
+        } else {
+            Vec::new()
+        },
     })
 }
