@@ -340,9 +340,11 @@ impl<E: Data> StateMachine<E> {
 
     /// Whether a ready partial waits at `step` (ready partials are always scanned).
     fn ready_at(&self, step: usize) -> bool {
-        self.scanned
-            .iter()
-            .any(|id| self.partials.get(id).is_some_and(|k| k.ready && k.step == step))
+        self.scanned.iter().any(|id| {
+            self.partials
+                .get(id)
+                .is_some_and(|k| k.ready && k.step == step)
+        })
     }
 
     /// How many partial matches were dropped because of [`StateMachine::MAX_PARTIALS`].

@@ -147,21 +147,29 @@ fn deliver_one(
 ) -> TokenStream {
     let buffer = ident(&format!("__in_{}", s.rust.to_snake_case()));
     let deliver_fn = deliver(&s.rust);
-    let readers: Vec<&QueryCode> = queries
+    // The readers in the order `consume` gives chunks to them: partitions, then queries.
+    let reading = |sources: &[(String, Ident)]| sources.iter().any(|(name, _)| *name == s.name);
+    let one_of = |ones: &'_ [(String, Ident)]| {
+        ones.iter()
+            .find(|(name, _)| *name == s.name)
+            .map(|(_, one)| one.clone())
+    };
+    let mut readers = 0;
+    let mut ones: Vec<Ident> = Vec::new();
+    for p in partitions.iter().filter(|p| reading(&p.sources)) {
+        readers += 1;
+        ones.extend(one_of(&p.ones));
+    }
+    for q in queries
         .iter()
-        .filter(|q| q.partition.is_none() && q.sources.iter().any(|(name, _)| *name == s.name))
-        .collect();
-    let ones: Vec<&Ident> = readers
-        .iter()
-        .filter_map(|q| q.ones.iter().find(|(name, _)| *name == s.name))
-        .map(|(_, one)| one)
-        .collect();
+        .filter(|q| q.partition.is_none() && reading(&q.sources))
+    {
+        readers += 1;
+        ones.extend(one_of(&q.ones));
+    }
     let direct = s.fault.is_none()
-        && ones.len() == readers.len()
-        && !aggregations.iter().any(|a| a.source == s.name)
-        && !partitions
-            .iter()
-            .any(|p| p.sources.iter().any(|(name, _)| *name == s.name));
+        && ones.len() == readers
+        && !aggregations.iter().any(|a| a.source == s.name);
     if !direct {
         return quote! {
             let mut chunk = ::std::mem::take(&mut self.#buffer);
@@ -434,7 +442,27 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let query_items = queries.iter().map(|q| &q.items);
     let query_methods = queries.iter().map(|q| &q.methods);
     let q_fields: Vec<_> = queries.iter().map(|q| &q.field).collect();
-    let q_types: Vec<_> = queries.iter().map(|q| &q.ty).collect();
+    // A partitioned query's state is boxed: entering a key's instance swaps pointers.
+    let q_types: Vec<TokenStream> = queries
+        .iter()
+        .map(|q| {
+            let ty = &q.ty;
+            match q.partition {
+                Some(_) => quote!(Box<#ty>),
+                None => quote!(#ty),
+            }
+        })
+        .collect();
+    let q_inits: Vec<TokenStream> = queries
+        .iter()
+        .map(|q| {
+            let ty = &q.ty;
+            match q.partition {
+                Some(_) => quote!(Box::new(#ty::new())),
+                None => quote!(#ty::new()),
+            }
+        })
+        .collect();
     let unpartitioned: Vec<&QueryCode> = queries.iter().filter(|q| q.partition.is_none()).collect();
     let free_fields: Vec<&Ident> = unpartitioned.iter().map(|q| &q.field).collect();
     let trigger_count = plan.triggers.len();
@@ -736,7 +764,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                     #(#table_fields: #table_inits,)*
                     #(#agg_fields: #agg_inits,)*
                     #(#window_fields: #window_inits,)*
-                    #(#q_fields: #q_types::new(),)*
+                    #(#q_fields: #q_inits,)*
                     #(#partition_inits)*
                     #(#cb_inits)*
                 };

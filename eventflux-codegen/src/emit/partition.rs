@@ -38,6 +38,9 @@ pub struct PartitionCode {
     pub methods: TokenStream,
     /// The streams it reads, each with the `App` method taking their chunks.
     pub sources: Vec<(String, Ident)>,
+    /// The streams it takes one event at a time (those every member reading them takes so),
+    /// each with the `App` method taking `(now, event)`.
+    pub ones: Vec<(String, Ident)>,
     /// The `__Timer` variants of its timers (`Pn(Key, usize)`, `PurgeN`).
     pub timer_variants: TokenStream,
     /// An iterator expression of `(Option<i64>, __Timer)` over its timers.
@@ -142,6 +145,7 @@ pub fn emit(
     }
     let mut methods = Vec::new();
     let mut sources = Vec::new();
+    let mut ones = Vec::new();
     for (k, stream) in streams.iter().enumerate() {
         let schema = plan
             .stream(stream)
@@ -192,6 +196,34 @@ pub fn emit(
             },
         };
         let runs = run_all(&consumers(queries, Some(index), stream));
+        let readers: Vec<&&QueryCode> = members
+            .iter()
+            .filter(|q| q.sources.iter().any(|(name, _)| name == stream))
+            .collect();
+        let member_ones: Vec<&Ident> = readers
+            .iter()
+            .filter_map(|q| q.ones.iter().find(|(name, _)| name == stream))
+            .map(|(_, one)| one)
+            .collect();
+        if member_ones.len() == readers.len() {
+            let one = format_ident!("__p{}_one{}", index, k);
+            methods.push(quote! {
+                fn #one(&mut self, now: i64, ev: __ef::Event<#st>) {
+                    let keys = {
+                        let e = &ev.data;
+                        let __ts = ev.timestamp;
+                        #keys
+                        keys
+                    };
+                    for key in keys {
+                        let previous = self.#enter(&key, Some(ev.timestamp));
+                        #(self.#member_ones(now, ev.clone());)*
+                        self.#leave(&key, previous);
+                    }
+                }
+            });
+            ones.push((stream.clone(), one));
+        }
         let method = format_ident!("__p{}_in{}", index, k);
         methods.push(quote! {
             fn #method(&mut self, _start: usize, now: i64, chunk: &mut __ef::Chunk<#st>) {
@@ -255,23 +287,32 @@ pub fn emit(
             if let Some(previous) = &previous {
                 self.#swap(previous);
             }
-            if let Some(seen) = seen {
-                let origin = self.__origin;
-                let _ = self.#map.get_or_insert_with(key, seen, || {
-                    Ok::<_, ::std::convert::Infallible>(#instance::new(origin))
-                });
-                self.#map.touch(key, self.__clock);
+            match seen {
+                Some(seen) => {
+                    let origin = self.__origin;
+                    let seen = seen.max(self.__clock);
+                    if let Ok(instance) = self.#map.get_or_insert_with(key, seen, || {
+                        Ok::<_, ::std::convert::Infallible>(#instance::new(origin))
+                    }) {
+                        #(::std::mem::swap(&mut self.#q_fields, &mut instance.#q_fields);)*
+                    }
+                }
+                None => self.#swap(key),
             }
-            self.#swap(key);
             self.#active = Some(key.clone());
             previous
         }
 
         /// Puts `key`'s instance back and makes `previous` active again.
         fn #leave(&mut self, key: &#key_ty, previous: Option<#key_ty>) {
-            self.#swap(key);
             self.#active = None;
-            let timed = self.#map.get_mut(key).is_some_and(|i| i.next_due().is_some());
+            let timed = match self.#map.get_mut(key) {
+                Some(instance) => {
+                    #(::std::mem::swap(&mut self.#q_fields, &mut instance.#q_fields);)*
+                    instance.next_due().is_some()
+                }
+                None => false,
+            };
             self.#map.set_timed(key, timed);
             if let Some(previous) = previous {
                 self.#swap(&previous);
@@ -298,13 +339,13 @@ pub fn emit(
         #[doc(hidden)]
         #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
         pub struct #instance {
-            #(#q_fields: #q_types,)*
+            #(#q_fields: Box<#q_types>,)*
         }
 
         #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
         impl #instance {
             fn new(origin: i64) -> Self {
-                let mut instance = #instance { #(#q_fields: #q_types::new(),)* };
+                let mut instance = #instance { #(#q_fields: Box::new(#q_types::new()),)* };
                 #(instance.#q_fields.anchor(origin);)*
                 instance
             }
@@ -338,6 +379,7 @@ pub fn emit(
         },
         methods: quote!(#(#methods)*),
         sources,
+        ones,
         timer_variants: quote!(#timer(#key_ty, usize), #purge,),
         timers: quote! {
             self.#map

@@ -33,7 +33,7 @@ pub struct QueryCode {
     pub partition: Option<usize>,
     /// The streams it takes one event at a time, each with the `App` method taking
     /// `(now, event)` (a single stream's filters and at most one length or time window; a
-    /// pattern's streams).
+    /// pattern's streams). A partition's member runs them on the key's active instance.
     pub ones: Vec<(String, Ident)>,
 }
 
@@ -2319,10 +2319,6 @@ pub fn emit(
         methods,
         sources,
         partition: q.partition,
-        ones: if q.partition.is_none() {
-            ones
-        } else {
-            Vec::new()
-        },
+        ones,
     })
 }
