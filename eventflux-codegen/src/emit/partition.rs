@@ -291,11 +291,14 @@ pub fn emit(
                 Some(seen) => {
                     let origin = self.__origin;
                     let seen = seen.max(self.__clock);
-                    if let Ok(instance) = self.#map.get_or_insert_with(key, seen, || {
+                    let made = self.#map.get_or_insert_with(key, seen, || {
                         Ok::<_, ::std::convert::Infallible>(#instance::new(origin))
-                    }) {
-                        #(::std::mem::swap(&mut self.#q_fields, &mut instance.#q_fields);)*
-                    }
+                    });
+                    let instance = match made {
+                        Ok(instance) => instance,
+                        Err(never) => match never {},
+                    };
+                    #(::std::mem::swap(&mut self.#q_fields, &mut instance.#q_fields);)*
                 }
                 None => self.#swap(key),
             }
