@@ -6,8 +6,13 @@
 //! instance idle for longer than the idle period is dropped at the next purge time.
 
 use serde::{Deserialize, Serialize};
-use std::collections::btree_map::Entry;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::Hash;
+
+/// The hasher of the key table: an instance is looked up twice per event (entering and
+/// leaving it), where SipHash or an ordered map's comparisons would cost more than the lookup.
+type KeyHasher = foldhash::fast::RandomState;
 
 /// `@purge(interval = ..., idle.period = ...)`, in ms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,18 +35,23 @@ pub struct Slot<I> {
 /// The instances of a partition, by key.
 #[derive(Clone, Debug)]
 pub struct Partitioned<K, I> {
-    slots: BTreeMap<K, Slot<I>>,
+    /// The keys' slots, found by hash.
+    slots: HashMap<K, Slot<I>, KeyHasher>,
+    /// The keys in order: every visit of all keys (delivery without a key, snapshots) follows
+    /// it, so that it does not depend on the hasher's seed.
+    order: BTreeSet<K>,
     /// The keys whose instances have pending timers (so timer lookups need not visit the rest).
     timed: BTreeSet<K>,
     purge: Option<Purge>,
     next_purge: Option<i64>,
 }
 
-impl<K: Ord + Clone, I> Partitioned<K, I> {
+impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
     /// An empty partition, purging idle keys when `purge` is given.
     pub fn new(purge: Option<Purge>) -> Self {
         Partitioned {
-            slots: BTreeMap::new(),
+            slots: HashMap::default(),
+            order: BTreeSet::new(),
             timed: BTreeSet::new(),
             purge,
             next_purge: None,
@@ -64,10 +74,14 @@ impl<K: Ord + Clone, I> Partitioned<K, I> {
     ) -> Result<&mut I, E> {
         let slot = match self.slots.entry(key.clone()) {
             Entry::Occupied(o) => o.into_mut(),
-            Entry::Vacant(v) => v.insert(Slot {
-                instance: make()?,
-                last_seen: now,
-            }),
+            Entry::Vacant(v) => {
+                let slot = v.insert(Slot {
+                    instance: make()?,
+                    last_seen: now,
+                });
+                self.order.insert(key.clone());
+                slot
+            }
         };
         slot.last_seen = slot.last_seen.max(now);
         Ok(&mut slot.instance)
@@ -89,6 +103,7 @@ impl<K: Ord + Clone, I> Partitioned<K, I> {
     pub fn drop_if(&mut self, key: &K, empty: impl FnOnce(&I) -> bool) {
         if self.slots.get(key).is_some_and(|s| empty(&s.instance)) {
             self.slots.remove(key);
+            self.order.remove(key);
             self.timed.remove(key);
         }
     }
@@ -111,7 +126,7 @@ impl<K: Ord + Clone, I> Partitioned<K, I> {
 
     /// The keys held, in order.
     pub fn keys(&self) -> Vec<K> {
-        self.slots.keys().cloned().collect()
+        self.order.iter().cloned().collect()
     }
 
     /// How many keys hold an instance.
@@ -124,14 +139,18 @@ impl<K: Ord + Clone, I> Partitioned<K, I> {
         self.slots.is_empty()
     }
 
-    /// Every key's slot.
+    /// Every key's slot, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &Slot<I>)> {
-        self.slots.iter()
+        self.order
+            .iter()
+            .filter_map(|k| self.slots.get_key_value(k))
     }
 
-    /// Every key's instance, to change it.
+    /// Every key's instance, to change it, in key order.
     pub fn instances_mut(&mut self) -> impl Iterator<Item = (&K, &mut I)> {
-        self.slots.iter_mut().map(|(k, s)| (k, &mut s.instance))
+        let mut slots: Vec<(&K, &mut Slot<I>)> = self.slots.iter_mut().collect();
+        slots.sort_by(|a, b| a.0.cmp(b.0));
+        slots.into_iter().map(|(k, s)| (k, &mut s.instance))
     }
 
     /// When the next purge is due.
@@ -149,6 +168,7 @@ impl<K: Ord + Clone, I> Partitioned<K, I> {
         }
         self.slots.retain(|_, s| now - s.last_seen < purge.idle);
         let slots = &self.slots;
+        self.order.retain(|k| slots.contains_key(k));
         self.timed.retain(|k| slots.contains_key(k));
         self.next_purge = crate::event::due_after(due, purge.interval.max(1));
     }
@@ -165,7 +185,8 @@ impl<K: Ord + Clone, I> Partitioned<K, I> {
     /// Replaces every instance (restoring a snapshot).
     pub fn replace(&mut self, slots: impl IntoIterator<Item = (K, Slot<I>)>) {
         self.slots = slots.into_iter().collect();
-        self.timed = self.slots.keys().cloned().collect();
+        self.order = self.slots.keys().cloned().collect();
+        self.timed = self.order.clone();
     }
 }
 
