@@ -19,7 +19,11 @@ use crate::event::{Chunk, Event, EventKind};
 use crate::state::{self, StateError};
 use crate::window::{Data, Window};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+
+/// The hasher of a side's key index: it is updated and probed on every arrival, where SipHash
+/// costs more than the lookup.
+type KeyHasher = foldhash::fast::RandomState;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -184,7 +188,7 @@ pub type KeyOf<T, K> = Arc<dyn Fn(&T) -> K + Send + Sync>;
 pub type SideKeys<E, A, K> = (KeyOf<E, K>, KeyOf<A, K>);
 
 /// A side's hash index: its keys and the held events under each key.
-type SideIndex<E, A, K> = (KeyOf<E, K>, KeyOf<A, K>, HashMap<K, Vec<E>>);
+type SideIndex<E, A, K> = (KeyOf<E, K>, KeyOf<A, K>, HashMap<K, VecDeque<E>, KeyHasher>);
 
 /// A stream side of a join, holding events `E` and matched against the other side's arrivals
 /// `A`: its window `W` (if any) and, when the condition has equalities, a hash index (keys `K`)
@@ -194,12 +198,13 @@ pub struct WindowSide<E: Data, K, A, W = Box<dyn Window<E>>> {
     /// Without a window: whether arrivals are held as they come and go (a named window's
     /// current and expired events).
     mirror: bool,
-    held: Vec<E>,
+    /// The held events, oldest first (what expires is usually the oldest).
+    held: VecDeque<E>,
     index: Option<SideIndex<E, A, K>>,
 }
 
-/// A side's snapshot: its window's own bytes and the held events (`H` is `&Vec<E>` when
-/// encoding, so nothing is copied, and `Vec<E>` when decoding).
+/// A side's snapshot: its window's own bytes and the held events (`H` is `&VecDeque<E>` when
+/// encoding, so nothing is copied, and `VecDeque<E>` when decoding).
 #[derive(Serialize, Deserialize)]
 struct SideState<H> {
     window: Option<Vec<u8>>,
@@ -213,8 +218,8 @@ impl<E: Data + PartialEq, K: Clone + Eq + Hash, A, W: Window<E>> WindowSide<E, K
         WindowSide {
             window,
             mirror: false,
-            held: Vec::new(),
-            index: keys.map(|(own, other)| (own, other, HashMap::new())),
+            held: VecDeque::new(),
+            index: keys.map(|(own, other)| (own, other, HashMap::default())),
         }
     }
 
@@ -269,9 +274,11 @@ impl<E: Data + PartialEq, K: Clone + Eq + Hash, A, W: Window<E>> WindowSide<E, K
         for e in emitted {
             match e.kind {
                 EventKind::Current => {
-                    self.held.push(e.data.clone());
+                    self.held.push_back(e.data.clone());
                     if let Some((own, _, map)) = &mut self.index {
-                        map.entry(own(&e.data)).or_default().push(e.data.clone());
+                        map.entry(own(&e.data))
+                            .or_default()
+                            .push_back(e.data.clone());
                     }
                 }
                 EventKind::Expired => {
@@ -305,7 +312,7 @@ impl<E: Data + PartialEq, K: Clone + Eq + Hash, A, W: Window<E>> WindowSide<E, K
 
     /// Replaces the side's state with a snapshot's (the index is rebuilt).
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
-        let s: SideState<Vec<E>> = state::decode(bytes)?;
+        let s: SideState<VecDeque<E>> = state::decode(bytes)?;
         match (&mut self.window, s.window) {
             (Some(w), Some(bytes)) => w.restore(&bytes)?,
             (None, None) => {}
@@ -315,7 +322,7 @@ impl<E: Data + PartialEq, K: Clone + Eq + Hash, A, W: Window<E>> WindowSide<E, K
         if let Some((own, _, map)) = &mut self.index {
             map.clear();
             for e in &self.held {
-                map.entry(own(e)).or_default().push(e.clone());
+                map.entry(own(e)).or_default().push_back(e.clone());
             }
         }
         Ok(())
@@ -329,14 +336,14 @@ impl<E: Data + PartialEq, K: Clone + Eq + Hash, A, W: Window<E>> WindowSide<E, K
 
 impl<E: Data, K: Eq + Hash, A, W> Held<A, E> for WindowSide<E, K, A, W> {
     fn for_each_candidate(&self, arriving: &A, f: &mut dyn FnMut(&E)) {
-        let held = match &self.index {
-            Some((_, other, map)) => match map.get(&other(arriving)) {
-                Some(list) => list.as_slice(),
-                None => &[],
-            },
-            None => self.held.as_slice(),
-        };
-        held.iter().for_each(f);
+        match &self.index {
+            Some((_, other, map)) => {
+                if let Some(list) = map.get(&other(arriving)) {
+                    list.iter().for_each(f);
+                }
+            }
+            None => self.held.iter().for_each(f),
+        }
     }
 }
 
