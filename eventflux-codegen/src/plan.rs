@@ -950,6 +950,40 @@ impl TypedExpr {
         }
     }
 
+    /// Counts the reads of each attribute of input `input` (by position, up to `counts.len()`).
+    pub fn count_attribute_reads(&self, input: usize, counts: &mut [usize]) {
+        match &self.kind {
+            ExprNode::Attr(AttrRef::Input {
+                input: i, position, ..
+            }) => {
+                if *i == input
+                    && let Some(n) = counts.get_mut(*position)
+                {
+                    *n += 1;
+                }
+            }
+            ExprNode::Const(_)
+            | ExprNode::Attr(_)
+            | ExprNode::Aggregate(_)
+            | ExprNode::EventIsNull(_) => {}
+            ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => {
+                a.count_attribute_reads(input, counts)
+            }
+            ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
+                lhs.count_attribute_reads(input, counts);
+                rhs.count_attribute_reads(input, counts);
+            }
+            ExprNode::And(a, b) | ExprNode::Or(a, b) => {
+                a.count_attribute_reads(input, counts);
+                b.count_attribute_reads(input, counts);
+            }
+            ExprNode::InTable { condition, .. } => condition.count_attribute_reads(input, counts),
+            ExprNode::Call { args, .. } => args
+                .iter()
+                .for_each(|a| a.count_attribute_reads(input, counts)),
+        }
+    }
+
     /// Whether the expression reads join side `side` (0 or 1) and not the other one.
     pub fn reads_only_side(&self, side: usize) -> bool {
         let mut r = [false; 2];

@@ -522,6 +522,9 @@ struct InputCode {
     windowed: bool,
     /// The streams taken one event at a time, with the `App` method taking `(now, event)`.
     ones: Vec<(String, Ident)>,
+    /// For a single stream with filters only and a plain select (the caller emits its one-event
+    /// method, building the row straight from the event): the filters, each returning early.
+    filters_only: Option<Vec<TokenStream>>,
 }
 
 /// The names of a query's generated items and `App` methods.
@@ -545,6 +548,7 @@ fn single_input(
     index: usize,
     names: &Names,
     tables: &[TableCode],
+    plain_select: bool,
     statics: &mut Statics,
 ) -> Result<InputCode, Unsupported> {
     let input = &source.schema;
@@ -691,8 +695,10 @@ fn single_input(
         fields.push(quote!(__spare: __ef::Chunk<#event>, __timed: __ef::Chunk<#event>,));
         inits.push(quote!(__spare: Vec::new(), __timed: Vec::new(),));
     }
+    let filters_only = (one_ok && one_window.is_none() && plain_select).then(|| one_pre.clone());
     let one_method = match (&one_window, one_ok) {
         (_, false) => quote!(),
+        (None, true) if filters_only.is_some() => quote!(),
         (None, true) => quote! {
             fn #one(&mut self, now: i64, ev: __ef::Event<#event>) {
                 #(#one_pre)*
@@ -756,6 +762,7 @@ fn single_input(
         } else {
             Vec::new()
         },
+        filters_only,
     })
 }
 
@@ -1149,6 +1156,7 @@ fn pattern_input(
         sources,
         windowed: false,
         ones,
+        filters_only: None,
     })
 }
 
@@ -1574,6 +1582,7 @@ fn join_input(
         sources,
         windowed: true,
         ones: Vec::new(),
+        filters_only: None,
     })
 }
 
@@ -1884,6 +1893,15 @@ pub fn emit(
         InputPlan::State(sp) => Some((sp, pattern_events(plan, index, sp, q)?)),
         _ => None,
     };
+    // Without aggregates, grouping, having, ordering, paging or rate limiting, an event's row
+    // depends on the event alone.
+    let plain_select = q.select.aggregates.is_empty()
+        && q.select.group_by.is_empty()
+        && q.select.having.is_none()
+        && q.select.order_by.is_empty()
+        && q.select.limit.is_none()
+        && q.select.offset.is_none()
+        && q.rate.is_none();
     let access: Vec<SlotAccess> = match &pattern {
         Some((sp, events)) => sp
             .slots
@@ -1905,7 +1923,7 @@ pub fn emit(
                 SourceKind::Aggregation => return Err(unsupported("incremental aggregations")),
             }
             (
-                single_input(source, q, index, &names, tables, statics)?,
+                single_input(source, q, index, &names, tables, plain_select, statics)?,
                 Inputs::Single(&source.schema),
             )
         }
@@ -1975,16 +1993,17 @@ pub fn emit(
         timestamp: quote!(__ts),
         ..key_cx
     };
-    let fields = select
+    let parts = select
         .items
         .iter()
         .zip(&target_schema.attributes)
         .map(|((_, e), a)| {
             let f = ident(&a.name);
             let v = convert(expr::emit(e, &project_cx, statics)?, e.ty, a.ty);
-            Ok(quote!(#f: #v))
+            Ok((f, v))
         })
         .collect::<Result<Vec<_>, Unsupported>>()?;
+    let fields: Vec<TokenStream> = parts.iter().map(|(f, v)| quote!(#f: #v)).collect();
 
     let having_cx = Cx {
         input: None,
@@ -2147,7 +2166,8 @@ pub fn emit(
         on_time: input_on_time,
         anchor,
         sources,
-        ones,
+        mut ones,
+        filters_only,
         ..
     } = input;
     let due_count = dues.len();
@@ -2162,6 +2182,67 @@ pub fn emit(
             rows.clear();
             self.#field.rows = rows;
         },
+    };
+    // A plain select over a single stream's filters: the event's row straight from the event,
+    // moving the attributes it copies unchanged and reads once.
+    let fused = match (&q.input, filters_only) {
+        (InputPlan::Single(source), Some(filters)) => {
+            let one = quote::format_ident!("__q{}_one", index);
+            let mut reads = vec![0usize; source.schema.attributes.len()];
+            for (_, e) in &select.items {
+                e.count_attribute_reads(0, &mut reads);
+            }
+            let mut locals = Vec::new();
+            let mut inits = Vec::new();
+            for (k, (((_, e), a), (f, v))) in select
+                .items
+                .iter()
+                .zip(&target_schema.attributes)
+                .zip(&parts)
+                .enumerate()
+            {
+                let moved = match &e.kind {
+                    crate::plan::ExprNode::Attr(crate::plan::AttrRef::Input {
+                        input: 0,
+                        index: None,
+                        position,
+                    }) if e.ty == a.ty && reads.get(*position) == Some(&1) => source
+                        .schema
+                        .attributes
+                        .get(*position)
+                        .map(|attr| ident(&attr.name)),
+                    _ => None,
+                };
+                match moved {
+                    Some(src) => inits.push(quote!(#f: e.#src)),
+                    None => {
+                        let local = private("v", k);
+                        locals.push(quote!(let #local = #v;));
+                        inits.push(quote!(#f: #local));
+                    }
+                }
+            }
+            ones = vec![(source_key(source), one.clone())];
+            quote! {
+                fn #one(&mut self, now: i64, ev: __ef::Event<#in_ty>) {
+                    #(#filters)*
+                    let enabled = match ev.kind {
+                        __ef::EventKind::Current => #current_on,
+                        __ef::EventKind::Expired => #expired_on,
+                        __ef::EventKind::Reset => false,
+                    };
+                    if !enabled {
+                        return;
+                    }
+                    let __ts = ev.timestamp;
+                    let e = ev.data;
+                    #(#locals)*
+                    let ev = __ef::Event::current(__ts, #out { #(#inits,)* });
+                    #take_one
+                }
+            }
+        }
+        _ => quote!(),
     };
     let sink_items = &sink.items;
     let sink_methods = &sink.methods;
@@ -2268,6 +2349,7 @@ pub fn emit(
     };
     let methods = quote! {
         #input_methods
+        #fused
         #sink_methods
 
         fn #select_fn(&mut self, chunk: &__ef::Chunk<#in_ty>) {
