@@ -613,17 +613,19 @@ impl App {
                 found: values.len(),
             });
         }
-        let mut row = Vec::with_capacity(values.len());
-        for (v, (name, ty)) in values.iter().zip(&s.types) {
-            let value = v.as_attribute(*ty).map_err(|problem| SendError::Type {
+        let mut values = values;
+        for (v, (name, ty)) in values.iter_mut().zip(&s.types) {
+            if v.ty().is_some_and(|t| t == *ty) {
+                continue;
+            }
+            *v = v.as_attribute(*ty).map_err(|problem| SendError::Type {
                 stream: s.name.to_string(),
                 attribute: name.clone(),
                 expected: *ty,
                 problem,
             })?;
-            row.push(value);
         }
-        Ok(Arc::from(row))
+        Ok(Arc::from(values))
     }
 
     /// Moves the clock to `time`, firing every timer due on the way, in order.
@@ -769,13 +771,22 @@ impl App {
         }
         let name = name.clone();
         let raised = self.errors.len();
-        for i in 0..self.streams[id].consumers.len() {
+        // The last consumer takes the chunk itself unless a fault stream may need its events.
+        let keep = self.streams[id].fault_stream.is_some();
+        let count = self.streams[id].consumers.len();
+        let mut chunk = Some(chunk);
+        for i in 0..count {
             let c = self.streams[id].consumers[i];
-            self.consume(c, &name, chunk.clone());
+            let events = match (&mut chunk, i + 1 == count && !keep) {
+                (Some(_), true) => chunk.take().unwrap_or_default(),
+                (Some(events), false) => events.clone(),
+                (None, _) => Vec::new(),
+            };
+            self.consume(c, &name, events);
         }
         if self.errors.len() > raised {
             let errors: Vec<String> = self.errors.drain(raised..).collect();
-            self.report(id, chunk, errors);
+            self.report(id, chunk.unwrap_or_default(), errors);
         }
     }
 
