@@ -740,6 +740,8 @@ pub enum ParamKind {
     Attribute,
     /// A long attribute of the input (a timestamp).
     LongAttribute,
+    /// A string attribute of the input (a session key).
+    StringAttribute,
 }
 
 impl ParamKind {
@@ -755,6 +757,7 @@ impl ParamKind {
             ParamKind::Condition => "a string holding a condition",
             ParamKind::Attribute => "an attribute",
             ParamKind::LongAttribute => "a long attribute",
+            ParamKind::StringAttribute => "a string attribute",
         }
     }
 }
@@ -900,11 +903,11 @@ pub const WINDOWS: &[WindowInfo] = &[
             &[p("window.session", K::Duration)],
             &[
                 p("window.session", K::Duration),
-                p("window.key", K::Attribute),
+                p("window.key", K::StringAttribute),
             ],
             &[
                 p("window.session", K::Duration),
-                p("window.key", K::Attribute),
+                p("window.key", K::StringAttribute),
                 p("window.allowed.latency", K::Duration),
             ],
         ],

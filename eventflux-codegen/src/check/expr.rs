@@ -282,7 +282,8 @@ impl Checker {
                     Type::Object
                 } else if lt.is_numeric() && rt.is_numeric() {
                     promote(lt, rt)
-                } else if lt == rt && (lt == Type::String || (equality && lt != Type::Object)) {
+                } else if lt == rt && equality && lt != Type::Object {
+                    // Strings and bools compare for equality only (as in Siddhi).
                     lt
                 } else if equality && (lt == Type::Object || rt == Type::Object) {
                     Type::Object
@@ -713,13 +714,27 @@ impl Checker {
                 self.same_type(full, &args[1..], call, 1)
             }
             F::Maximum | F::Minimum => {
-                let mut ty = None;
+                // Every argument has one numeric type (as in Siddhi); a null literal fits any.
+                let mut ty: Option<Type> = None;
                 for i in 0..args.len() {
                     if !expect(self, i, numeric(i), "a number") {
                         return None;
                     }
-                    if !is_null_literal(&args[i]) {
-                        ty = Some(ty.map_or(types[i], |t| promote(t, types[i])));
+                    if is_null_literal(&args[i]) {
+                        continue;
+                    }
+                    match ty {
+                        Some(t) if t != types[i] => {
+                            self.err(
+                                arg_span(i),
+                                format!(
+                                    "function '{full}': every argument must have the same type, found {t} and {}",
+                                    types[i]
+                                ),
+                            );
+                            return None;
+                        }
+                        _ => ty = Some(types[i]),
                     }
                 }
                 Some(ty.unwrap_or(Type::Double))

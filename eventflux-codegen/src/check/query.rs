@@ -243,6 +243,26 @@ impl Checker {
                         let mut scope = Scope::single(reference, schema.clone(), "stream function");
                         let args: Option<Vec<TypedExpr>> =
                             call.args.iter().map(|a| self.expr(a, &mut scope)).collect();
+                        // log([priority,] [message,] [is.event.logged]): strings, then
+                        // optionally a bool last (as in Siddhi).
+                        let misplaced = args.as_ref().and_then(|args| {
+                            args.iter().enumerate().find(|(i, a)| {
+                                let last = i + 1 == args.len();
+                                !(a.ty == Type::String || (last && a.ty == Type::Bool))
+                            })
+                        });
+                        if let Some((i, a)) = misplaced {
+                            self.err(
+                                call.args[i].span,
+                                format!(
+                                    "stream function 'log' takes string arguments (priority, message) and optionally a bool last (is.event.logged), found {} as argument {}",
+                                    a.ty,
+                                    i + 1
+                                ),
+                            );
+                            ok = false;
+                            continue;
+                        }
                         match args {
                             Some(args) if args.len() <= 3 => handlers
                                 .push(HandlerPlan::Function(StreamFunctionPlan::Log { args })),

@@ -134,7 +134,7 @@ impl Checker {
         schema: &Schema,
     ) -> Option<WindowArg> {
         match kind {
-            ParamKind::Attribute | ParamKind::LongAttribute => {
+            ParamKind::Attribute | ParamKind::LongAttribute | ParamKind::StringAttribute => {
                 if !matches!(arg.kind, ExprKind::Attribute { .. }) {
                     return None;
                 }
@@ -145,7 +145,10 @@ impl Checker {
                     Some(TypedExpr {
                         kind: ExprNode::Attr(AttrRef::Input { position, .. }),
                         ty,
-                    }) if kind == ParamKind::Attribute || ty == Type::Long => {
+                    }) if kind == ParamKind::Attribute
+                        || (kind == ParamKind::LongAttribute && ty == Type::Long)
+                        || (kind == ParamKind::StringAttribute && ty == Type::String) =>
+                    {
                         Some(WindowArg::Attribute { position, ty })
                     }
                     Some(_) => None,
