@@ -847,6 +847,13 @@ pub enum ExprKind {
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// `expr is null`.
     IsNull(Box<Expr>),
+    /// `e1[n]`: one event of a pattern's collection, as the operand of `is null`.
+    EventRef {
+        /// The event reference.
+        name: Ident,
+        /// Which of its events.
+        index: EventIndex,
+    },
     /// `cond in Table`.
     In(Box<Expr>, Ident),
 }

@@ -616,9 +616,15 @@ fn expr(e: &TypedExpr, names: &Names) -> String {
         ExprNode::Or(a, b) => format!("({} or {})", expr(a, names), expr(b, names)),
         ExprNode::Not(a) => format!("not {}", expr(a, names)),
         ExprNode::IsNull(a) => format!("{} is null", expr(a, names)),
-        ExprNode::EventIsNull(slot) => format!(
-            "{} is null",
-            names.inputs.get(*slot).map_or("?", |(n, _)| n.as_str())
+        ExprNode::EventIsNull { slot, index } => format!(
+            "{}{} is null",
+            names.inputs.get(*slot).map_or("?", |(n, _)| n.as_str()),
+            match index {
+                None => String::new(),
+                Some(EventIndex::At(n)) => format!("[{n}]"),
+                Some(EventIndex::FromLast(0)) => "[last]".to_string(),
+                Some(EventIndex::FromLast(n)) => format!("[last-{n}]"),
+            }
         ),
         ExprNode::InTable { table, condition } => {
             let inner = Names {

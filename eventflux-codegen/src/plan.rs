@@ -885,8 +885,14 @@ pub enum ExprNode {
     Not(Box<TypedExpr>),
     /// `x is null`.
     IsNull(Box<TypedExpr>),
-    /// `e1 is null` in a pattern: whether slot `slot` holds no event.
-    EventIsNull(usize),
+    /// `e1 is null` / `e1[n] is null` in a pattern: whether slot `slot` (or that event of
+    /// it) holds no event.
+    EventIsNull {
+        /// The slot.
+        slot: usize,
+        /// Which event of a collection (`e1[n] is null`); `None` for the slot as a whole.
+        index: Option<EventIndex>,
+    },
     /// `cond in T`: whether some row of table `table` satisfies the condition (in which
     /// `AttrRef::Table` is the row).
     InTable {
@@ -935,7 +941,7 @@ impl TypedExpr {
             ExprNode::Const(_)
             | ExprNode::Attr(_)
             | ExprNode::Aggregate(_)
-            | ExprNode::EventIsNull(_) => {}
+            | ExprNode::EventIsNull { .. } => {}
             ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => a.mark_inputs(out),
             ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
                 lhs.mark_inputs(out);
@@ -965,7 +971,7 @@ impl TypedExpr {
             ExprNode::Const(_)
             | ExprNode::Attr(_)
             | ExprNode::Aggregate(_)
-            | ExprNode::EventIsNull(_) => {}
+            | ExprNode::EventIsNull { .. } => {}
             ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => {
                 a.count_attribute_reads(input, counts)
             }
@@ -998,7 +1004,7 @@ impl TypedExpr {
             ExprNode::Const(_)
             | ExprNode::Attr(_)
             | ExprNode::Aggregate(_)
-            | ExprNode::EventIsNull(_) => false,
+            | ExprNode::EventIsNull { .. } => false,
             ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => a.reads_table_row(),
             ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
                 lhs.reads_table_row() || rhs.reads_table_row()

@@ -664,6 +664,7 @@ fn precedence(kind: &ExprKind) -> u8 {
         ExprKind::Literal(_)
         | ExprKind::Time(_)
         | ExprKind::Attribute { .. }
+        | ExprKind::EventRef { .. }
         | ExprKind::Call(_) => PRIMARY,
     }
 }
@@ -732,6 +733,14 @@ fn expr(out: &mut String, e: &Expr, min: u8) {
         ExprKind::IsNull(operand) => {
             expr(out, operand, PRIMARY);
             out.push_str(" is null");
+        }
+        ExprKind::EventRef { name, index } => {
+            out.push_str(&ident(&name.name));
+            match index {
+                EventIndex::At(n) => out.push_str(&format!("[{n}]")),
+                EventIndex::FromLast(0) => out.push_str("[last]"),
+                EventIndex::FromLast(n) => out.push_str(&format!("[last-{n}]")),
+            }
         }
         ExprKind::In(operand, table) => {
             expr(out, operand, IN);

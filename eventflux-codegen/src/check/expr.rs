@@ -162,7 +162,27 @@ impl Checker {
                         .position(|i| i.slot && i.reference == name.name)
                 {
                     return Some(TypedExpr {
-                        kind: ExprNode::EventIsNull(slot),
+                        kind: ExprNode::EventIsNull { slot, index: None },
+                        ty: Type::Bool,
+                    });
+                }
+                if let ExprKind::EventRef { name, index } = &inner.kind {
+                    let Some(slot) = scope
+                        .inputs
+                        .iter()
+                        .position(|i| i.slot && i.reference == name.name)
+                    else {
+                        self.err(
+                            name.span,
+                            format!("unknown event reference '{}'", name.name),
+                        );
+                        return None;
+                    };
+                    return Some(TypedExpr {
+                        kind: ExprNode::EventIsNull {
+                            slot,
+                            index: Some(*index),
+                        },
                         ty: Type::Bool,
                     });
                 }
@@ -171,6 +191,16 @@ impl Checker {
                     kind: ExprNode::IsNull(Box::new(inner)),
                     ty: Type::Bool,
                 })
+            }
+            ExprKind::EventRef { name, .. } => {
+                self.err(
+                    e.span,
+                    format!(
+                        "the event reference '{}' with an index needs an attribute ({}[0].attribute) or 'is null'",
+                        name.name, name.name
+                    ),
+                );
+                None
             }
             ExprKind::In(cond, table) => {
                 let Some(info) = self.plan.table(&table.name).cloned() else {

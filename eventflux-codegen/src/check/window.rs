@@ -82,13 +82,18 @@ impl Checker {
                 }
                 // `frequent`/`lossyFrequent` without key attributes key on every attribute.
                 let keyed = matches!(info.kind, WindowKind::Frequent | WindowKind::LossyFrequent);
-                if keyed && !args.iter().any(|a| matches!(a, WindowArg::Attribute { .. })) {
-                    args.extend(schema.attributes.iter().enumerate().map(|(position, a)| {
-                        WindowArg::Attribute {
-                            position,
-                            ty: a.ty,
-                        }
-                    }));
+                if keyed
+                    && !args
+                        .iter()
+                        .any(|a| matches!(a, WindowArg::Attribute { .. }))
+                {
+                    args.extend(
+                        schema
+                            .attributes
+                            .iter()
+                            .enumerate()
+                            .map(|(position, a)| WindowArg::Attribute { position, ty: a.ty }),
+                    );
                 }
                 return Some(WindowPlan {
                     kind: info.kind,

@@ -321,10 +321,14 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
             let a = emit(a, cx, statics)?;
             quote!(Some((#a).is_none()))
         }
-        ExprNode::EventIsNull(slot) => match cx.input {
-            Some(Inputs::Slots { .. }) => {
-                quote!(Some(slots.get(#slot).is_none_or(|events| events.is_empty())))
-            }
+        ExprNode::EventIsNull { slot, index } => match cx.input {
+            Some(Inputs::Slots { .. }) => match index {
+                None => quote!(Some(slots.get(#slot).is_none_or(|events| events.is_empty()))),
+                Some(_) => {
+                    let event = pick(quote!(slots[#slot]), *index);
+                    quote!(Some(#event.is_none()))
+                }
+            },
             _ => return Err(unsupported("an event reference outside a pattern")),
         },
         ExprNode::InTable { table, condition } => {

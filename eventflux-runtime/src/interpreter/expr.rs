@@ -156,10 +156,17 @@ pub fn compile(e: &TypedExpr) -> Result<Eval, CompileError> {
             let a = compile(a)?;
             Arc::new(move |c: &Ctx| Value::Bool(a(c).is_null()))
         }
-        ExprNode::EventIsNull(slot) => {
-            let slot = *slot;
+        ExprNode::EventIsNull { slot, index } => {
+            let (slot, index) = (*slot, *index);
             Arc::new(move |c: &Ctx| {
-                Value::Bool(c.inputs.get(slot).is_none_or(|rows| rows.is_empty()))
+                Value::Bool(match index {
+                    None => c.inputs.get(slot).is_none_or(|rows| rows.is_empty()),
+                    Some(_) => c
+                        .inputs
+                        .get(slot)
+                        .and_then(|rows| pick(rows, index))
+                        .is_none(),
+                })
             })
         }
         ExprNode::InTable { table, condition } => {
