@@ -912,7 +912,49 @@ pub enum ExprNode {
     Aggregate(usize),
 }
 
+/// Which rows `output snapshot` emits, by the query's shape (as Siddhi picks its snapshot
+/// limiter).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SnapshotKind {
+    /// No window: the last row (of each group).
+    Last,
+    /// A window and no aggregate output: the rows in the window.
+    Window,
+    /// A window and only aggregate outputs: the last row, until an expiry takes it away; with
+    /// group by, each group's last row (current or expired) while the group holds events.
+    AllAggregates,
+    /// A window and some aggregate outputs: each row in the window (with group by, the oldest
+    /// of each group) with the latest aggregate values (of its group).
+    SomeAggregates,
+}
+
+impl SnapshotKind {
+    /// The kind for a query with (`windowed`) or without a window whose outputs are directly
+    /// an aggregate where `aggregate_outputs` says so.
+    pub fn of(windowed: bool, aggregate_outputs: &[bool]) -> Self {
+        let aggregates = aggregate_outputs.iter().filter(|a| **a).count();
+        if !windowed {
+            SnapshotKind::Last
+        } else if aggregates == 0 {
+            SnapshotKind::Window
+        } else if aggregates == aggregate_outputs.len() {
+            SnapshotKind::AllAggregates
+        } else {
+            SnapshotKind::SomeAggregates
+        }
+    }
+}
+
 impl SelectPlan {
+    /// For each output, whether it is an aggregate itself (`sum(x)`, not `sum(x) + 1`): what
+    /// `output snapshot` treats as the aggregate outputs.
+    pub fn aggregate_outputs(&self) -> Vec<bool> {
+        self.items
+            .iter()
+            .map(|(_, e)| matches!(e.kind, ExprNode::Aggregate(_)))
+            .collect()
+    }
+
     /// The schema of the rows it selects: each item's name and type.
     pub fn output_schema(&self) -> Schema {
         Schema {

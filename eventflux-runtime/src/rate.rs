@@ -8,9 +8,12 @@
 //! - every T: periods end at T, 2T, ... from time 0. `all` emits the rows held; `last` the last
 //!   row (of each group); `first` is not anchored: it emits a row, then drops rows until that
 //!   row's time plus T (per group);
-//! - snapshot every T: at each period end, the rows currently in the window (current rows added,
-//!   expired rows taken out again), or for an aggregating query or one without a window its last
-//!   row (of each group).
+//! - snapshot every T (Siddhi's snapshot limiters, see [`SnapshotKind`]): at each period end,
+//!   without a window the last row (of each group); with a window and no aggregate output the
+//!   rows in the window (current rows added, expired rows taken out again); with only aggregate
+//!   outputs the last row while events are in the window (of each group still holding events);
+//!   with some aggregate outputs the rows in the window (the oldest of each group) carrying the
+//!   latest aggregate values.
 
 use crate::event::{Event, EventKind};
 use crate::select::Selected;
@@ -19,6 +22,9 @@ use crate::window::Data;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::Arc;
+
+pub use eventflux_codegen::plan::SnapshotKind;
 
 /// Which rows a limiter lets through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,14 +44,21 @@ pub enum Limit {
     Events(Mode, u64),
     /// Every period (ms).
     Time(Mode, i64),
-    /// The window's rows every period (ms). Without a window, or when aggregating, only the
-    /// last row (of each group) is kept.
+    /// A snapshot of the query's rows every period (ms).
     Snapshot {
         /// The period in ms.
         period: i64,
-        /// Whether the query aggregates or has no window: keep the last row per group.
-        last_only: bool,
+        /// Which rows make the snapshot.
+        kind: SnapshotKind,
     },
+}
+
+/// What a snapshot of a query with some aggregate outputs needs from its rows.
+pub trait AggregateOutputs<O>: Send + Sync {
+    /// `row` with the aggregate outputs of `from`.
+    fn with_aggregates_of(&self, row: &O, from: &O) -> O;
+    /// Whether two rows agree on every output that is not an aggregate.
+    fn same_plain_outputs(&self, a: &O, b: &O) -> bool;
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -59,6 +72,8 @@ struct LimiterState<K, O> {
     per_group: HashMap<Option<K>, i64>,
     /// End of the current period (time limiters).
     next: i64,
+    /// Per group, the latest row carrying aggregate values (snapshots with some aggregates).
+    latest: Vec<Selected<K, O>>,
 }
 
 /// A rate limiter.
@@ -66,6 +81,7 @@ pub struct RateLimiter<K: Data + Eq + Hash, O: Data> {
     limit: Limit,
     grouped: bool,
     state: LimiterState<K, O>,
+    outputs: Option<Arc<dyn AggregateOutputs<O>>>,
 }
 
 impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
@@ -83,8 +99,17 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
                 count: 0,
                 per_group: HashMap::new(),
                 next,
+                latest: Vec::new(),
             },
+            outputs: None,
         }
+    }
+
+    /// The limiter of a snapshot with some aggregate outputs ([`SnapshotKind::SomeAggregates`]):
+    /// how its rows take the latest aggregate values.
+    pub fn with_aggregate_outputs(mut self, outputs: Arc<dyn AggregateOutputs<O>>) -> Self {
+        self.outputs = Some(outputs);
+        self
     }
 
     /// Anchors the periods at `origin` (the app's start): they end at origin + T, + 2T, ...
@@ -145,18 +170,9 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
                     }
                 }
             }
-            Limit::Snapshot { last_only, .. } => {
+            Limit::Snapshot { kind, .. } => {
                 for row in rows {
-                    if last_only {
-                        keep_last(&mut st.held, row, self.grouped);
-                    } else if row.event.kind == EventKind::Expired {
-                        if let Some(i) = st.held.iter().position(|h| h.event.data == row.event.data)
-                        {
-                            st.held.remove(i);
-                        }
-                    } else {
-                        st.held.push(row);
-                    }
+                    self.snapshot_row(kind, row);
                 }
             }
         }
@@ -188,12 +204,103 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
             st.next = crate::event::due_after(st.next, period.max(1)).unwrap_or(i64::MAX);
         }
         if snapshot {
-            out.extend(st.held.iter().map(|row| Selected {
-                key: row.key.clone(),
-                event: Event::current(end, row.event.data.clone()),
-            }));
+            self.snapshot_rows(end, out);
         } else {
-            out.append(&mut st.held);
+            out.append(&mut self.state.held);
+        }
+    }
+
+    /// Takes one row into a snapshot's state.
+    fn snapshot_row(&mut self, kind: SnapshotKind, row: Selected<K, O>) {
+        let st = &mut self.state;
+        let current = row.event.kind == EventKind::Current;
+        match kind {
+            SnapshotKind::Last => keep_last(&mut st.held, row, self.grouped),
+            SnapshotKind::Window => {
+                if current {
+                    st.held.push(row);
+                } else if let Some(i) = st.held.iter().position(|h| h.event.data == row.event.data)
+                {
+                    st.held.remove(i);
+                }
+            }
+            SnapshotKind::AllAggregates if !self.grouped => {
+                st.held.clear();
+                if current {
+                    st.held.push(row);
+                }
+            }
+            SnapshotKind::AllAggregates => {
+                let count = st.per_group.entry(row.key.clone()).or_insert(0);
+                *count += if current { 1 } else { -1 };
+                keep_last(&mut st.held, row, true);
+            }
+            SnapshotKind::SomeAggregates => {
+                let Some(outputs) = &self.outputs else {
+                    return;
+                };
+                if current {
+                    st.held.push(row.clone());
+                } else if let Some(i) = st
+                    .held
+                    .iter()
+                    .position(|h| outputs.same_plain_outputs(&h.event.data, &row.event.data))
+                {
+                    st.held.remove(i);
+                } else {
+                    return;
+                }
+                let key = if self.grouped { row.key.clone() } else { None };
+                match st.latest.iter_mut().find(|l| l.key == key) {
+                    Some(l) => l.event = row.event,
+                    None => st.latest.push(Selected {
+                        key,
+                        event: row.event,
+                    }),
+                }
+            }
+        }
+    }
+
+    /// The rows of a snapshot at `end`.
+    fn snapshot_rows(&mut self, end: i64, out: &mut Vec<Selected<K, O>>) {
+        let Limit::Snapshot { kind, .. } = self.limit else {
+            return;
+        };
+        let st = &mut self.state;
+        let emit = |row: &Selected<K, O>, data: O| Selected {
+            key: row.key.clone(),
+            event: Event::current(end, data),
+        };
+        match kind {
+            SnapshotKind::AllAggregates if self.grouped => {
+                let counts = &mut st.per_group;
+                st.held
+                    .retain(|h| counts.get(&h.key).is_some_and(|count| *count > 0));
+                counts.retain(|_, count| *count > 0);
+                out.extend(st.held.iter().map(|row| emit(row, row.event.data.clone())));
+            }
+            SnapshotKind::SomeAggregates => {
+                let Some(outputs) = &self.outputs else {
+                    return;
+                };
+                let mut seen: Vec<&Option<K>> = Vec::new();
+                for row in &st.held {
+                    if self.grouped {
+                        if seen.contains(&&row.key) {
+                            continue;
+                        }
+                        seen.push(&row.key);
+                    }
+                    let key = if self.grouped { row.key.clone() } else { None };
+                    let data = match st.latest.iter().find(|l| l.key == key) {
+                        Some(l) => outputs.with_aggregates_of(&row.event.data, &l.event.data),
+                        None => row.event.data.clone(),
+                    };
+                    out.push(emit(row, data));
+                }
+            }
+            _ => out.extend(st.held.iter().map(|row| emit(row, row.event.data.clone()))),
         }
     }
 
@@ -228,7 +335,9 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
 
     /// An empty limiter with the same settings (a partition key's own).
     pub fn fresh(&self) -> Self {
-        RateLimiter::new(self.limit, self.grouped)
+        let mut fresh = RateLimiter::new(self.limit, self.grouped);
+        fresh.outputs = self.outputs.clone();
+        fresh
     }
 }
 
@@ -285,7 +394,7 @@ mod tests {
         let mut l = RateLimiter::new(
             Limit::Snapshot {
                 period: 1000,
-                last_only: false,
+                kind: SnapshotKind::Window,
             },
             false,
         );

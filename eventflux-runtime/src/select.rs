@@ -104,6 +104,8 @@ pub struct Selector<L: SelectLogic> {
     groups: HashMap<L::Key, L::State, GroupHasher>,
     /// Where each key's row is in the chunk being processed (kept to reuse its table).
     position: HashMap<L::Key, usize, GroupHasher>,
+    /// Whether an aggregating chunk gives one row (per key) rather than a row per event.
+    batching: bool,
 }
 
 impl<L: SelectLogic> Selector<L> {
@@ -117,7 +119,15 @@ impl<L: SelectLogic> Selector<L> {
             single,
             groups: HashMap::default(),
             position: HashMap::default(),
+            batching: true,
         }
+    }
+
+    /// A selector giving a row for every event of a chunk, aggregating or not (what `output
+    /// snapshot` reads, as Siddhi disables batching for it).
+    pub fn unbatched(mut self) -> Self {
+        self.batching = false;
+        self
     }
 
     fn enabled(&self, kind: EventKind) -> bool {
@@ -168,7 +178,9 @@ impl<L: SelectLogic> Selector<L> {
             if self.enabled(event.kind) {
                 let row = self.logic.project(event, &self.single, env);
                 if self.logic.having(&row, env) {
-                    out.truncate(start);
+                    if self.batching {
+                        out.truncate(start);
+                    }
                     out.push(Selected {
                         key: None,
                         event: Event {
@@ -221,6 +233,7 @@ impl<L: SelectLogic> Selector<L> {
             expired_on,
             groups,
             position,
+            batching,
             ..
         } = self;
         if event.kind == EventKind::Reset {
@@ -247,6 +260,17 @@ impl<L: SelectLogic> Selector<L> {
         }
         let row = logic.project(event, state, env);
         if !logic.having(&row, env) {
+            return;
+        }
+        if !*batching {
+            out.push(Selected {
+                key: Some(key),
+                event: Event {
+                    timestamp: event.timestamp,
+                    kind: event.kind,
+                    data: row,
+                },
+            });
             return;
         }
         // Where the key's row is: found by scanning while the chunk has few rows, through the

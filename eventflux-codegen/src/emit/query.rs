@@ -9,9 +9,9 @@ use super::table::TableCode;
 use crate::catalog::{AggregatorKind, WindowKind};
 use crate::plan::{
     AggregateCall, EventSlot, EventType, HandlerPlan, InputPlan, InsertTarget, JoinKind, JoinPlan,
-    LogicalOp, OutputPlan, Plan, QueryPlan, RateMode, RatePlan, Schema, SortOrder, SourceKind,
-    SourcePlan, StateKind, StateNode, StatePlan, StreamFunctionPlan, StreamKind, Type, TypedExpr,
-    Value as Constant, WindowArg, WindowPlan,
+    LogicalOp, OutputPlan, Plan, QueryPlan, RateMode, RatePlan, Schema, SnapshotKind, SortOrder,
+    SourceKind, SourcePlan, StateKind, StateNode, StatePlan, StreamFunctionPlan, StreamKind, Type,
+    TypedExpr, Value as Constant, WindowArg, WindowPlan,
 };
 use crate::span::Span;
 use proc_macro2::{Ident, TokenStream};
@@ -2068,6 +2068,48 @@ pub fn emit(
 
     let windowed = input.windowed;
     let key_ty = quote!((#(#key_types,)*));
+    // A snapshot with some aggregate outputs: how a row takes the latest aggregate values.
+    let outputs_ty = private("Outputs", index);
+    let aggregate_outputs = select.aggregate_outputs();
+    let (outputs_item, with_outputs) = match &q.rate {
+        Some(RatePlan::Snapshot { .. })
+            if SnapshotKind::of(windowed, &aggregate_outputs) == SnapshotKind::SomeAggregates =>
+        {
+            let (aggregated, plain): (Vec<_>, Vec<_>) = target_schema
+                .attributes
+                .iter()
+                .zip(&aggregate_outputs)
+                .partition(|(_, aggregate)| **aggregate);
+            let aggregated: Vec<Ident> = aggregated.iter().map(|(a, _)| ident(&a.name)).collect();
+            let plain: Vec<Ident> = plain.iter().map(|(a, _)| ident(&a.name)).collect();
+            (
+                quote! {
+                    #[doc(hidden)]
+                    #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
+                    pub struct #outputs_ty;
+
+                    #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
+                    impl __ef::rate::AggregateOutputs<#out> for #outputs_ty {
+                        fn with_aggregates_of(&self, row: &#out, from: &#out) -> #out {
+                            let mut row = row.clone();
+                            #(row.#aggregated = from.#aggregated.clone();)*
+                            row
+                        }
+                        fn same_plain_outputs(&self, a: &#out, b: &#out) -> bool {
+                            true #(&& a.#plain == b.#plain)*
+                        }
+                    }
+                },
+                quote!(.with_aggregate_outputs(::std::sync::Arc::new(#outputs_ty))),
+            )
+        }
+        _ => (quote!(), quote!()),
+    };
+    let unbatched = if matches!(q.rate, Some(RatePlan::Snapshot { .. })) {
+        quote!(.unbatched())
+    } else {
+        quote!()
+    };
     let (rate_field, rate_init, rated) = match &q.rate {
         None => (quote!(), quote!(), false),
         Some(r) => {
@@ -2086,13 +2128,21 @@ pub fn emit(
                     quote!(__ef::rate::Limit::Time(#m, #period_ms))
                 }
                 RatePlan::Snapshot { period_ms } => {
-                    let last_only = aggregating || grouped || !windowed;
-                    quote!(__ef::rate::Limit::Snapshot { period: #period_ms, last_only: #last_only })
+                    let kind = match SnapshotKind::of(windowed, &aggregate_outputs) {
+                        SnapshotKind::Last => quote!(Last),
+                        SnapshotKind::Window => quote!(Window),
+                        SnapshotKind::AllAggregates => quote!(AllAggregates),
+                        SnapshotKind::SomeAggregates => quote!(SomeAggregates),
+                    };
+                    quote!(__ef::rate::Limit::Snapshot {
+                        period: #period_ms,
+                        kind: __ef::rate::SnapshotKind::#kind,
+                    })
                 }
             };
             (
                 quote!(rate: __ef::rate::RateLimiter<#key_ty, #out>,),
-                quote!(rate: __ef::rate::RateLimiter::new(#limit, #grouped),),
+                quote!(rate: __ef::rate::RateLimiter::new(#limit, #grouped) #with_outputs,),
                 true,
             )
         }
@@ -2249,6 +2299,7 @@ pub fn emit(
     let items = quote! {
         #input_items
         #sink_items
+        #outputs_item
 
         #[doc(hidden)]
         #[allow(unused, non_snake_case, non_camel_case_types, clippy::all)]
@@ -2308,7 +2359,7 @@ pub fn emit(
             fn new() -> Self {
                 #state {
                     #(#input_inits)*
-                    selector: __ef::Selector::new(#logic, #current_on, #expired_on),
+                    selector: __ef::Selector::new(#logic, #current_on, #expired_on) #unbatched,
                     selected: Vec::new(),
                     rows: Vec::new(),
                     #rate_init

@@ -8,7 +8,7 @@ use super::select::{Matched, RowLogic, Single};
 use super::table::{TableCondition, TableSet};
 use super::window::build_window;
 use crate::event::{Chunk, Event, EventKind};
-use crate::rate::{Limit, Mode, RateLimiter};
+use crate::rate::{AggregateOutputs, Limit, Mode, RateLimiter, SnapshotKind};
 use crate::select::{Selected, Selector};
 use crate::state::{self, StateError};
 use crate::value::Value;
@@ -155,8 +155,31 @@ fn output_events(output: &OutputPlan) -> EventType {
     }
 }
 
+/// How the interpreter's rows take the latest aggregate values in a snapshot: by position.
+struct PositionOutputs {
+    aggregate: Vec<bool>,
+}
+
+impl AggregateOutputs<Row> for PositionOutputs {
+    fn with_aggregates_of(&self, row: &Row, from: &Row) -> Row {
+        let values: Vec<Value> = row
+            .iter()
+            .zip(from.iter())
+            .zip(&self.aggregate)
+            .map(|((own, latest), aggregate)| if *aggregate { latest } else { own }.clone())
+            .collect();
+        Row::from(values)
+    }
+
+    fn same_plain_outputs(&self, a: &Row, b: &Row) -> bool {
+        a.iter()
+            .zip(b.iter())
+            .zip(&self.aggregate)
+            .all(|((x, y), aggregate)| *aggregate || x == y)
+    }
+}
+
 fn rate_limiter(plan: &QueryPlan, windowed: bool) -> Option<RateLimiter<Vec<Value>, Row>> {
-    let aggregating = !plan.select.aggregates.is_empty() || !plan.select.group_by.is_empty();
     plan.rate.as_ref().map(|r| {
         let mode = |m: RateMode| match m {
             RateMode::All => Mode::All,
@@ -168,10 +191,14 @@ fn rate_limiter(plan: &QueryPlan, windowed: bool) -> Option<RateLimiter<Vec<Valu
             RatePlan::Time { mode: m, period_ms } => Limit::Time(mode(*m), *period_ms),
             RatePlan::Snapshot { period_ms } => Limit::Snapshot {
                 period: *period_ms,
-                last_only: aggregating || !windowed,
+                kind: SnapshotKind::of(windowed, &plan.select.aggregate_outputs()),
             },
         };
-        RateLimiter::new(limit, !plan.select.group_by.is_empty())
+        RateLimiter::new(limit, !plan.select.group_by.is_empty()).with_aggregate_outputs(Arc::new(
+            PositionOutputs {
+                aggregate: plan.select.aggregate_outputs(),
+            },
+        ))
     })
 }
 
@@ -207,11 +234,18 @@ impl QueryRt {
             name: Arc::from(plan.name.as_str()),
             sources,
             input,
-            selector: Selector::new(
-                RowLogic::new(&plan.select)?,
-                events != EventType::Expired,
-                events != EventType::Current,
-            ),
+            selector: {
+                let selector = Selector::new(
+                    RowLogic::new(&plan.select)?,
+                    events != EventType::Expired,
+                    events != EventType::Current,
+                );
+                if matches!(plan.rate, Some(RatePlan::Snapshot { .. })) {
+                    selector.unbatched()
+                } else {
+                    selector
+                }
+            },
             rate: rate_limiter(plan, windowed),
             destination: Arc::new(destination(&plan.output)?),
             plan: Arc::new(plan.clone()),
