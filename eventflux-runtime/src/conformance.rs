@@ -249,6 +249,10 @@ fn matches(expected: &serde_json::Value, actual: &Value, ty: Type) -> bool {
         (J::Null, Value::Null) => true,
         (J::Bool(a), Value::Bool(b)) => a == b,
         (J::String(a), Value::String(b)) => a.as_str() == &**b,
+        // Integers compare exactly (a long near 2^63 is not a double).
+        (J::Number(n), Value::Int(_) | Value::Long(_)) if n.is_i64() || n.is_u64() => {
+            n.as_i64() == actual.as_i64()
+        }
         (J::Number(n), v) => match (n.as_f64(), v.as_f64()) {
             (Some(a), Some(b)) => {
                 let tolerance = if ty == Type::Float || matches!(v, Value::Float(_)) {
