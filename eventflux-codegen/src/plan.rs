@@ -998,6 +998,34 @@ impl TypedExpr {
         }
     }
 
+    /// Makes the references to input `from` read input `to` (an alias of it).
+    pub fn retarget_input(&mut self, from: usize, to: usize) {
+        match &mut self.kind {
+            ExprNode::Attr(AttrRef::Input { input, .. }) => {
+                if *input == from {
+                    *input = to;
+                }
+            }
+            ExprNode::EventIsNull { slot, .. } => {
+                if *slot == from {
+                    *slot = to;
+                }
+            }
+            ExprNode::Const(_) | ExprNode::Attr(_) | ExprNode::Aggregate(_) => {}
+            ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => a.retarget_input(from, to),
+            ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
+                lhs.retarget_input(from, to);
+                rhs.retarget_input(from, to);
+            }
+            ExprNode::And(a, b) | ExprNode::Or(a, b) => {
+                a.retarget_input(from, to);
+                b.retarget_input(from, to);
+            }
+            ExprNode::InTable { condition, .. } => condition.retarget_input(from, to),
+            ExprNode::Call { args, .. } => args.iter_mut().for_each(|a| a.retarget_input(from, to)),
+        }
+    }
+
     /// Counts the reads of each attribute of input `input` (by position, up to `counts.len()`).
     pub fn count_attribute_reads(&self, input: usize, counts: &mut [usize]) {
         match &self.kind {

@@ -190,12 +190,27 @@ impl Checker {
                     }
                 };
                 let shifted = shift_expr(parsed, offset);
+                // The newest event (unqualified, or `last.x`) is input 0, the oldest held
+                // (`first.x`) input 1.
                 let mut scope = Scope::single(source, schema.clone(), "window condition");
+                for reference in ["first", "last"] {
+                    scope.inputs.push(super::expr::ScopeInput {
+                        reference: reference.to_string(),
+                        hidden: None,
+                        inner: false,
+                        schema: schema.clone(),
+                        slot: false,
+                    });
+                }
+                scope.current = Some(0);
                 scope.aggregates = Aggregates::Collected;
                 match self.condition(&shifted, &mut scope, "the window condition") {
-                    Some(expr) => Some(WindowArg::Condition {
+                    Some(mut expr) => Some(WindowArg::Condition {
+                        expr: {
+                            expr.retarget_input(2, 0);
+                            expr
+                        },
                         text,
-                        expr,
                         aggregates: scope.collected,
                     }),
                     None => Some(WindowArg::Value(Value::Null)),

@@ -97,6 +97,9 @@ pub enum Inputs<'a> {
     Single(&'a Schema),
     /// A join's sides, `l: Option<&Left>` (input 0) and `r: Option<&Right>` (input 1).
     Pair(&'a Schema, &'a Schema),
+    /// An expression window's condition: the newest event `e: &Struct` (input 0, `last`) and
+    /// the oldest one held `first: &Struct` (input 1).
+    Window(&'a Schema),
     /// A pattern's slots, `slots: &[Vec<Enum>]`; in an element's condition, the candidate event
     /// `cand: &Enum` of the slot being matched, which unindexed references to that slot read.
     Slots {
@@ -170,6 +173,15 @@ fn input_attr(
             Some(quote!(e.#f.clone()))
         }
         Inputs::Single(_) => None,
+        Inputs::Window(schema) if index.is_none() => {
+            let f = field(schema, position)?;
+            match input {
+                0 => Some(quote!(e.#f.clone())),
+                1 => Some(quote!(first.#f.clone())),
+                _ => None,
+            }
+        }
+        Inputs::Window(_) => None,
         Inputs::Pair(left, right) if index.is_none() => {
             let (side, schema) = match input {
                 0 => (quote!(l), left),
@@ -199,7 +211,7 @@ fn input_attr(
 pub fn bind_inputs(inputs: Option<Inputs>, data: TokenStream) -> TokenStream {
     match inputs {
         None => quote!(let _ = &#data;),
-        Some(Inputs::Single(_)) => quote!(let e = &#data;),
+        Some(Inputs::Single(_) | Inputs::Window(_)) => quote!(let e = &#data;),
         Some(Inputs::Pair(..)) => quote! {
             let l = (#data).left.as_ref();
             let r = (#data).right.as_ref();

@@ -196,6 +196,7 @@ fn window_condition(
         })
         .collect();
     let holds_cx = Cx {
+        input: Some(Inputs::Window(schema)),
         aggregates: true,
         ..cx
     };
@@ -221,6 +222,14 @@ fn window_condition(
                 #(__ef::Aggregator::remove(&mut s.#indexes, #inputs);)*
             }
             fn holds(&self, state: &Self::State, newest: &__ef::Event<#event>) -> bool {
+                self.holds_between(state, newest, newest)
+            }
+            fn holds_between(
+                &self,
+                state: &Self::State,
+                first: &__ef::Event<#event>,
+                newest: &__ef::Event<#event>,
+            ) -> bool {
                 let fresh;
                 let s = match state {
                     Some(s) => s,
@@ -230,6 +239,7 @@ fn window_condition(
                     }
                 };
                 let e = &newest.data;
+                let first = &first.data;
                 let __ts = newest.timestamp;
                 #(#values)*
                 #holds

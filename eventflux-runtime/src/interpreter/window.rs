@@ -76,6 +76,15 @@ impl WindowCondition<Single> for RowCondition {
     }
 
     fn holds(&self, state: &Vec<DynAggregator>, newest: &Event<Single>) -> bool {
+        self.holds_between(state, newest, newest)
+    }
+
+    fn holds_between(
+        &self,
+        state: &Vec<DynAggregator>,
+        first: &Event<Single>,
+        newest: &Event<Single>,
+    ) -> bool {
         let values: Vec<Value> = if state.len() == self.aggregates.len() {
             state.iter().map(|a| a.value()).collect()
         } else {
@@ -84,7 +93,10 @@ impl WindowCondition<Single> for RowCondition {
                 .map(|(kind, ty, _)| DynAggregator::new(*kind, *ty).value())
                 .collect()
         };
-        let inputs = [std::slice::from_ref(&newest.data.0)];
+        let inputs = [
+            std::slice::from_ref(&newest.data.0),
+            std::slice::from_ref(&first.data.0),
+        ];
         let c = Ctx {
             aggregates: &values,
             ..Ctx::single(&inputs, newest.timestamp, &self.tables)
