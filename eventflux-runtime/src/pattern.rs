@@ -83,8 +83,9 @@ pub struct StepKey<E> {
 pub enum Part<E> {
     /// An event that must come.
     Present(Unit<E>),
-    /// An event that must not come.
-    Absent(Unit<E>),
+    /// An event that must not come (for `T` ms from the step's start, when given: then the
+    /// part holds once the period has passed quietly).
+    Absent(Unit<E>, Option<i64>),
 }
 
 /// One step of the state machine.
@@ -366,12 +367,19 @@ impl<E: Data> StateMachine<E> {
         p.step = step;
         p.count = 0;
         p.filled = [false; 2];
-        p.deadline = match self.steps.get(step) {
-            Some(Step::Absent {
-                waiting: Some(w), ..
-            }) => Some(t.saturating_add(*w)),
-            _ => None,
-        };
+        p.deadline = self.waiting(step).map(|w| t.saturating_add(w));
+    }
+
+    /// How long step `step` waits for an absence (`not X for T`, alone or in `and`/`or`).
+    fn waiting(&self, step: usize) -> Option<i64> {
+        match self.steps.get(step)? {
+            Step::Absent { waiting, .. } => *waiting,
+            Step::And(a, b) | Step::Or(a, b) => [a, b].into_iter().find_map(|part| match part {
+                Part::Absent(_, waiting) => *waiting,
+                Part::Present(_) => None,
+            }),
+            Step::Stream { .. } => None,
+        }
     }
 
     /// Whether a partial at its current step is complete already (past the last step, or at a
@@ -432,7 +440,8 @@ impl<E: Data> StateMachine<E> {
             }
             Step::Absent { unit, waiting } => {
                 if unit.accepts(stream, &p.slots, e) {
-                    if p.step == 0 && p.ready {
+                    // A leading absence restarts its period (a sequence's breaks, below).
+                    if p.step == 0 && p.ready && !self.sequence {
                         let mut q = p.clone();
                         q.deadline = waiting.map(|w| t.saturating_add(w));
                         return Outcome::Progress(q);
@@ -442,33 +451,40 @@ impl<E: Data> StateMachine<E> {
                 Outcome::Unchanged
             }
             Step::And(a, b) => {
+                // An absent part (a timed one: within its period, marked filled once the period
+                // passed) is violated by its event; a leading one restarts its period instead.
+                for (i, part) in [a, b].into_iter().enumerate() {
+                    if let Part::Absent(unit, waiting) = part
+                        && !p.filled[i]
+                        && unit.accepts(stream, &p.slots, e)
+                    {
+                        return match waiting {
+                            Some(w) if p.step == 0 && p.ready => {
+                                let mut q = p.clone();
+                                q.deadline = Some(t.saturating_add(*w));
+                                Outcome::Progress(q)
+                            }
+                            _ => Outcome::Dead,
+                        };
+                    }
+                }
                 let mut q = p.clone();
                 let mut changed = false;
                 for (i, part) in [a, b].into_iter().enumerate() {
-                    match part {
-                        Part::Present(unit) => {
-                            if !q.filled[i] && unit.accepts(stream, &p.slots, e) {
-                                q.add(unit.slot, e, t);
-                                q.filled[i] = true;
-                                changed = true;
-                            }
-                        }
-                        Part::Absent(unit) => {
-                            if unit.accepts(stream, &p.slots, e) {
-                                return Outcome::Dead;
-                            }
-                        }
+                    if let Part::Present(unit) = part
+                        && !q.filled[i]
+                        && unit.accepts(stream, &p.slots, e)
+                    {
+                        q.add(unit.slot, e, t);
+                        q.filled[i] = true;
+                        changed = true;
                     }
                 }
                 if !changed {
                     return Outcome::Unchanged;
                 }
                 q.ready = false;
-                let done = [a, b]
-                    .into_iter()
-                    .enumerate()
-                    .all(|(i, part)| matches!(part, Part::Absent(_)) || q.filled[i]);
-                if done {
+                if self.and_done(&q) {
                     self.complete_step(q, t)
                 } else {
                     Outcome::Progress(q)
@@ -482,12 +498,54 @@ impl<E: Data> StateMachine<E> {
                         let mut q = p.clone();
                         q.add(unit.slot, e, t);
                         q.ready = false;
+                        q.deadline = None;
                         return self.complete_step(q, t);
+                    }
+                }
+                // A timed absent part violated within its period can no longer complete the
+                // step (a leading one restarts its period).
+                for (i, part) in [a, b].into_iter().enumerate() {
+                    if let Part::Absent(unit, Some(w)) = part
+                        && !p.filled[i]
+                        && p.deadline.is_some()
+                        && unit.accepts(stream, &p.slots, e)
+                    {
+                        let mut q = p.clone();
+                        if p.step == 0 && p.ready {
+                            q.deadline = Some(t.saturating_add(*w));
+                        } else {
+                            q.filled[i] = true;
+                            q.deadline = None;
+                        }
+                        return Outcome::Progress(q);
                     }
                 }
                 Outcome::Unchanged
             }
         }
+    }
+
+    /// Whether `p` waits at a step with an absent element of input `stream`.
+    fn awaits_absence_of(&self, p: &Partial<E>, stream: usize) -> bool {
+        match self.steps.get(p.step) {
+            Some(Step::Absent { unit, .. }) => unit.stream == stream,
+            Some(Step::And(a, b) | Step::Or(a, b)) => [a, b]
+                .into_iter()
+                .any(|part| matches!(part, Part::Absent(unit, _) if unit.stream == stream)),
+            _ => false,
+        }
+    }
+
+    /// Whether an `and` step holds: every present part filled, every timed absent part's
+    /// period passed (marked filled), untimed absent parts unviolated.
+    fn and_done(&self, p: &Partial<E>) -> bool {
+        let Some(Step::And(a, b)) = self.steps.get(p.step) else {
+            return false;
+        };
+        [a, b].into_iter().enumerate().all(|(i, part)| match part {
+            Part::Absent(_, None) => true,
+            _ => p.filled[i],
+        })
     }
 
     /// Whether the partial's `every` instance has finished its start, so its restart copy may
@@ -584,8 +642,10 @@ impl<E: Data> StateMachine<E> {
             } else {
                 self.try_step(current, stream, e, t)
             };
-            let untouched =
-                matches!(outcome, Outcome::Unchanged) && (!self.sequence || current.ready);
+            // In a sequence, an event a partial does not take breaks it, but for an event of
+            // the stream whose absence it awaits that fails the absent element's filter.
+            let untouched = matches!(outcome, Outcome::Unchanged)
+                && (!self.sequence || current.ready || self.awaits_absence_of(current, stream));
             if untouched {
                 continue;
             }
@@ -618,7 +678,9 @@ impl<E: Data> StateMachine<E> {
                     out.push((t, q.slots));
                 }
                 Outcome::Dead => {
-                    if p.ready {
+                    // A sequence's leading absence violated outside `every` never matches again.
+                    let broken = self.sequence && self.range_starting(p.step).is_none();
+                    if p.ready && !broken {
                         self.insert_as(id, p);
                     } else {
                         spawned.extend(p.respawn.map(|r| *r));
@@ -703,6 +765,19 @@ impl<E: Data> StateMachine<E> {
             }
             let mut q = p;
             q.ready = false;
+            // An `and` whose absent part's period has passed still waits for its present part.
+            if let Some(Step::And(a, b)) = self.steps.get(q.step) {
+                for (i, part) in [a, b].into_iter().enumerate() {
+                    if matches!(part, Part::Absent(_, Some(_))) {
+                        q.filled[i] = true;
+                    }
+                }
+                q.deadline = None;
+                if !self.and_done(&q) {
+                    self.insert_as(id, q);
+                    continue;
+                }
+            }
             match self.complete_step(q, due) {
                 Outcome::Complete(mut c) => {
                     if every.is_none() {

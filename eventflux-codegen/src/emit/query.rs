@@ -923,9 +923,17 @@ impl StepsBuilder<'_> {
                 let unit = self.unit(*slot, filters, statics)?;
                 Ok(quote!(__ef::pattern::Part::Present(#unit)))
             }
-            StateNode::Absent { slot, filters, .. } => {
+            StateNode::Absent {
+                slot,
+                filters,
+                waiting_ms,
+            } => {
                 let unit = self.unit(*slot, filters, statics)?;
-                Ok(quote!(__ef::pattern::Part::Absent(#unit)))
+                let waiting = match waiting_ms {
+                    Some(w) => quote!(Some(#w)),
+                    None => quote!(None),
+                };
+                Ok(quote!(__ef::pattern::Part::Absent(#unit, #waiting)))
             }
             _ => Err(Unsupported::new(
                 "'and'/'or' over anything but two stream elements",

@@ -95,7 +95,11 @@ impl Builder<'_> {
             StateNode::Stream { slot, filters, .. } => {
                 Ok(Part::Present(self.unit(*slot, filters)?))
             }
-            StateNode::Absent { slot, filters, .. } => Ok(Part::Absent(self.unit(*slot, filters)?)),
+            StateNode::Absent {
+                slot,
+                filters,
+                waiting_ms,
+            } => Ok(Part::Absent(self.unit(*slot, filters)?, *waiting_ms)),
             _ => Err(CompileError::Unsupported(
                 "'and'/'or' combine two stream elements".into(),
             )),
