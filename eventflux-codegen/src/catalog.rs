@@ -398,7 +398,7 @@ pub const FUNCTIONS: &[FunctionInfo] = &[
         Concat,
         Some("str"),
         "concat",
-        1,
+        2,
         None,
         "str:concat(a, b, ...)",
         "the strings joined"

@@ -201,6 +201,9 @@ impl Value {
     pub fn to_numeric(&self, ty: Type) -> Value {
         match (ty, self) {
             (_, Value::Null) => Value::Null,
+            // Java: a float or double saturates at the int limits, a long wraps.
+            (Type::Int, Value::Float(f)) => Value::Int(*f as i32),
+            (Type::Int, Value::Double(d)) => Value::Int(*d as i32),
             (Type::Int, v) if v.is_number() => Value::Int(v.as_i64().unwrap_or(0) as i32),
             (Type::Long, v) if v.is_number() => Value::Long(v.as_i64().unwrap_or(0)),
             (Type::Float, v) if v.is_number() => Value::Float(v.as_f64().unwrap_or(0.0) as f32),
@@ -264,12 +267,9 @@ impl Value {
     /// `a op b` for a comparison operator: false when either side is null, except `!=`, which
     /// is true.
     pub fn compare(op: BinaryOp, operand: Type, a: &Value, b: &Value) -> bool {
+        // With a null operand only `!=` holds (also null != null, as in Siddhi).
         if a.is_null() || b.is_null() {
-            return match op {
-                BinaryOp::Ne => !(a.is_null() && b.is_null()),
-                BinaryOp::Eq => false,
-                _ => false,
-            };
+            return op == BinaryOp::Ne;
         }
         let ord = if operand.is_numeric() {
             let (x, y) = (a.to_numeric(operand), b.to_numeric(operand));

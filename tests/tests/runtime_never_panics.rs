@@ -120,7 +120,11 @@ fn random_events_never_crash_any_conformance_app() {
                     Some(eventflux_codegen::plan::RatePlan::Snapshot { .. })
                 )
             })
-            || app_text.to_lowercase().contains("every not");
+            || app_text.to_lowercase().contains("every not")
+            // Two idle batch windows bound each other's skip ahead (each may not pass the
+            // other's next timer), so a jump to the end of time fires one period per timer up
+            // to the engine's cap of timer firings per move of the clock.
+            || app_text.to_lowercase().matches("batch(").count() >= 2;
         if std::env::var("EVENTFLUX_FUZZ_TRACE").is_ok() {
             eprintln!("FUZZ APP {apps_run}:\n{app_text}");
         }

@@ -160,7 +160,22 @@ impl Checker {
                     store: None,
                     span: d.span,
                 };
+                let mut seen: Vec<&str> = Vec::new();
                 for a in &d.annotations {
+                    for unique in ["PrimaryKey", "Index", "store"] {
+                        if a.is(unique) {
+                            if seen.contains(&unique) {
+                                self.err(
+                                    a.span,
+                                    format!(
+                                        "table '{}' has more than one @{unique} annotation",
+                                        name.name
+                                    ),
+                                );
+                            }
+                            seen.push(unique);
+                        }
+                    }
                     if a.is("PrimaryKey") {
                         table.primary_key = self.key_attributes(a, &table);
                     } else if a.is("Index") {
@@ -516,11 +531,14 @@ impl Checker {
                 list
             }
         };
-        if let Some(bad) = durations.iter().find(|u| **u == TimeUnit::Millisecond) {
+        if let Some(bad) = durations
+            .iter()
+            .find(|u| matches!(u, TimeUnit::Millisecond | TimeUnit::Week))
+        {
             self.err(
                 every_span(every),
                 format!(
-                    "aggregation granularity '{}' is not supported; the smallest is sec",
+                    "aggregation granularity '{}' is not supported; use sec, min, hour, day, month or year",
                     bad.word()
                 ),
             );

@@ -736,7 +736,18 @@ impl Checker {
                     }
                 }
             }
-            F::Coalesce | F::Default => self.same_type(full, args, call, 0),
+            F::Coalesce => self.same_type(full, args, call, 0),
+            F::Default => {
+                // The default value is a constant (as in Siddhi).
+                if args.get(1).is_some_and(|a| a.const_value().is_none()) {
+                    self.err(
+                        arg_span(1),
+                        format!("function '{full}': the default value must be a constant"),
+                    );
+                    return None;
+                }
+                self.same_type(full, args, call, 0)
+            }
             F::IfThenElse => {
                 if !expect(self, 0, types[0] == Type::Bool, "a bool") {
                     return None;

@@ -342,7 +342,13 @@ impl Checker {
             }
         }
         if left.kind == SourceKind::Table && right.kind == SourceKind::Table {
-            self.err(j.span, "a join needs at least one side that is not a table");
+            self.err(
+                j.span,
+                format!(
+                    "both inputs of the join, '{}' and '{}', are tables: a join needs at least one side that is not a table",
+                    left.name, right.name
+                ),
+            );
             return None;
         }
         let aggregation = [&left, &right]

@@ -134,7 +134,7 @@ pub fn compare<T: PartialOrd>(op: Cmp, a: &Option<T>, b: &Option<T>) -> bool {
                 Cmp::Ne => ord != Ordering::Equal,
             },
         },
-        (None, None) => false,
+        // With a null operand only `!=` holds (also null != null, as in Siddhi).
         _ => op == Cmp::Ne,
     }
 }
@@ -173,7 +173,7 @@ mod tests {
         assert_eq!(add(Some(i32::MAX), Some(1)), Some(i32::MIN));
         assert!(!compare(Cmp::Eq, &None::<i32>, &None));
         assert!(compare(Cmp::Ne, &Some(1), &None));
-        assert!(!compare(Cmp::Ne, &None::<i32>, &None));
+        assert!(compare(Cmp::Ne, &None::<i32>, &None));
         assert!(compare(Cmp::Ne, &Some(f64::NAN), &Some(f64::NAN)));
         assert!(compare(Cmp::Lt, &Some(1.0), &Some(2.0)));
         assert!(!holds(None));

@@ -20,18 +20,36 @@ pub fn convert(value: &Value, ty: Type) -> Value {
         (_, V::Null) => V::Null,
         (Type::String, v) => V::String(Arc::from(v.to_text().as_str())),
         (Type::Bool, V::Bool(b)) => V::Bool(*b),
-        (Type::Bool, V::String(s)) => V::Bool(s.trim().eq_ignore_ascii_case("true")),
+        (Type::Bool, V::String(s)) => V::Bool(s.eq_ignore_ascii_case("true")),
         (Type::Bool, v) => v.as_f64().map_or(V::Null, |n| V::Bool(n == 1.0)),
         (Type::Int | Type::Long | Type::Float | Type::Double, V::Bool(b)) => {
             V::Int(*b as i32).to_numeric(ty)
         }
-        (Type::Int, V::String(s)) => s.trim().parse::<i32>().map_or(V::Null, V::Int),
-        (Type::Long, V::String(s)) => s.trim().parse::<i64>().map_or(V::Null, V::Long),
-        (Type::Float, V::String(s)) => s.trim().parse::<f32>().map_or(V::Null, V::Float),
-        (Type::Double, V::String(s)) => s.trim().parse::<f64>().map_or(V::Null, V::Double),
+        (Type::Int, V::String(s)) => s.parse::<i32>().map_or(V::Null, V::Int),
+        (Type::Long, V::String(s)) => s.parse::<i64>().map_or(V::Null, V::Long),
+        (Type::Float, V::String(s)) => java_double(s).map_or(V::Null, |d| V::Float(d as f32)),
+        (Type::Double, V::String(s)) => java_double(s).map_or(V::Null, V::Double),
         (Type::Int | Type::Long | Type::Float | Type::Double, v) => v.to_numeric(ty),
         (Type::Object, v) => v.clone(),
     }
+}
+
+/// A string parsed as Java's `Double.parseDouble` does: surrounding whitespace ignored, an
+/// optional `d`/`f` suffix, `Infinity` and `NaN` spelled as Java spells them.
+fn java_double(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let t = t
+        .strip_suffix(['d', 'D', 'f', 'F'])
+        .filter(|rest| !rest.is_empty() && !rest.ends_with(['d', 'D', 'f', 'F']))
+        .unwrap_or(t);
+    let unsigned = t.trim_start_matches(['+', '-']);
+    if unsigned.starts_with(['i', 'I', 'n', 'N']) {
+        return match unsigned {
+            "Infinity" | "NaN" => t.parse::<f64>().ok(),
+            _ => None,
+        };
+    }
+    t.parse::<f64>().ok()
 }
 
 /// `value` as type `ty` without conversion (`cast`): null when it is not of that type, except
@@ -179,11 +197,12 @@ pub fn compile_call(
                 _ => Value::Null,
             })
         }
+        // Null arguments are skipped (as siddhi-execution-string does).
         F::Concat => Arc::new(move |c: &Ctx| {
             let mut out = String::new();
             for a in &args {
                 match a(c) {
-                    Value::Null => return Value::Null,
+                    Value::Null => {}
                     v => out.push_str(&v.to_text()),
                 }
             }
