@@ -42,6 +42,90 @@ pub fn granularity(word: &str) -> Option<TimeUnit> {
     TimeUnit::from_word(word.trim())
 }
 
+/// A bound of a join's `within`, as written: milliseconds, or a date as text.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Bound<'a> {
+    /// Milliseconds since the epoch.
+    Millis(i64),
+    /// `yyyy-MM-dd HH:mm:ss[.SSS][ +hh:mm]`, trailing fields possibly `**` (see [`within_text`]).
+    Text(&'a str),
+}
+
+/// The `[from, to)` of bucket starts a join's `within start[, end]` selects (unbounded where
+/// `None`): a text bound is read by [`within_text`]; a single text with wildcards gives its own
+/// end (`within "2017-06-** **:**:**"` is June 2017).
+pub fn within_range(start: Option<Bound>, end: Option<Bound>) -> (Option<i64>, Option<i64>) {
+    let read = |b: Option<Bound>| match b {
+        Some(Bound::Millis(ms)) => Some((ms, None)),
+        Some(Bound::Text(text)) => within_text(text),
+        None => None,
+    };
+    match (read(start), end) {
+        (Some((from, to)), None) => (Some(from), to),
+        (from, end) => (from.map(|(f, _)| f), read(end).map(|(t, _)| t)),
+    }
+}
+
+/// A date written as text, as Siddhi's aggregation `within` reads it: `yyyy-MM-dd HH:mm:ss`
+/// with optional milliseconds (`.SSS`) and UTC offset (` +05:30`; UTC otherwise). Returns its
+/// instant, and when its trailing fields are wildcards (`2017-06-** **:**:**`) the end of the
+/// period it names (the month, here). `None` when the text is no such date.
+pub fn within_text(text: &str) -> Option<(i64, Option<i64>)> {
+    let text = text.trim();
+    let (datetime, offset_ms) = match text.rsplit_once(' ') {
+        Some((rest, zone)) if zone.starts_with(['+', '-']) && zone.len() == 6 => {
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            let (h, m) = zone[1..].split_once(':')?;
+            let minutes = h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?;
+            (rest, sign * minutes * 60_000)
+        }
+        _ => (text, 0),
+    };
+    let (date, time) = datetime.split_once(' ')?;
+    let mut fields: Vec<&str> = date.split('-').collect();
+    let (clock, millis) = match time.split_once('.') {
+        Some((clock, ms)) => (clock, Some(ms)),
+        None => (time, None),
+    };
+    fields.extend(clock.split(':'));
+    if fields.len() != 6 {
+        return None;
+    }
+    let wild = |f: &str| f.chars().all(|c| c == '*') && !f.is_empty();
+    let given = fields.iter().take_while(|f| !wild(f)).count();
+    if given == 0 || fields[given..].iter().any(|f| !wild(f)) {
+        return None;
+    }
+    let mut values = [1970i64, 1, 1, 0, 0, 0];
+    for (i, f) in fields[..given].iter().enumerate() {
+        values[i] = f.parse().ok()?;
+    }
+    let start = Utc
+        .with_ymd_and_hms(
+            values[0] as i32,
+            values[1] as u32,
+            values[2] as u32,
+            values[3] as u32,
+            values[4] as u32,
+            values[5] as u32,
+        )
+        .single()?;
+    let ms = match (given, millis) {
+        (6, Some(ms)) => ms.parse::<i64>().ok()?,
+        _ => 0,
+    };
+    let end = match given {
+        1 => start.checked_add_months(chrono::Months::new(12)),
+        2 => start.checked_add_months(chrono::Months::new(1)),
+        3 => Some(start + chrono::Duration::days(1)),
+        4 => Some(start + chrono::Duration::hours(1)),
+        5 => Some(start + chrono::Duration::minutes(1)),
+        _ => None,
+    };
+    let at = |t: DateTime<Utc>| t.timestamp_millis() - offset_ms;
+    Some((at(start) + ms, end.map(at)))
+}
+
 fn unit_index(unit: TimeUnit) -> u8 {
     TimeUnit::ALL.iter().position(|u| *u == unit).unwrap_or(0) as u8
 }
@@ -164,6 +248,39 @@ mod tests {
         to: Option<i64>,
     ) -> Vec<(i64, u32)> {
         b.range(per, from, to).map(|(s, n)| (s, *n)).collect()
+    }
+
+    #[test]
+    fn within_text_reads_dates_and_wildcard_periods() {
+        assert_eq!(
+            within_text("2017-06-01 04:05:50"),
+            Some((1_496_289_950_000, None))
+        );
+        assert_eq!(
+            within_text("2017-06-01 09:35:50 +05:30"),
+            Some((1_496_289_950_000, None))
+        );
+        assert_eq!(
+            within_text("2017-06-** **:**:**"),
+            Some((1_496_275_200_000, Some(1_498_867_200_000)))
+        );
+        assert_eq!(
+            within_text("2017-**-** **:**:**"),
+            Some((1_483_228_800_000, Some(1_514_764_800_000)))
+        );
+        assert_eq!(within_text("2017-06-01 **:05:**"), None);
+        assert_eq!(within_text("June 2017"), None);
+        assert_eq!(
+            within_range(Some(Bound::Text("2017-06-** **:**:**")), None),
+            (Some(1_496_275_200_000), Some(1_498_867_200_000))
+        );
+        assert_eq!(
+            within_range(
+                Some(Bound::Millis(5)),
+                Some(Bound::Text("1970-01-01 00:00:01"))
+            ),
+            (Some(5), Some(1_000))
+        );
     }
 
     #[test]

@@ -1338,11 +1338,17 @@ fn join_input(
                 Some(p) => expr::emit(p, &pair_cx, statics)?,
                 None => return Err(unsupported("a join with an aggregation without 'per'")),
             };
+            // Each bound as `Option<Bound>`: milliseconds, or a date as text.
             let bound = |e: Option<&TypedExpr>, statics: &mut Statics| match e {
                 Some(e) if matches!(e.ty, Type::Int | Type::Long) => {
-                    Ok(convert(expr::emit(e, &pair_cx, statics)?, e.ty, Type::Long))
+                    let v = convert(expr::emit(e, &pair_cx, statics)?, e.ty, Type::Long);
+                    Ok(quote!(#v.map(__ef::incremental::Bound::Millis)))
                 }
-                _ => Ok::<_, Unsupported>(quote!(None::<i64>)),
+                Some(e) if e.ty == Type::String => {
+                    let v = expr::emit(e, &pair_cx, statics)?;
+                    Ok(quote!(#v.as_deref().map(__ef::incremental::Bound::Text)))
+                }
+                _ => Ok::<_, Unsupported>(quote!(None::<__ef::incremental::Bound>)),
             };
             let from = bound(join.within.as_ref().map(|(s, _)| s), statics)?;
             let to = bound(join.within.as_ref().and_then(|(_, e)| e.as_ref()), statics)?;
@@ -1369,8 +1375,7 @@ fn join_input(
                             let Some(per) = per.as_deref().and_then(__ef::incremental::granularity) else {
                                 return;
                             };
-                            let from: Option<i64> = #from;
-                            let to: Option<i64> = #to;
+                            let (from, to) = __ef::incremental::within_range(#from, #to);
                             for (start, bucket) in self.0.range(per, from, to) {
                                 f(&#row(start, bucket));
                             }

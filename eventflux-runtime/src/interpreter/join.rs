@@ -8,6 +8,7 @@ use super::select::{Matched, Single};
 use super::table::{InterpTable, TableSet};
 use super::window::build_window;
 use crate::event::{Chunk, Event, EventKind};
+use crate::incremental::{Bound, within_range};
 use crate::join::{Held, JoinSpec, KeyOf, Pair, Preserve, Side, SideKeys, WindowSide};
 use crate::state::{self, StateError};
 use crate::value::Value;
@@ -163,7 +164,10 @@ impl Held<Single, Single> for AggregationHeld<'_> {
                 return Vec::new();
             };
             let (from, to) = match &self.retrieval.within {
-                Some((start, end)) => (start(c).as_i64(), end.as_ref().and_then(|e| e(c).as_i64())),
+                Some((start, end)) => {
+                    let (start, end) = (start(c), end.as_ref().map(|e| e(c)));
+                    within_range(bound(&start), end.as_ref().and_then(bound))
+                }
                 None => (None, None),
             };
             a.rows(per, from, to)
@@ -171,6 +175,14 @@ impl Held<Single, Single> for AggregationHeld<'_> {
         for row in rows {
             f(&Single(row));
         }
+    }
+}
+
+/// A `within` bound as written: a long, or a date as text.
+fn bound(v: &Value) -> Option<Bound<'_>> {
+    match v {
+        Value::String(text) => Some(Bound::Text(text)),
+        v => v.as_i64().map(Bound::Millis),
     }
 }
 
