@@ -809,7 +809,10 @@ impl Checker {
                 expect(self, 0, string(0), "a string").then_some(Type::String)
             }
             F::Substr => {
-                let ints = (1..args.len()).all(|i| {
+                // str:substr(s, begin[, length]) or str:substr(s, regex[, group]).
+                let regex = types.get(1) == Some(&Type::String) && args.len() <= 3;
+                let first_int = if regex { 2 } else { 1 };
+                let ints = (first_int..args.len()).all(|i| {
                     expect(
                         self,
                         i,

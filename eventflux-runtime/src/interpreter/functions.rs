@@ -215,6 +215,33 @@ pub fn compile_call(
         F::Lower => string_fn(first, |s| s.to_lowercase()),
         F::Trim => string_fn(first, |s| s.trim().to_string()),
         F::Reverse => string_fn(first, |s| s.chars().rev().collect()),
+        F::Substr if call_arg_type(call, 1) == Some(Type::String) => {
+            // str:substr(s, regex[, group]): the first match's group (0: the whole match), ""
+            // when nothing matches.
+            let (pattern, group) = (arg(1), arg(2));
+            let fixed = constant_regex(call, 1);
+            Arc::new(move |c: &Ctx| {
+                let Some(s) = text(&first(c)) else {
+                    return Value::Null;
+                };
+                let Some(p) = pattern.as_ref().and_then(|p| text(&p(c))) else {
+                    return Value::Null;
+                };
+                let Some(re) = fixed.clone().or_else(|| regex::Regex::new(&p).ok()) else {
+                    return Value::Null;
+                };
+                let n = group
+                    .as_ref()
+                    .and_then(|g| g(c).as_i64())
+                    .unwrap_or(0)
+                    .max(0) as usize;
+                let found = re
+                    .captures(&s)
+                    .and_then(|caps| caps.get(n).map(|m| m.as_str().to_string()))
+                    .unwrap_or_default();
+                Value::String(Arc::from(found.as_str()))
+            })
+        }
         F::Substr => {
             let (start, len) = (arg(1), arg(2));
             Arc::new(move |c: &Ctx| {
@@ -282,6 +309,29 @@ pub fn compile_call(
             })
         }
     })
+}
+
+/// The type of argument `i` of a typed call.
+fn call_arg_type(call: &TypedExpr, i: usize) -> Option<Type> {
+    match &call.kind {
+        ExprNode::Call { args, .. } => args.get(i).map(|a| a.ty),
+        _ => None,
+    }
+}
+
+/// Argument `i` of a typed call compiled as a regex, when it is a constant string.
+fn constant_regex(call: &TypedExpr, i: usize) -> Option<regex::Regex> {
+    match &call.kind {
+        ExprNode::Call { args, .. } => {
+            args.get(i)
+                .and_then(|a| a.const_value())
+                .and_then(|v| match v {
+                    eventflux_codegen::plan::Value::String(s) => regex::Regex::new(&s).ok(),
+                    _ => None,
+                })
+        }
+        _ => None,
+    }
 }
 
 fn instance_of(a: Eval, ty: Type) -> Eval {
