@@ -616,6 +616,10 @@ fn expr(e: &TypedExpr, names: &Names) -> String {
         ExprNode::Or(a, b) => format!("({} or {})", expr(a, names), expr(b, names)),
         ExprNode::Not(a) => format!("not {}", expr(a, names)),
         ExprNode::IsNull(a) => format!("{} is null", expr(a, names)),
+        ExprNode::InputTimestamp(input) => format!(
+            "eventTimestamp({})",
+            names.inputs.get(*input).map_or("?", |(n, _)| n.as_str())
+        ),
         ExprNode::EventIsNull { slot, index } => format!(
             "{}{} is null",
             names.inputs.get(*slot).map_or("?", |(n, _)| n.as_str()),

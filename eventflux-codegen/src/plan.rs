@@ -893,6 +893,9 @@ pub enum ExprNode {
         /// Which event of a collection (`e1[n] is null`); `None` for the slot as a whole.
         index: Option<EventIndex>,
     },
+    /// `eventTimestamp(first)` in an expression window's condition: the timestamp of input
+    /// `n`'s event.
+    InputTimestamp(usize),
     /// `cond in T`: whether some row of table `table` satisfies the condition (in which
     /// `AttrRef::Table` is the row).
     InTable {
@@ -983,7 +986,8 @@ impl TypedExpr {
             ExprNode::Const(_)
             | ExprNode::Attr(_)
             | ExprNode::Aggregate(_)
-            | ExprNode::EventIsNull { .. } => {}
+            | ExprNode::EventIsNull { .. }
+            | ExprNode::InputTimestamp(_) => {}
             ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => a.mark_inputs(out),
             ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
                 lhs.mark_inputs(out);
@@ -1006,7 +1010,7 @@ impl TypedExpr {
                     *input = to;
                 }
             }
-            ExprNode::EventIsNull { slot, .. } => {
+            ExprNode::EventIsNull { slot, .. } | ExprNode::InputTimestamp(slot) => {
                 if *slot == from {
                     *slot = to;
                 }
@@ -1041,7 +1045,8 @@ impl TypedExpr {
             ExprNode::Const(_)
             | ExprNode::Attr(_)
             | ExprNode::Aggregate(_)
-            | ExprNode::EventIsNull { .. } => {}
+            | ExprNode::EventIsNull { .. }
+            | ExprNode::InputTimestamp(_) => {}
             ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => {
                 a.count_attribute_reads(input, counts)
             }
@@ -1074,7 +1079,8 @@ impl TypedExpr {
             ExprNode::Const(_)
             | ExprNode::Attr(_)
             | ExprNode::Aggregate(_)
-            | ExprNode::EventIsNull { .. } => false,
+            | ExprNode::EventIsNull { .. }
+            | ExprNode::InputTimestamp(_) => false,
             ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => a.reads_table_row(),
             ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
                 lhs.reads_table_row() || rhs.reads_table_row()

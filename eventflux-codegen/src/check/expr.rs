@@ -564,6 +564,25 @@ impl Checker {
                 ty,
             });
         }
+        // eventTimestamp(first) / eventTimestamp(last) in an expression window's condition.
+        if call.namespace.is_none()
+            && name == "eventTimestamp"
+            && scope.clause == "window condition"
+            && let [arg] = call.args.as_slice()
+            && let ExprKind::Attribute {
+                qualifier: None,
+                name: reference,
+            } = &arg.kind
+            && let Some(input) = scope
+                .inputs
+                .iter()
+                .position(|i| i.reference == reference.name)
+        {
+            return Some(TypedExpr {
+                kind: ExprNode::InputTimestamp(input),
+                ty: Type::Long,
+            });
+        }
         let ns = call.namespace.as_ref().map(|n| n.name.as_str());
         let full = match ns {
             Some(ns) => format!("{ns}:{name}"),

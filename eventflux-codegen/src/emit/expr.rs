@@ -333,6 +333,11 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
             let a = emit(a, cx, statics)?;
             quote!(Some((#a).is_none()))
         }
+        ExprNode::InputTimestamp(input) => match (cx.input, input) {
+            (Some(Inputs::Window(_)), 0) => quote!(Some(__ts)),
+            (Some(Inputs::Window(_)), 1) => quote!(Some(__first_ts)),
+            _ => return Err(unsupported("eventTimestamp of an event reference here")),
+        },
         ExprNode::EventIsNull { slot, index } => match cx.input {
             Some(Inputs::Slots { .. }) => match index {
                 None => quote!(Some(slots.get(#slot).is_none_or(|events| events.is_empty()))),

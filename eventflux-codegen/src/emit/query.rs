@@ -239,6 +239,7 @@ fn window_condition(
                     }
                 };
                 let e = &newest.data;
+                let __first_ts = first.timestamp;
                 let first = &first.data;
                 let __ts = newest.timestamp;
                 #(#values)*

@@ -24,6 +24,9 @@ pub struct Ctx<'a> {
     pub aggregates: &'a [Value],
     /// The event's timestamp.
     pub timestamp: i64,
+    /// Each input's event timestamp where it differs from `timestamp` (an expression window's
+    /// `first` and `last`); empty elsewhere.
+    pub input_timestamps: &'a [i64],
     /// The app's tables (for `in`).
     pub tables: &'a TableSet,
     /// In a pattern condition: the slot being matched and the candidate event, which unindexed
@@ -40,6 +43,7 @@ impl<'a> Ctx<'a> {
             table_row: None,
             aggregates: &[],
             timestamp,
+            input_timestamps: &[],
             tables,
             candidate: None,
         }
@@ -155,6 +159,17 @@ pub fn compile(e: &TypedExpr) -> Result<Eval, CompileError> {
         ExprNode::IsNull(a) => {
             let a = compile(a)?;
             Arc::new(move |c: &Ctx| Value::Bool(a(c).is_null()))
+        }
+        ExprNode::InputTimestamp(input) => {
+            let input = *input;
+            Arc::new(move |c: &Ctx| {
+                Value::Long(
+                    c.input_timestamps
+                        .get(input)
+                        .copied()
+                        .unwrap_or(c.timestamp),
+                )
+            })
         }
         ExprNode::EventIsNull { slot, index } => {
             let (slot, index) = (*slot, *index);

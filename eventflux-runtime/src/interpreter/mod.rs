@@ -1222,5 +1222,6 @@ fn output_ctx<'a>(row: &'a Row, tables: &'a TableSet) -> Ctx<'a> {
         timestamp: 0,
         tables,
         candidate: None,
+        input_timestamps: &[],
     }
 }

@@ -61,6 +61,7 @@ fn predicate(slot: usize, filters: &[TypedExpr]) -> Result<Predicate<Row>, Compi
         super::select::with_views(slots, |views| {
             let c = Ctx {
                 candidate: Some((slot, candidate)),
+                input_timestamps: &[],
                 ..Ctx::single(views, 0, &tables)
             };
             filters.iter().all(|f| f(&c))

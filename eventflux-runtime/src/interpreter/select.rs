@@ -203,6 +203,7 @@ impl<I: Inputs> SelectLogic for RowLogic<I> {
                 timestamp: event.timestamp,
                 tables: env,
                 candidate: None,
+                input_timestamps: &[],
             };
             self.items.iter().map(|item| item(&c)).collect()
         })
@@ -220,6 +221,7 @@ impl<I: Inputs> SelectLogic for RowLogic<I> {
                     timestamp: 0,
                     tables: env,
                     candidate: None,
+                    input_timestamps: &[],
                 };
                 pred(&c)
             }

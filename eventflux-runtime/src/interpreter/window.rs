@@ -97,8 +97,10 @@ impl WindowCondition<Single> for RowCondition {
             std::slice::from_ref(&newest.data.0),
             std::slice::from_ref(&first.data.0),
         ];
+        let timestamps = [newest.timestamp, first.timestamp];
         let c = Ctx {
             aggregates: &values,
+            input_timestamps: &timestamps,
             ..Ctx::single(&inputs, newest.timestamp, &self.tables)
         };
         (self.condition)(&c)
