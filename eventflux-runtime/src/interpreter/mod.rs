@@ -245,6 +245,8 @@ pub struct App {
     aggregations: Vec<String>,
     /// How deep deliveries are nested now (queries feeding streams feeding queries).
     depth: usize,
+    /// Events delivered since the current input event arrived (see [`MAX_CASCADE_EVENTS`]).
+    cascade: usize,
 }
 
 pub use crate::clock::MAX_TIMER_FIRINGS;
@@ -252,6 +254,10 @@ pub use crate::clock::MAX_TIMER_FIRINGS;
 /// How deep deliveries may nest before the app reports a cycle of queries (a query whose
 /// output, through other queries, reaches its own input) instead of overflowing the stack.
 pub const MAX_DELIVERY_DEPTH: usize = 64;
+
+/// The most events one input event may cause to be delivered (queries feeding each other in a
+/// cycle through joins with tables can multiply events at every level).
+pub const MAX_CASCADE_EVENTS: usize = 100_000;
 
 /// What is reported when the events of `what` (a stream) are dropped because queries feed each
 /// other more than [`MAX_DELIVERY_DEPTH`] levels deep.
@@ -294,6 +300,7 @@ impl App {
             errors: Vec::new(),
             aggregations: Vec::new(),
             depth: 0,
+            cascade: 0,
         };
         for s in &plan.streams {
             if matches!(s.kind, StreamKind::Inner { .. }) {
@@ -747,6 +754,19 @@ impl App {
         if self.depth >= MAX_DELIVERY_DEPTH {
             let message = dropped_in_cycle(&format!("stream '{}'", self.streams[id].name));
             self.errors.push(message);
+            return;
+        }
+        if self.depth == 0 {
+            self.cascade = 0;
+        }
+        self.cascade += chunk.len();
+        if self.cascade > MAX_CASCADE_EVENTS {
+            if self.cascade - chunk.len() <= MAX_CASCADE_EVENTS {
+                self.errors.push(format!(
+                    "events of stream '{}' were dropped: one input event caused more than {MAX_CASCADE_EVENTS} events (queries feeding each other)",
+                    self.streams[id].name
+                ));
+            }
             return;
         }
         self.depth += 1;
