@@ -88,6 +88,20 @@ pub struct Selected<K, O> {
     pub event: Event<O>,
 }
 
+impl<K, O> Selected<K, O> {
+    /// The row `row` computed for `event` (its time and kind), in group `key`.
+    fn of<E>(key: Option<K>, event: &Event<E>, row: O) -> Self {
+        Selected {
+            key,
+            event: Event {
+                timestamp: event.timestamp,
+                kind: event.kind,
+                data: row,
+            },
+        }
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "K: Data + Eq + Hash, S: Data")]
 struct SelectorState<K, S> {
@@ -181,14 +195,7 @@ impl<L: SelectLogic> Selector<L> {
                     if self.batching {
                         out.truncate(start);
                     }
-                    out.push(Selected {
-                        key: None,
-                        event: Event {
-                            timestamp: event.timestamp,
-                            kind: event.kind,
-                            data: row,
-                        },
-                    });
+                    out.push(Selected::of(None, event, row));
                 }
             }
         } else {
@@ -197,14 +204,7 @@ impl<L: SelectLogic> Selector<L> {
             }
             let row = self.logic.project(event, &self.single, env);
             if self.logic.having(&row, env) {
-                out.push(Selected {
-                    key: None,
-                    event: Event {
-                        timestamp: event.timestamp,
-                        kind: event.kind,
-                        data: row,
-                    },
-                });
+                out.push(Selected::of(None, event, row));
             }
         }
     }
@@ -263,14 +263,7 @@ impl<L: SelectLogic> Selector<L> {
             return;
         }
         if !*batching {
-            out.push(Selected {
-                key: Some(key),
-                event: Event {
-                    timestamp: event.timestamp,
-                    kind: event.kind,
-                    data: row,
-                },
-            });
+            out.push(Selected::of(Some(key), event, row));
             return;
         }
         // Where the key's row is: found by scanning while the chunk has few rows, through the
@@ -290,26 +283,13 @@ impl<L: SelectLogic> Selector<L> {
         } else {
             position.get(&key).copied()
         };
-        let event = Event {
-            timestamp: event.timestamp,
-            kind: event.kind,
-            data: row,
-        };
         match at {
-            Some(i) => {
-                out[start + i] = Selected {
-                    key: Some(key),
-                    event,
-                }
-            }
+            Some(i) => out[start + i] = Selected::of(Some(key), event, row),
             None => {
                 if !position.is_empty() {
                     position.insert(key.clone(), rows);
                 }
-                out.push(Selected {
-                    key: Some(key),
-                    event,
-                });
+                out.push(Selected::of(Some(key), event, row));
             }
         }
     }

@@ -279,6 +279,8 @@ pub fn emit(
         });
     }
 
+    // Exchanges the App's query states with `instance`'s (entering or leaving a key).
+    let exchange = quote!(#(::std::mem::swap(&mut self.#q_fields, &mut instance.#q_fields);)*);
     methods.push(quote! {
         /// Makes `key`'s instance the active one (creating it for an event seen at `seen`);
         /// returns the key that was active before.
@@ -298,7 +300,7 @@ pub fn emit(
                         Ok(instance) => instance,
                         Err(never) => match never {},
                     };
-                    #(::std::mem::swap(&mut self.#q_fields, &mut instance.#q_fields);)*
+                    #exchange
                 }
                 None => self.#swap(key),
             }
@@ -311,7 +313,7 @@ pub fn emit(
             self.#active = None;
             let timed = match self.#map.get_mut(key) {
                 Some(instance) => {
-                    #(::std::mem::swap(&mut self.#q_fields, &mut instance.#q_fields);)*
+                    #exchange
                     instance.next_due().is_some()
                 }
                 None => false,
@@ -325,7 +327,7 @@ pub fn emit(
 
         fn #swap(&mut self, key: &#key_ty) {
             if let Some(instance) = self.#map.get_mut(key) {
-                #(::std::mem::swap(&mut self.#q_fields, &mut instance.#q_fields);)*
+                #exchange
             }
         }
     });

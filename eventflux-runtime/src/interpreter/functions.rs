@@ -281,17 +281,7 @@ pub fn compile_call(
                     "str:replaceAll needs 3 arguments".into(),
                 ));
             };
-            let fixed = match &call.kind {
-                ExprNode::Call { args, .. } => {
-                    args.get(1)
-                        .and_then(|a| a.const_value())
-                        .and_then(|v| match v {
-                            eventflux_codegen::plan::Value::String(s) => regex::Regex::new(&s).ok(),
-                            _ => None,
-                        })
-                }
-                _ => None,
-            };
+            let fixed = constant_regex(call, 1);
             Arc::new(move |c: &Ctx| {
                 let (Some(s), Some(p), Some(r)) =
                     (text(&first(c)), text(&pattern(c)), text(&replacement(c)))

@@ -180,6 +180,7 @@ impl AggregateOutputs<Row> for PositionOutputs {
 }
 
 fn rate_limiter(plan: &QueryPlan, windowed: bool) -> Option<RateLimiter<Vec<Value>, Row>> {
+    let aggregate_outputs = plan.select.aggregate_outputs();
     plan.rate.as_ref().map(|r| {
         let mode = |m: RateMode| match m {
             RateMode::All => Mode::All,
@@ -191,12 +192,12 @@ fn rate_limiter(plan: &QueryPlan, windowed: bool) -> Option<RateLimiter<Vec<Valu
             RatePlan::Time { mode: m, period_ms } => Limit::Time(mode(*m), *period_ms),
             RatePlan::Snapshot { period_ms } => Limit::Snapshot {
                 period: *period_ms,
-                kind: SnapshotKind::of(windowed, &plan.select.aggregate_outputs()),
+                kind: SnapshotKind::of(windowed, &aggregate_outputs),
             },
         };
         RateLimiter::new(limit, !plan.select.group_by.is_empty()).with_aggregate_outputs(Arc::new(
             PositionOutputs {
-                aggregate: plan.select.aggregate_outputs(),
+                aggregate: aggregate_outputs.clone(),
             },
         ))
     })
