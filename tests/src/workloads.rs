@@ -103,14 +103,14 @@ pub struct Workload {
     /// Whether odd events go to `T` (the join).
     pub two_streams: bool,
     /// The hand-written twin.
-    pub hand: fn(&[Trade], &[String], &mut Checksum),
+    pub hand: Driver,
     /// The compiled app's driver, or what the compiled path lacks for this workload.
-    pub compiled: Result<CompiledRun, &'static str>,
+    pub compiled: Result<Driver, &'static str>,
 }
 
-/// Runs a workload's compiled app over trades (symbol names given as shared strings);
-/// with `latency`, records each send's duration.
-pub type CompiledRun = fn(&[Trade], &[Str], Option<&mut Vec<u64>>) -> Run;
+/// Runs a workload's hand-written twin or compiled app over trades (symbol names given as
+/// shared strings); with `latency`, records each send's duration.
+pub type Driver = fn(&[Trade], &[Str], Option<&mut Vec<u64>>) -> Run;
 
 /// A shared string, as compiled apps hold them.
 pub type Str = Arc<str>;
@@ -177,23 +177,62 @@ pub fn workloads() -> Vec<Workload> {
     ]
 }
 
+/// An event as the hand-written twins receive it: what the engines receive too, a symbol as a
+/// shared string and the two numbers (W4 sends `vol` as `T.qty`).
+pub struct Tick {
+    /// The symbol.
+    pub sym: Str,
+    /// The price.
+    pub price: f64,
+    /// The volume.
+    pub vol: i64,
+}
+
+/// A map keyed by symbol, hashed as the engine hashes its keys.
+type BySymbol<V> = HashMap<Str, V, foldhash::fast::RandomState>;
+
+/// Runs a hand-written twin: `on_event` gets each event (owned, as an engine's send takes it)
+/// with its time in ms and the checksum to add output rows to.
+fn hand(
+    data: &[Trade],
+    names: &[Str],
+    latency: Option<&mut Vec<u64>>,
+    mut on_event: impl FnMut(i64, Tick, &mut Checksum),
+) -> Run {
+    let mut c = Checksum::new();
+    let seconds = drive(
+        data,
+        |_, t| Tick {
+            sym: names[t.sym].clone(),
+            price: t.price,
+            vol: t.vol,
+        },
+        |i, tick| on_event(i as i64, tick, &mut c),
+        latency,
+    );
+    Run {
+        checksum: c,
+        seconds,
+    }
+}
+
 /// W1: `from S[price > 50.0] select sym, price * vol as notional`.
-pub fn hand_w1(data: &[Trade], names: &[String], c: &mut Checksum) {
-    for t in data {
+pub fn hand_w1(data: &[Trade], names: &[Str], latency: Option<&mut Vec<u64>>) -> Run {
+    hand(data, names, latency, |_, t, c| {
         if t.price > 50.0 {
-            c.text(&names[t.sym]);
+            c.text(&t.sym);
             c.f64(t.price * t.vol as f64);
             c.end_row();
         }
-    }
+    })
 }
 
 /// W2: `from S#window.length(100) select sym, avg(price) as ap` (one row per event: the
 /// oldest price leaves, then the new one enters).
-pub fn hand_w2(data: &[Trade], names: &[String], c: &mut Checksum) {
+pub fn hand_w2(data: &[Trade], names: &[Str], latency: Option<&mut Vec<u64>>) -> Run {
     let mut window: VecDeque<f64> = VecDeque::with_capacity(100);
     let (mut sum, mut count) = (0.0f64, 0i64);
-    for t in data {
+    hand(data, names, latency, |_, t, c| {
         if window.len() == 100
             && let Some(old) = window.pop_front()
         {
@@ -203,82 +242,86 @@ pub fn hand_w2(data: &[Trade], names: &[String], c: &mut Checksum) {
         window.push_back(t.price);
         sum += t.price;
         count += 1;
-        c.text(&names[t.sym]);
+        c.text(&t.sym);
         c.f64(sum / count as f64);
         c.end_row();
-    }
+    })
 }
 
 /// W3: `from S#window.time(1 sec) select sym, sum(vol) as v group by sym`, events 1 ms apart
 /// (an event expires exactly 1000 ms after it came, before an event at that time).
-pub fn hand_w3(data: &[Trade], names: &[String], c: &mut Checksum) {
-    let mut window: VecDeque<(i64, usize, i64)> = VecDeque::new();
-    let mut sums: HashMap<usize, i64> = HashMap::new();
-    for (i, t) in data.iter().enumerate() {
-        let now = i as i64;
-        while let Some(&(at, sym, vol)) = window.front() {
+pub fn hand_w3(data: &[Trade], names: &[Str], latency: Option<&mut Vec<u64>>) -> Run {
+    let mut window: VecDeque<(i64, Str, i64)> = VecDeque::new();
+    let mut sums: BySymbol<i64> = BySymbol::default();
+    hand(data, names, latency, |now, t, c| {
+        while let Some((at, _, _)) = window.front() {
             if at + 1000 > now {
                 break;
             }
-            window.pop_front();
-            *sums.entry(sym).or_default() -= vol;
+            if let Some((_, sym, vol)) = window.pop_front()
+                && let Some(sum) = sums.get_mut(&sym)
+            {
+                *sum -= vol;
+            }
         }
-        window.push_back((now, t.sym, t.vol));
-        let sum = sums.entry(t.sym).or_default();
+        let sum = match sums.get_mut(&t.sym) {
+            Some(sum) => sum,
+            None => sums.entry(t.sym.clone()).or_default(),
+        };
         *sum += t.vol;
-        c.text(&names[t.sym]);
+        c.text(&t.sym);
         c.i64(*sum);
         c.end_row();
-    }
+        window.push_back((now, t.sym, t.vol));
+    })
 }
 
 /// W4: length(100) windows on S (even events) and T (odd events) joined on the symbol; each
 /// arrival pairs with the other window's events of its symbol, oldest first.
-pub fn hand_w4(data: &[Trade], names: &[String], c: &mut Checksum) {
-    let mut s_window: VecDeque<(usize, f64)> = VecDeque::with_capacity(100);
-    let mut t_window: VecDeque<(usize, i64)> = VecDeque::with_capacity(100);
-    for (i, t) in data.iter().enumerate() {
+pub fn hand_w4(data: &[Trade], names: &[Str], latency: Option<&mut Vec<u64>>) -> Run {
+    let mut s_window: VecDeque<(Str, f64)> = VecDeque::with_capacity(100);
+    let mut t_window: VecDeque<(Str, i64)> = VecDeque::with_capacity(100);
+    hand(data, names, latency, |i, t, c| {
         if i % 2 == 0 {
             if s_window.len() == 100 {
                 s_window.pop_front();
             }
-            s_window.push_back((t.sym, t.price));
-            for &(sym, qty) in &t_window {
-                if sym == t.sym {
-                    c.text(&names[t.sym]);
+            for (sym, qty) in &t_window {
+                if *sym == t.sym {
+                    c.text(&t.sym);
                     c.f64(t.price);
-                    c.i64(qty);
+                    c.i64(*qty);
                     c.end_row();
                 }
             }
+            s_window.push_back((t.sym, t.price));
         } else {
             if t_window.len() == 100 {
                 t_window.pop_front();
             }
-            t_window.push_back((t.sym, t.vol));
-            for &(sym, price) in &s_window {
-                if sym == t.sym {
-                    c.text(&names[t.sym]);
-                    c.f64(price);
+            for (sym, price) in &s_window {
+                if *sym == t.sym {
+                    c.text(&t.sym);
+                    c.f64(*price);
                     c.i64(t.vol);
                     c.end_row();
                 }
             }
+            t_window.push_back((t.sym, t.vol));
         }
-    }
+    })
 }
 
 /// W5: `every e1=S[price > 90.0] -> e2=S[sym == e1.sym and price < 10.0] within 1 sec`.
-pub fn hand_w5(data: &[Trade], names: &[String], c: &mut Checksum) {
-    let mut waiting: HashMap<usize, VecDeque<i64>> = HashMap::new();
-    for (i, t) in data.iter().enumerate() {
-        let now = i as i64;
+pub fn hand_w5(data: &[Trade], names: &[Str], latency: Option<&mut Vec<u64>>) -> Run {
+    let mut waiting: BySymbol<VecDeque<i64>> = BySymbol::default();
+    hand(data, names, latency, |now, t, c| {
         if t.price < 10.0
             && let Some(starts) = waiting.get_mut(&t.sym)
         {
             for start in starts.drain(..) {
                 if now - start <= 1000 {
-                    c.text(&names[t.sym]);
+                    c.text(&t.sym);
                     c.f64(t.price);
                     c.end_row();
                 }
@@ -291,23 +334,26 @@ pub fn hand_w5(data: &[Trade], names: &[String], c: &mut Checksum) {
             }
             starts.push_back(now);
         }
-    }
+    })
 }
 
 /// W6: per symbol, a length(10) window and the max price in it.
-pub fn hand_w6(data: &[Trade], names: &[String], c: &mut Checksum) {
-    let mut windows: HashMap<usize, VecDeque<f64>> = HashMap::new();
-    for t in data {
-        let w = windows.entry(t.sym).or_default();
+pub fn hand_w6(data: &[Trade], names: &[Str], latency: Option<&mut Vec<u64>>) -> Run {
+    let mut windows: BySymbol<VecDeque<f64>> = BySymbol::default();
+    hand(data, names, latency, |_, t, c| {
+        let w = match windows.get_mut(&t.sym) {
+            Some(w) => w,
+            None => windows.entry(t.sym.clone()).or_default(),
+        };
         if w.len() == 10 {
             w.pop_front();
         }
         w.push_back(t.price);
         let max = w.iter().copied().fold(f64::MIN, f64::max);
-        c.text(&names[t.sym]);
+        c.text(&t.sym);
         c.f64(max);
         c.end_row();
-    }
+    })
 }
 
 /// What a driver measured: the output checksum and the seconds spent sending events.

@@ -9,9 +9,8 @@
 //! and W5 in the engine modes and reports p50, p99 and p99.9.
 
 use eventflux_runtime::Value;
-use eventflux_tests::workloads::{Checksum, Run, Str, interpreted, trades, workloads};
+use eventflux_tests::workloads::{Str, interpreted, trades, workloads};
 use std::process::{Command, ExitCode};
-use std::time::Instant;
 
 fn peak_rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -68,15 +67,7 @@ fn child(id: &str, mode: &str, events: usize, with_latency: bool) -> Result<(), 
                 ));
             }
         },
-        "hand-written" => {
-            let started = Instant::now();
-            let mut checksum = Checksum::new();
-            (w.hand)(&data, &names, &mut checksum);
-            Run {
-                checksum,
-                seconds: started.elapsed().as_secs_f64(),
-            }
-        }
+        "hand-written" => (w.hand)(&data, &shared, with_latency.then_some(&mut lat)),
         other => return Err(format!("unknown mode {other}")),
     };
     let (c, seconds) = (run.checksum, run.seconds);
