@@ -182,11 +182,15 @@ fn deliver_one(
     }
     let stream = &s.name;
     let cb = ident(&format!("__on_{}", s.rust.to_snake_case()));
-    let unread = if ones.is_empty() {
-        quote!(let _ = (now, ev);)
-    } else {
-        quote!()
-    };
+    if ones.is_empty() {
+        // Only callbacks see the event: they cannot send to the app, so nothing can raise an
+        // error or close a cycle here.
+        return quote! {
+            for callback in self.#cb.iter_mut() {
+                callback(&ev);
+            }
+        };
+    }
     let calls = ones.iter().enumerate().map(|(k, one)| {
         if k + 1 == ones.len() {
             quote!(self.#one(now, ev);)
@@ -206,7 +210,6 @@ fn deliver_one(
         }
         let now = self.__clock;
         #(#calls)*
-        #unread
         if self.__errors.len() > raised {
             let message = self.__errors.drain(raised..).collect::<Vec<_>>().join("; ");
             __ef::report_error(#stream, &message);
