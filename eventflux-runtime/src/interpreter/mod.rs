@@ -229,7 +229,8 @@ struct AppState {
 pub struct App {
     plan: Arc<Plan>,
     streams: Vec<StreamRt>,
-    stream_ids: HashMap<String, usize>,
+    /// Stream ids by name (looked up per delivered chunk, hence the fast hasher).
+    stream_ids: HashMap<String, usize, foldhash::fast::RandomState>,
     queries: Vec<QueryRt>,
     windows: Vec<NamedWindowRt>,
     triggers: Vec<TriggerRt>,
@@ -289,7 +290,7 @@ impl App {
             playback: plan.config.playback.is_some(),
             plan: Arc::new(plan.clone()),
             streams: Vec::new(),
-            stream_ids: HashMap::new(),
+            stream_ids: HashMap::default(),
             queries: Vec::new(),
             windows: Vec::new(),
             triggers: Vec::new(),
@@ -637,7 +638,11 @@ impl App {
 
     /// Moves the clock to `time`, firing every timer due on the way, in order.
     pub fn advance_to(&mut self, time: i64) {
-        crate::clock::advance_to(&mut TimersOf(self), time)
+        if self.next_due().is_some_and(|due| due <= time) {
+            crate::clock::advance_to(&mut TimersOf(self), time)
+        } else {
+            self.clock = self.clock.max(time);
+        }
     }
 
     /// Advances the clock to the wall-clock time (outside playback).
@@ -647,9 +652,25 @@ impl App {
         }
     }
 
-    /// When the next timer is due, if any.
+    /// When the next timer is due, if any (computed without naming the timer, which for a
+    /// partition's query copies its key: this runs on every send).
     pub fn next_due(&self) -> Option<i64> {
-        self.next_timer().map(|(due, _, _)| due)
+        let triggers = self.triggers.iter().map(|t| t.next);
+        let windows = self.windows.iter().map(|w| w.window.next_due());
+        let queries = self.queries.iter().map(|q| q.next_due());
+        let partitions = self.partitions.iter().flat_map(|part| {
+            std::iter::once(part.instances.next_due()).chain(
+                part.instances
+                    .timed()
+                    .flat_map(|(_, queries)| queries.iter().map(|q| q.next_due())),
+            )
+        });
+        triggers
+            .chain(windows)
+            .chain(queries)
+            .chain(partitions)
+            .flatten()
+            .min()
     }
 
     /// The earliest timer, and the due time of the next one after it.
