@@ -725,6 +725,22 @@ impl<E: Data> StateMachine<E> {
         }
     }
 
+    /// Whether the machine is as [`StateMachine::start`] left it: one ready partial at the first
+    /// step holding nothing, and no deadline (a partition may then drop it and start afresh
+    /// later, losing nothing). A machine whose pattern has fired and cannot fire again is not.
+    pub fn is_initial(&self) -> bool {
+        self.deadlines.is_empty()
+            && self.partials.len() == 1
+            && self.partials.values().all(|p| {
+                p.ready
+                    && p.step == 0
+                    && p.count == 0
+                    && p.start.is_none()
+                    && p.respawn.is_none()
+                    && p.slots.iter().all(Vec::is_empty)
+            })
+    }
+
     /// When the next absent deadline is due.
     pub fn next_due(&self) -> Option<i64> {
         self.deadlines.first().map(|(d, _)| *d)

@@ -229,9 +229,9 @@ impl StateRt {
         (self.machine.live(), self.machine.dropped())
     }
 
-    /// Whether only the initial partial is left.
+    /// Whether the machine is in its initial state (see [`crate::pattern::StateMachine::is_initial`]).
     pub fn is_empty(&self) -> bool {
-        self.machine.live() <= 1 && self.machine.next_due().is_none()
+        self.machine.is_initial()
     }
 
     /// The machine's state as bytes.
