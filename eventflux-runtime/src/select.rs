@@ -79,6 +79,19 @@ pub trait SelectLogic: Send + Sync + 'static {
 /// them by key.
 const SCANNED_ROWS: usize = 8;
 
+/// How `order by` compares two values of one attribute (Siddhi's rule): a null sorts after
+/// every value in either direction; `ordered` is how the two values compare when neither is
+/// null, reversed when `descending`.
+pub fn order_by(a_null: bool, b_null: bool, ordered: Ordering, descending: bool) -> Ordering {
+    match (a_null, b_null) {
+        (false, false) if descending => ordered.reverse(),
+        (false, false) => ordered,
+        (false, true) => Ordering::Less,
+        (true, false) => Ordering::Greater,
+        (true, true) => Ordering::Equal,
+    }
+}
+
 /// One output row with its group key (rate limiters group by it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Selected<K, O> {
@@ -294,9 +307,22 @@ impl<L: SelectLogic> Selector<L> {
         }
     }
 
+    /// Siddhi's `order by`, `offset` and `limit` of a chunk's rows: each run of rows of one
+    /// kind (current or expired) is sorted on its own, so expired rows stay where they came;
+    /// `offset` drops the first rows; `limit` keeps current rows while fewer rows than the limit
+    /// were kept, and every expired row (which counts towards the limit).
     fn order_and_limit(&self, out: &mut Vec<Selected<L::Key, L::Out>>, start: usize) {
         if self.logic.ordered() {
-            out[start..].sort_by(|a, b| self.logic.compare(&a.event.data, &b.event.data));
+            let mut run = start;
+            while run < out.len() {
+                let kind = out[run].event.kind;
+                let end = out[run..]
+                    .iter()
+                    .position(|s| s.event.kind != kind)
+                    .map_or(out.len(), |n| run + n);
+                out[run..end].sort_by(|a, b| self.logic.compare(&a.event.data, &b.event.data));
+                run = end;
+            }
         }
         let offset = self.logic.offset().unwrap_or(0) as usize;
         if offset > 0 {
@@ -304,7 +330,13 @@ impl<L: SelectLogic> Selector<L> {
             out.drain(start..end);
         }
         if let Some(limit) = self.logic.limit() {
-            out.truncate(start + (limit as usize).min(out.len() - start));
+            let mut kept = 0u64;
+            let rows = out.split_off(start);
+            out.extend(rows.into_iter().filter(|s| {
+                let keep = s.event.kind == EventKind::Expired || kept < limit;
+                kept += u64::from(keep);
+                keep
+            }));
         }
     }
 

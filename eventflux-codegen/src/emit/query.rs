@@ -2050,12 +2050,8 @@ pub fn emit(
     } else {
         let steps = select.order_by.iter().map(|(p, o)| {
             let f = ident(&target_schema.attributes[*p].name);
-            let ord = quote!(__ef::ops::order(&a.#f, &b.#f));
-            let ord = if *o == SortOrder::Desc {
-                quote!(#ord.reverse())
-            } else {
-                ord
-            };
+            let descending = *o == SortOrder::Desc;
+            let ord = quote!(__ef::ops::order_by(&a.#f, &b.#f, #descending));
             quote! {
                 let ord = #ord;
                 if ord != ::std::cmp::Ordering::Equal {

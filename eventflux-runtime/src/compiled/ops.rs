@@ -145,10 +145,16 @@ pub fn holds(value: Option<bool>) -> bool {
     value == Some(true)
 }
 
-/// Two optional values in the order `order by` and sort windows use (the interpreter's total
-/// order of values: null first).
+/// Two optional values in the order sort windows use (the interpreter's total order of values:
+/// null first).
 pub fn order<T: super::Field>(a: &Option<T>, b: &Option<T>) -> Ordering {
     T::to_value(a).total_cmp(&T::to_value(b))
+}
+
+/// Two optional values as `order by` compares them: nulls last in either direction (see
+/// [`crate::select::order_by`]).
+pub fn order_by<T: super::Field>(a: &Option<T>, b: &Option<T>, descending: bool) -> Ordering {
+    crate::select::order_by(a.is_none(), b.is_none(), order(a, b), descending)
 }
 
 /// A value's hash, as pattern step keys index partial matches by it (both sides of an

@@ -234,12 +234,10 @@ impl<I: Inputs> SelectLogic for RowLogic<I> {
 
     fn compare(&self, a: &Row, b: &Row) -> Ordering {
         for (position, order) in &self.order_by {
-            let ord = a.get(*position).cmp(&b.get(*position));
-            let ord = if *order == SortOrder::Desc {
-                ord.reverse()
-            } else {
-                ord
-            };
+            let (a, b) = (a.get(*position), b.get(*position));
+            let null = |v: Option<&Value>| v.is_none_or(|v| matches!(v, Value::Null));
+            let ord =
+                crate::select::order_by(null(a), null(b), a.cmp(&b), *order == SortOrder::Desc);
             if ord != Ordering::Equal {
                 return ord;
             }
