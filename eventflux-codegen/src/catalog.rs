@@ -724,6 +724,8 @@ pub enum WindowKind {
 pub enum ParamKind {
     /// A constant int (a count).
     Count,
+    /// A non-negative int constant (a length window's size; 0 holds nothing).
+    Length,
     /// A duration: a time value or an int/long constant of milliseconds.
     Duration,
     /// A constant int or long (a timestamp).
@@ -749,6 +751,7 @@ impl ParamKind {
     pub fn describe(self) -> &'static str {
         match self {
             ParamKind::Count => "an int constant",
+            ParamKind::Length => "an int constant, 0 or more",
             ParamKind::Duration => "a time value",
             ParamKind::Timestamp => "a long constant",
             ParamKind::Flag => "a bool constant",
@@ -799,7 +802,7 @@ pub const WINDOWS: &[WindowInfo] = &[
     WindowInfo {
         kind: WindowKind::Length,
         name: "length",
-        signatures: &[&[p("window.length", K::Count)]],
+        signatures: &[&[p("window.length", K::Length)]],
         repeated: None,
         batch: false,
         doc: "the last N events",
@@ -808,9 +811,9 @@ pub const WINDOWS: &[WindowInfo] = &[
         kind: WindowKind::LengthBatch,
         name: "lengthBatch",
         signatures: &[
-            &[p("window.length", K::Count)],
+            &[p("window.length", K::Length)],
             &[
-                p("window.length", K::Count),
+                p("window.length", K::Length),
                 p("stream.current.event", K::Flag),
             ],
         ],

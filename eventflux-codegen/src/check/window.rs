@@ -226,6 +226,12 @@ impl Checker {
                     (ParamKind::Count, Value::Long(n)) if n > 0 && n <= i32::MAX as i64 => {
                         Some(WindowArg::Value(Value::Int(n as i32)))
                     }
+                    (ParamKind::Length, Value::Int(n)) if n >= 0 => {
+                        Some(WindowArg::Value(Value::Int(n)))
+                    }
+                    (ParamKind::Length, Value::Long(n)) if (0..=i32::MAX as i64).contains(&n) => {
+                        Some(WindowArg::Value(Value::Int(n as i32)))
+                    }
                     (ParamKind::Duration, Value::Long(ms)) if ms > 0 => {
                         Some(WindowArg::Duration(ms))
                     }

@@ -1,4 +1,6 @@
 //! `length(n)`: the last `n` events. When full, an arrival first expires the oldest event.
+//! `length(0)` holds nothing: each arrival comes out current, then expired at once, then a
+//! `Reset` (as Siddhi's window does).
 
 use super::{Data, Window};
 use crate::event::{Chunk, Event};
@@ -22,6 +24,16 @@ impl<E> LengthWindow<E> {
     }
 }
 
+/// What a window holding nothing (`length(0)`, `lengthBatch(0)`) emits for an arrival: the
+/// event, its expired copy at `now`, then a `Reset`.
+pub(super) fn pass_through<E: Clone>(now: i64, event: Event<E>, mut emit: impl FnMut(Event<E>)) {
+    let expired = Event::expired(now, event.data.clone());
+    let reset = Event::reset(now, event.data.clone());
+    emit(event);
+    emit(expired);
+    emit(reset);
+}
+
 impl<E: Data> Window<E> for LengthWindow<E> {
     fn process(&mut self, now: i64, mut input: Chunk<E>, out: &mut Chunk<E>) {
         self.process_from(now, &mut input, out)
@@ -29,6 +41,10 @@ impl<E: Data> Window<E> for LengthWindow<E> {
 
     fn process_from(&mut self, now: i64, input: &mut Chunk<E>, out: &mut Chunk<E>) {
         for event in input.drain(..) {
+            if self.length == 0 {
+                pass_through(now, event, |e| out.push(e));
+                continue;
+            }
             if self.held.len() >= self.length
                 && let Some(old) = self.held.pop_front()
             {
@@ -43,6 +59,9 @@ impl<E: Data> Window<E> for LengthWindow<E> {
 
     #[inline]
     fn process_each<F: FnMut(Event<E>)>(&mut self, now: i64, event: Event<E>, mut emit: F) {
+        if self.length == 0 {
+            return pass_through(now, event, emit);
+        }
         if self.held.len() >= self.length
             && let Some(old) = self.held.pop_front()
         {

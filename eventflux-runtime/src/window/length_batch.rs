@@ -1,7 +1,8 @@
 //! `lengthBatch(n[, stream.current.event])`: batches of `n` events. When a batch fills, the
 //! previous batch expires, a `Reset` follows, then the new batch is emitted. With
 //! `stream.current.event` true, events are emitted as they arrive and the batch expires (then
-//! resets) when it fills.
+//! resets) when it fills. `lengthBatch(0)` holds nothing: each arrival comes out current, then
+//! expired at once, then a `Reset`.
 
 use super::{Data, Window};
 use crate::event::{Chunk, Event};
@@ -26,7 +27,7 @@ impl<E> LengthBatchWindow<E> {
     /// Batches of `length` events; `stream_current` emits arrivals at once.
     pub fn new(length: usize, stream_current: bool) -> Self {
         LengthBatchWindow {
-            length: length.max(1),
+            length,
             stream_current,
             state: State {
                 pending: Vec::new(),
@@ -39,6 +40,10 @@ impl<E> LengthBatchWindow<E> {
 impl<E: Data> Window<E> for LengthBatchWindow<E> {
     fn process(&mut self, now: i64, input: Chunk<E>, out: &mut Chunk<E>) {
         for event in input {
+            if self.length == 0 {
+                super::length::pass_through(now, event, |e| out.push(e));
+                continue;
+            }
             if self.stream_current {
                 out.push(event.clone());
             }
