@@ -803,6 +803,19 @@ pub enum OutputPlan {
     },
 }
 
+impl OutputPlan {
+    /// Which events the query outputs (current, expired or all).
+    pub fn events(&self) -> EventType {
+        match self {
+            OutputPlan::Insert { events, .. }
+            | OutputPlan::Delete { events, .. }
+            | OutputPlan::Update { events, .. }
+            | OutputPlan::UpdateOrInsert { events, .. }
+            | OutputPlan::Return { events } => *events,
+        }
+    }
+}
+
 /// What an attribute reference points at.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AttrRef {

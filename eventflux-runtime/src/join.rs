@@ -77,8 +77,12 @@ pub struct JoinSpec<L, R> {
     pub right_triggers: bool,
     /// The `on` condition (`None`: every pair matches).
     pub on: Option<Condition<L, R>>,
-    /// Whether each arrival's pairs start with a `Reset` (a side has no window).
-    pub reset_per_arrival: bool,
+    /// Whether left arrivals come from a stream without a window: as Siddhi's empty window
+    /// does, each such arrival's pairs are followed by a `Reset`, so that aggregates cover only
+    /// one arrival's matches (arrivals through a window accumulate, and withdraw on expiry).
+    pub left_windowless: bool,
+    /// Whether right arrivals come from a stream without a window (see `left_windowless`).
+    pub right_windowless: bool,
 }
 
 impl<L: Data, R: Data> JoinSpec<L, R> {
@@ -130,9 +134,13 @@ impl<L: Data, R: Data> JoinSpec<L, R> {
         matches: impl Fn(&A, &B) -> bool,
         pair: impl Fn(Option<A>, Option<B>) -> Pair<L, R>,
     ) {
-        let (triggers, preserved) = match side {
-            Side::Left => (self.left_triggers, self.preserve.left),
-            Side::Right => (self.right_triggers, self.preserve.right),
+        let (triggers, preserved, windowless) = match side {
+            Side::Left => (self.left_triggers, self.preserve.left, self.left_windowless),
+            Side::Right => (
+                self.right_triggers,
+                self.preserve.right,
+                self.right_windowless,
+            ),
         };
         if !triggers {
             return;
@@ -148,15 +156,6 @@ impl<L: Data, R: Data> JoinSpec<L, R> {
                     },
                 });
                 continue;
-            }
-            if self.reset_per_arrival && event.kind == EventKind::Current {
-                out.push(Event::reset(
-                    event.timestamp,
-                    Pair {
-                        left: None,
-                        right: None,
-                    },
-                ));
             }
             let mut matched = false;
             other.for_each_candidate(&event.data, &mut |candidate| {
@@ -175,6 +174,15 @@ impl<L: Data, R: Data> JoinSpec<L, R> {
                     kind: event.kind,
                     data: pair(Some(event.data.clone()), None),
                 });
+            }
+            if windowless && event.kind == EventKind::Current {
+                out.push(Event::reset(
+                    event.timestamp,
+                    Pair {
+                        left: None,
+                        right: None,
+                    },
+                ));
             }
         }
     }
@@ -371,7 +379,8 @@ mod tests {
             left_triggers: true,
             right_triggers: true,
             on: Some(Arc::new(|l: &Row, r: &Row| l.0 == r.0)),
-            reset_per_arrival: false,
+            left_windowless: false,
+            right_windowless: false,
         }
     }
 
@@ -454,7 +463,8 @@ mod tests {
                 on: Some(Arc::new(|t: &Trade, q: &Quote| {
                     q.0.starts_with(t.0) && f64::from(t.1) < q.1
                 })),
-                reset_per_arrival: false,
+                left_windowless: false,
+                right_windowless: false,
             };
             let mut out = Vec::new();
             let emitted = trades.arrive(1, vec![Event::current(1, ('a', 1))]);

@@ -1489,7 +1489,7 @@ fn join_input(
     let preserve_right = matches!(join.kind, JoinKind::RightOuter | JoinKind::FullOuter);
     let left_triggers = !join.right.unidirectional && !left.stored;
     let right_triggers = !join.left.unidirectional && !right.stored;
-    let reset_per_arrival = !left.windowed || !right.windowed;
+    let (left_windowless, right_windowless) = (!left.windowed, !right.windowed);
 
     let pairs_ty = quote!(__ef::Chunk<__ef::join::Pair<#lt, #rt>>);
     let arrive = |s: &JoinSide, name: &Ident, other: &JoinSide, join_fn: &Ident, ty: &Ident| {
@@ -1559,7 +1559,8 @@ fn join_input(
             left_triggers: #left_triggers,
             right_triggers: #right_triggers,
             on: #on,
-            reset_per_arrival: #reset_per_arrival,
+            left_windowless: #left_windowless,
+            right_windowless: #right_windowless,
         },
     }];
     let mut snapshots = Vec::new();

@@ -260,7 +260,8 @@ impl JoinRt {
                     && right.table.is_none()
                     && right.aggregation.is_none(),
                 on: condition,
-                reset_per_arrival: windowless(&left) || windowless(&right),
+                left_windowless: windowless(&left),
+                right_windowless: windowless(&right),
             },
             sides: [left, right],
             retrieval: Retrieval {

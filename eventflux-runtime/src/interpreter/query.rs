@@ -145,16 +145,6 @@ fn destination(output: &OutputPlan) -> Result<Destination, CompileError> {
     })
 }
 
-fn output_events(output: &OutputPlan) -> EventType {
-    match output {
-        OutputPlan::Insert { events, .. }
-        | OutputPlan::Delete { events, .. }
-        | OutputPlan::Update { events, .. }
-        | OutputPlan::UpdateOrInsert { events, .. }
-        | OutputPlan::Return { events } => *events,
-    }
-}
-
 /// How the interpreter's rows take the latest aggregate values in a snapshot: by position.
 struct PositionOutputs {
     aggregate: Vec<bool>,
@@ -230,7 +220,7 @@ impl QueryRt {
                 (InputRt::State(Box::new(rt)), sources, false)
             }
         };
-        let events = output_events(&plan.output);
+        let events = plan.output.events();
         Ok(QueryRt {
             name: Arc::from(plan.name.as_str()),
             sources,
