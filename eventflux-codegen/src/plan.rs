@@ -780,7 +780,9 @@ pub enum OutputPlan {
         table: String,
         /// Which events.
         events: EventType,
-        /// Table attribute positions and their new values (over the output row).
+        /// Table attribute positions and their new values (over the output row and the table
+        /// row), in attribute order: each is applied in place, so later values read the
+        /// attributes earlier ones set.
         set: Vec<(usize, TypedExpr)>,
         /// Which rows.
         on: TypedExpr,
@@ -791,7 +793,9 @@ pub enum OutputPlan {
         table: String,
         /// Which events.
         events: EventType,
-        /// Table attribute positions and their new values (over the output row).
+        /// Table attribute positions and their new values (over the output row and the table
+        /// row), in attribute order: each is applied in place, so later values read the
+        /// attributes earlier ones set.
         set: Vec<(usize, TypedExpr)>,
         /// Which rows.
         on: TypedExpr,

@@ -770,7 +770,7 @@ impl Checker {
                             schema,
                             &existing,
                             &format!("table '{}'", id.name),
-                            false,
+                            true,
                             *span,
                             query,
                         )?;
@@ -854,7 +854,7 @@ impl Checker {
                         schema,
                         &table.schema,
                         &format!("table '{}'", table.name),
-                        false,
+                        true,
                         *span,
                         query,
                     )?;
@@ -923,6 +923,16 @@ impl Checker {
         if set.is_empty() {
             for (p, a) in schema.attributes.iter().enumerate() {
                 match table.schema.position(&a.name) {
+                    Some(tp) if table.schema.attributes[tp].ty != a.ty => {
+                        self.err(
+                            span,
+                            format!(
+                                "the query selects '{}' as {}, table '{}' has {} for it",
+                                a.name, a.ty, table.name, table.schema.attributes[tp].ty
+                            ),
+                        );
+                        return None;
+                    }
                     Some(tp) => out.push((
                         tp,
                         TypedExpr {
@@ -996,11 +1006,14 @@ impl Checker {
             }
             out.push((tp, value));
         }
+        // As Siddhi applies them: in attribute order, each on the row the ones before changed.
+        out.sort_by_key(|(position, _)| *position);
         ok.then_some(out)
     }
 
-    /// Checks that a query's rows fit an existing target (by name and type for streams, by
-    /// position and type otherwise).
+    /// Checks that a query's rows fit an existing target: by name and exact type (`by_name`:
+    /// streams and tables, as Siddhi compares definitions), by position and assignable type
+    /// otherwise.
     fn compatible(
         &mut self,
         out: &Schema,

@@ -172,8 +172,13 @@ pub fn emit(
             None => quote!(let keys = self.#map.keys();),
             Some(key) => match &key.kind {
                 PartitionKeyKind::Value(e) => {
+                    // An event whose key is null belongs to no instance (Siddhi drops it).
                     let v = as_key(e, statics)?;
-                    quote!(let keys = [#v];)
+                    let present = match kind {
+                        KeyKind::Typed(_) => quote!(Option::is_some),
+                        KeyKind::Value => quote!(|k: &__ef::Value| !k.is_null()),
+                    };
+                    quote!(let keys = Some(#v).filter(#present);)
                 }
                 PartitionKeyKind::Range(ranges) => {
                     let pushes = ranges

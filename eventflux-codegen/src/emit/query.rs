@@ -1832,7 +1832,14 @@ fn sink(
                             })?;
                             let f = ident(&a.name);
                             let v = convert(expr::emit(e, &table_cx, statics)?, e.ty, a.ty);
-                            Ok(quote!(new.#f = #v;))
+                            // In place: the value reads the row as the assignments before left it.
+                            Ok(quote! {
+                                let value = {
+                                    let trow = &new;
+                                    #v
+                                };
+                                new.#f = value;
+                            })
                         })
                         .collect::<Result<Vec<_>, Unsupported>>()?;
                     let upsert = if matches!(q.output, OutputPlan::UpdateOrInsert { .. }) {

@@ -1007,14 +1007,20 @@ impl App {
                             if !(on.predicate)(&c) {
                                 return None;
                             }
-                            let mut values = row.to_vec();
+                            // Each assignment reads the row as the ones before left it.
+                            let mut new = row.clone();
                             for (position, value) in set {
                                 let ty = t.info.schema.attributes[*position].ty;
-                                let v = value(&c);
+                                let v = value(&Ctx {
+                                    table_row: Some(&new),
+                                    ..output_ctx(&e.data, &self.tables)
+                                });
+                                let mut values = new.to_vec();
                                 values[*position] =
                                     if ty.is_numeric() { v.to_numeric(ty) } else { v };
+                                new = Arc::from(values);
                             }
-                            Some((row.clone(), Arc::from(values)))
+                            Some((row.clone(), new))
                         })
                         .collect();
                     let matched = !changes.is_empty();
@@ -1044,7 +1050,8 @@ impl App {
         let inputs = [std::slice::from_ref(row)];
         let c = Ctx::single(&inputs, timestamp, &self.tables);
         Some(match key {
-            KeyRt::Value(e) => vec![e(&c)],
+            // An event whose key is null belongs to no instance (Siddhi drops it).
+            KeyRt::Value(e) => Some(e(&c)).filter(|k| !k.is_null()).into_iter().collect(),
             KeyRt::Range(ranges) => ranges
                 .iter()
                 .filter(|(pred, _)| pred(&c))
