@@ -417,7 +417,7 @@ impl<E: Data> StateMachine<E> {
                     match self.try_step(&moved, stream, e, t) {
                         Outcome::Unchanged => {}
                         Outcome::Dead => return Outcome::Dead,
-                        done => return done,
+                        done => return self.restart_from(&moved, done),
                     }
                 }
                 if max.is_some_and(|m| p.count >= m) || !unit.accepts(stream, &p.slots, e) {
@@ -522,6 +522,26 @@ impl<E: Data> StateMachine<E> {
                 }
                 Outcome::Unchanged
             }
+        }
+    }
+
+    /// The outcome of a partial that passed a count step's minimum into `moved` (at the next
+    /// step) on the same event: when that step starts an `every` range, the outcome carries
+    /// `moved` as its restart copy, as a partial that waited there would (so the range restarts
+    /// with the same counted events).
+    fn restart_from(&self, moved: &Partial<E>, outcome: Outcome<E>) -> Outcome<E> {
+        let attach = |mut q: Partial<E>| {
+            if q.respawn.is_none() && self.before_every(moved) {
+                let mut copy = moved.clone();
+                copy.respawn = None;
+                q.respawn = Some(Box::new(copy));
+            }
+            q
+        };
+        match outcome {
+            Outcome::Progress(q) => Outcome::Progress(attach(q)),
+            Outcome::Complete(q) => Outcome::Complete(attach(q)),
+            other => other,
         }
     }
 
