@@ -178,7 +178,7 @@ pub fn emit(
                         KeyKind::Typed(_) => quote!(Option::is_some),
                         KeyKind::Value => quote!(|k: &__ef::Value| !k.is_null()),
                     };
-                    quote!(let keys = Some(#v).filter(#present);)
+                    quote!(let keys = Some(#v).filter(#present).into_iter();)
                 }
                 PartitionKeyKind::Range(ranges) => {
                     let pushes = ranges
