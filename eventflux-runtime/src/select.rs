@@ -53,8 +53,9 @@ pub trait SelectLogic: Send + Sync + 'static {
     fn reset(&self, state: &mut Self::State);
     /// The output row for an event, given its group's state.
     fn project(&self, event: &Event<Self::In>, state: &Self::State, env: &Self::Env) -> Self::Out;
-    /// The `having` condition.
-    fn having(&self, _row: &Self::Out, _env: &Self::Env) -> bool {
+    /// The `having` condition over the output row (and, for joins and patterns, the inputs
+    /// of the event the row was computed for).
+    fn having(&self, _event: &Event<Self::In>, _row: &Self::Out, _env: &Self::Env) -> bool {
         true
     }
     /// Whether there is an `order by`.
@@ -204,7 +205,7 @@ impl<L: SelectLogic> Selector<L> {
             self.logic.update(&mut self.single, event, env);
             if self.enabled(event.kind) {
                 let row = self.logic.project(event, &self.single, env);
-                if self.logic.having(&row, env) {
+                if self.logic.having(event, &row, env) {
                     if self.batching {
                         out.truncate(start);
                     }
@@ -216,7 +217,7 @@ impl<L: SelectLogic> Selector<L> {
                 return;
             }
             let row = self.logic.project(event, &self.single, env);
-            if self.logic.having(&row, env) {
+            if self.logic.having(event, &row, env) {
                 out.push(Selected::of(None, event, row));
             }
         }
@@ -272,7 +273,7 @@ impl<L: SelectLogic> Selector<L> {
             return;
         }
         let row = logic.project(event, state, env);
-        if !logic.having(&row, env) {
+        if !logic.having(event, &row, env) {
             return;
         }
         if !*batching {

@@ -557,7 +557,15 @@ impl Checker {
             }
         }
         let aggregates = std::mem::take(&mut scope.collected);
-        let mut out_scope = Scope::new(Vec::new(), "having");
+        // `having` reads the select clause's attributes; in a join or a pattern also the
+        // inputs (qualified, or unqualified names the select does not output), as in Siddhi.
+        let several = scope.inputs.len() > 1 || scope.inputs.iter().any(|i| i.slot);
+        let inputs = if several {
+            scope.inputs.clone()
+        } else {
+            Vec::new()
+        };
+        let mut out_scope = Scope::new(inputs, "having");
         out_scope.output = Some(schema.clone());
         let having = match &sel.having {
             Some(h) => match self.condition(h, &mut out_scope, "'having'") {

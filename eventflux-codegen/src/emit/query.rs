@@ -2037,19 +2037,23 @@ pub fn emit(
         .collect::<Result<Vec<_>, Unsupported>>()?;
     let fields: Vec<TokenStream> = parts.iter().map(|(f, v)| quote!(#f: #v)).collect();
 
+    let bind_event = expr::bind_inputs(Some(inputs), quote!(ev.data));
+    // Over the output row first; joins and patterns may also read their inputs.
     let having_cx = Cx {
-        input: None,
-        table: None,
-        tables: None,
         output: Some(target_schema),
         aggregates: false,
-        timestamp: quote!(0i64),
-        span: q.span,
+        ..project_cx.clone()
     };
     let having = match &select.having {
         Some(h) => {
             let c = expr::condition(h, &having_cx, statics)?;
-            quote!(fn having(&self, row: &#out, _: &()) -> bool { let __ts = 0i64; #c })
+            quote! {
+                fn having(&self, ev: &__ef::Event<#in_ty>, row: &#out, _: &()) -> bool {
+                    #bind_event
+                    let __ts = ev.timestamp;
+                    #c
+                }
+            }
         }
         None => quote!(),
     };
@@ -2231,7 +2235,6 @@ pub fn emit(
     let expired_on = events != EventType::Current;
     let query_name = &q.name;
     let bind_key = expr::bind_inputs(Some(inputs), quote!(*__in));
-    let bind_event = expr::bind_inputs(Some(inputs), quote!(ev.data));
     let InputCode {
         items: input_items,
         fields: input_fields,

@@ -209,22 +209,21 @@ impl<I: Inputs> SelectLogic for RowLogic<I> {
         })
     }
 
-    fn having(&self, row: &Row, env: &TableSet) -> bool {
+    fn having(&self, event: &Event<I>, row: &Row, env: &TableSet) -> bool {
         match &self.having {
             None => true,
-            Some(pred) => {
-                let c = Ctx {
-                    inputs: &[],
+            Some(pred) => event.data.with_inputs(|inputs| {
+                pred(&Ctx {
+                    inputs,
                     output: Some(row),
                     table_row: None,
                     aggregates: &[],
-                    timestamp: 0,
+                    timestamp: event.timestamp,
                     tables: env,
                     candidate: None,
                     input_timestamps: &[],
-                };
-                pred(&c)
-            }
+                })
+            }),
         }
     }
 
