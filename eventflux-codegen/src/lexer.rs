@@ -17,6 +17,8 @@ pub enum LexErrorKind {
     UnexpectedCharacter,
     /// A string with no closing quote.
     UnterminatedString,
+    /// A single- or double-quoted string that spans lines (only `"""` strings may).
+    StringSpansLines,
     /// A `/*` comment with no `*/`.
     UnterminatedComment,
     /// A function body `{` with no matching `}`.
@@ -32,6 +34,9 @@ impl std::fmt::Display for LexErrorKind {
         match self {
             LexErrorKind::UnexpectedCharacter => f.write_str("unexpected character"),
             LexErrorKind::UnterminatedString => f.write_str("unterminated string literal"),
+            LexErrorKind::StringSpansLines => f.write_str(
+                "a quoted string cannot span lines (use a triple-quoted \"\"\"string\"\"\" for that)",
+            ),
             LexErrorKind::UnterminatedComment => f.write_str("unterminated /* comment"),
             LexErrorKind::UnterminatedBody => {
                 f.write_str("unterminated function body: missing '}'")
@@ -51,6 +56,9 @@ fn quoted(lex: &mut logos::Lexer<'_, Token>, quote: &str) -> Result<String, LexE
         Some(end) => {
             let text = rest[..end].to_string();
             lex.bump(end + quote.len());
+            if quote.len() == 1 && text.contains(['\n', '\r']) {
+                return Err(LexErrorKind::StringSpansLines);
+            }
             Ok(text)
         }
         None => {
@@ -187,9 +195,11 @@ pub enum Token {
     Long(i64),
     /// A float literal (`1.5f`).
     #[regex(r"([0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)[fF]", float)]
+    #[regex(r"\.[0-9]+([eE][+-]?[0-9]+)?[fF]", float)]
     Float(f32),
     /// A double literal (`1.5`, `1e3`, `2d`).
     #[regex(r"[0-9]+\.[0-9]+([eE][+-]?[0-9]+)?[dD]?", double)]
+    #[regex(r"\.[0-9]+([eE][+-]?[0-9]+)?[dD]?", double)]
     #[regex(r"[0-9]+[eE][+-]?[0-9]+[dD]?", double)]
     #[regex(r"[0-9]+[dD]", double)]
     Double(f64),

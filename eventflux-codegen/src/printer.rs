@@ -825,7 +825,7 @@ mod tests {
         assert_eq!(roundtrip("(a - b) - c"), "a - b - c");
         assert_eq!(roundtrip("not (a == b)"), "not (a == b)");
         assert_eq!(roundtrip("(a and b) in T"), "(a and b) in T");
-        assert_eq!(roundtrip("(-x) is null"), "(-x) is null");
+        assert_eq!(roundtrip("f(-x) is null"), "f(-x) is null");
     }
 
     #[test]

@@ -220,7 +220,12 @@ fn unit() -> BoxedStrategy<TimeUnit> {
 
 fn time() -> BoxedStrategy<Expr> {
     vec((prop_oneof![0..1000i64, 0..=i64::MAX], unit()), 1..3)
-        .prop_map(|parts| ex(ExprKind::Time(parts)))
+        .prop_map(|mut parts| {
+            // Units go from the largest to the smallest, each once.
+            parts.sort_by_key(|(_, u)| std::cmp::Reverse(u.millis()));
+            parts.dedup_by_key(|(_, u)| u.millis());
+            ex(ExprKind::Time(parts))
+        })
         .boxed()
 }
 
@@ -289,9 +294,12 @@ fn expr(depth: u32) -> BoxedStrategy<Expr> {
                 .prop_map(|(op, a, b)| ex(ExprKind::Binary(op, Box::new(a), Box::new(b)))),
             (binary_op(), inner.clone(), inner.clone())
                 .prop_map(|(op, a, b)| ex(ExprKind::Binary(op, Box::new(a), Box::new(b)))),
-            inner
-                .clone()
-                .prop_map(|e| ex(ExprKind::IsNull(Box::new(e)))),
+            // `is null` follows a name, an attribute or a call.
+            prop_oneof![
+                attribute(),
+                call(inner.clone()).prop_map(|c| ex(ExprKind::Call(c))),
+            ]
+            .prop_map(|e| ex(ExprKind::IsNull(Box::new(e)))),
             (inner, name()).prop_map(|(e, t)| ex(ExprKind::In(Box::new(e), t))),
         ]
     })
@@ -489,7 +497,7 @@ fn state_input() -> BoxedStrategy<QueryInput> {
 
 fn query_input() -> BoxedStrategy<QueryInput> {
     prop_oneof![
-        aliased_input().prop_map(QueryInput::Single),
+        basic_input().prop_map(QueryInput::Single),
         join(),
         state_input(),
     ]
@@ -789,7 +797,7 @@ fn partition() -> BoxedStrategy<Partition> {
             }
         }),
     ];
-    (element_annotations(), vec(key, 1..3), vec(query(), 0..3))
+    (element_annotations(), vec(key, 1..3), vec(query(), 1..3))
         .prop_map(|(annotations, keys, queries)| Partition {
             annotations,
             keys,

@@ -149,7 +149,18 @@ impl Checker {
                     return;
                 };
                 if let Some((kind, first)) = self.id_kind(&name.name) {
-                    self.already_defined(name, kind, first);
+                    // An identical redefinition is allowed (as in Siddhi).
+                    let same = kind == IdKind::Table
+                        && d.annotations.is_empty()
+                        && self.plan.table(&name.name).is_some_and(|t| {
+                            t.schema == schema
+                                && t.primary_key.is_empty()
+                                && t.indexes.is_empty()
+                                && t.store.is_none()
+                        });
+                    if !same {
+                        self.already_defined(name, kind, first);
+                    }
                     return;
                 }
                 let mut table = TableInfo {

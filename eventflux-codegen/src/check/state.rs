@@ -30,6 +30,19 @@ impl Checker {
             );
             return None;
         }
+        if separators.contains(&StateSeparator::Comma)
+            && let Some(span) = later_every(&s.element, true)
+        {
+            self.err(span, "syntax error: 'every' may only lead a sequence");
+            return None;
+        }
+        if let Some(span) = absent_after_absent(&s.element) {
+            self.err(
+                span,
+                "syntax error: an absent element ('not ... for') cannot follow another absent element",
+            );
+            return None;
+        }
         let mut slots = Vec::new();
         let mut units = Vec::new();
         let mut ok = true;
@@ -340,6 +353,54 @@ fn element_span(e: &StateElement) -> crate::span::Span {
         StateElement::Every(_, span) | StateElement::Group(_, span) => *span,
         StateElement::Next(a, _, b) | StateElement::Logical(a, _, b) => {
             element_span(a).to(element_span(b))
+        }
+    }
+}
+
+/// The place of an `every` that is not the leading element (`leading`: whether `e` leads).
+fn later_every(e: &StateElement, leading: bool) -> Option<crate::span::Span> {
+    match e {
+        StateElement::Every(inner, span) => {
+            if leading {
+                later_every(inner, true)
+            } else {
+                Some(*span)
+            }
+        }
+        StateElement::Next(a, _, b) => later_every(a, leading).or_else(|| later_every(b, false)),
+        StateElement::Logical(a, _, b) => later_every(a, false).or_else(|| later_every(b, false)),
+        StateElement::Group(inner, _) => later_every(inner, leading),
+        StateElement::Stream { .. } | StateElement::Absent { .. } => None,
+    }
+}
+
+/// The place of two absent elements following each other directly (`not A for 1 sec -> not B
+/// for 1 sec`), which Siddhi's grammar does not accept.
+fn absent_after_absent(e: &StateElement) -> Option<crate::span::Span> {
+    fn first(e: &StateElement) -> &StateElement {
+        match e {
+            StateElement::Next(a, _, _) => first(a),
+            other => other,
+        }
+    }
+    fn last(e: &StateElement) -> &StateElement {
+        match e {
+            StateElement::Next(_, _, b) => last(b),
+            other => other,
+        }
+    }
+    match e {
+        StateElement::Next(a, _, b) => {
+            if matches!(last(a), StateElement::Absent { .. })
+                && matches!(first(b), StateElement::Absent { .. })
+            {
+                return Some(element_span(e));
+            }
+            absent_after_absent(a).or_else(|| absent_after_absent(b))
+        }
+        StateElement::Every(inner, _) | StateElement::Group(inner, _) => absent_after_absent(inner),
+        StateElement::Logical(..) | StateElement::Stream { .. } | StateElement::Absent { .. } => {
+            None
         }
     }
 }
