@@ -130,6 +130,32 @@ fn unit_index(unit: TimeUnit) -> u8 {
     TimeUnit::ALL.iter().position(|u| *u == unit).unwrap_or(0) as u8
 }
 
+/// A bucket's latest event: the one with the latest event time (the latest to arrive among
+/// equal times), as Siddhi keeps a bucket's non-aggregate attributes when events come out of
+/// order.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Latest<E> {
+    /// The event.
+    pub event: E,
+    /// Its event time.
+    pub time: i64,
+}
+
+impl<E> Latest<E> {
+    /// The first event of a bucket, at `time`.
+    pub fn new(time: i64, event: E) -> Self {
+        Latest { event, time }
+    }
+
+    /// Takes the event `make` gives when `time` is not before the latest one's.
+    pub fn offer(&mut self, time: i64, make: impl FnOnce() -> E) {
+        if time >= self.time {
+            self.event = make();
+            self.time = time;
+        }
+    }
+}
+
 /// The buckets of one aggregation: per granularity, bucket start and group key `K`, a bucket
 /// `B` (its aggregates and latest event).
 #[derive(Clone, Debug)]

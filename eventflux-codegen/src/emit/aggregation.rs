@@ -143,12 +143,12 @@ pub fn emit(
         items: quote! {
             #[doc(hidden)]
             #[allow(non_camel_case_types)]
-            pub type #bucket = ((#(#agg_types,)*), #event);
+            pub type #bucket = ((#(#agg_types,)*), __ef::incremental::Latest<#event>);
 
             #[doc(hidden)]
             #[allow(unused, non_snake_case, clippy::all)]
             fn #row_fn(start: i64, bucket: &#bucket) -> #row {
-                let (s, e) = (&bucket.0, &bucket.1);
+                let (s, e) = (&bucket.0, &bucket.1.event);
                 let __ts = start;
                 #(#agg_values)*
                 #row { #stamp: Some(start), #(#fields,)* }
@@ -168,10 +168,10 @@ pub fn emit(
                     self.#field.add(
                         time,
                         &key,
-                        || ((#(#agg_inits,)*), ev.data.clone()),
+                        || ((#(#agg_inits,)*), __ef::incremental::Latest::new(time, ev.data.clone())),
                         |bucket| {
                             #(__ef::Aggregator::add(&mut bucket.0.#indexes, #agg_inputs);)*
-                            bucket.1 = ev.data.clone();
+                            bucket.1.offer(time, || ev.data.clone());
                         },
                     );
                 }

@@ -27,7 +27,7 @@ pub fn granularity(v: &Value) -> Option<TimeUnit> {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Bucket {
     aggregates: Vec<DynAggregator>,
-    last: Row,
+    last: incremental::Latest<Row>,
 }
 
 /// An incremental aggregation of the interpreter.
@@ -112,13 +112,13 @@ impl AggregationRt {
                         .iter()
                         .map(|(kind, ty, _)| DynAggregator::new(*kind, *ty))
                         .collect(),
-                    last: e.data.0.clone(),
+                    last: incremental::Latest::new(time, e.data.0.clone()),
                 },
                 |bucket| {
                     for (agg, v) in bucket.aggregates.iter_mut().zip(&values) {
                         agg.add(v.clone());
                     }
-                    bucket.last = e.data.0.clone();
+                    bucket.last.offer(time, || e.data.0.clone());
                 },
             );
         }
@@ -132,7 +132,7 @@ impl AggregationRt {
             .range(per, from, to)
             .map(|(start, bucket)| {
                 let values: Vec<Value> = bucket.aggregates.iter().map(|a| a.value()).collect();
-                let inputs = [std::slice::from_ref(&bucket.last)];
+                let inputs = [std::slice::from_ref(&bucket.last.event)];
                 let c = Ctx {
                     aggregates: &values,
                     ..Ctx::single(&inputs, start, &tables)
