@@ -331,13 +331,16 @@ impl<L: SelectLogic> Selector<L> {
             out.drain(start..end);
         }
         if let Some(limit) = self.logic.limit() {
-            let mut kept = 0u64;
-            let rows = out.split_off(start);
-            out.extend(rows.into_iter().filter(|s| {
+            let (mut row, mut kept) = (0usize, 0u64);
+            out.retain(|s| {
+                row += 1;
+                if row <= start {
+                    return true;
+                }
                 let keep = s.event.kind == EventKind::Expired || kept < limit;
                 kept += u64::from(keep);
                 keep
-            }));
+            });
         }
     }
 

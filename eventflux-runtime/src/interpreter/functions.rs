@@ -68,6 +68,11 @@ fn f64_fn(args: Vec<Eval>, f: fn(f64) -> f64) -> Eval {
     Arc::new(move |c: &Ctx| a(c).as_f64().map_or(Value::Null, |x| Value::Double(f(x))))
 }
 
+/// An optional count or index argument's value: 0 when absent, null or negative.
+fn count_arg(arg: &Option<Eval>, c: &Ctx) -> usize {
+    arg.as_ref().and_then(|a| a(c).as_i64()).unwrap_or(0).max(0) as usize
+}
+
 fn text(v: &Value) -> Option<Arc<str>> {
     match v {
         Value::String(s) => Some(s.clone()),
@@ -230,11 +235,7 @@ pub fn compile_call(
                 let Some(re) = fixed.clone().or_else(|| regex::Regex::new(&p).ok()) else {
                     return Value::Null;
                 };
-                let n = group
-                    .as_ref()
-                    .and_then(|g| g(c).as_i64())
-                    .unwrap_or(0)
-                    .max(0) as usize;
+                let n = count_arg(&group, c);
                 let found = re
                     .captures(&s)
                     .and_then(|caps| caps.get(n).map(|m| m.as_str().to_string()))
@@ -248,11 +249,7 @@ pub fn compile_call(
                 let Some(s) = text(&first(c)) else {
                     return Value::Null;
                 };
-                let from = start
-                    .as_ref()
-                    .and_then(|a| a(c).as_i64())
-                    .unwrap_or(0)
-                    .max(0) as usize;
+                let from = count_arg(&start, c);
                 let chars = s.chars().skip(from);
                 let out: String = match len.as_ref().and_then(|a| a(c).as_i64()) {
                     Some(n) => chars.take(n.max(0) as usize).collect(),

@@ -184,13 +184,28 @@ struct PartitionRt {
     instances: Partitioned<Value, Vec<QueryRt>>,
 }
 
+/// One of the app's timers; `K` holds a partition key (borrowed while timers are compared,
+/// owned once one is chosen to fire).
 #[derive(Clone, Debug)]
-enum Timer {
+enum Timer<K = Value> {
     Query(usize),
     Window(usize),
     Trigger(usize),
-    PartitionQuery(usize, Value, usize),
+    PartitionQuery(usize, K, usize),
     Purge(usize),
+}
+
+impl Timer<&Value> {
+    /// The timer with its partition key copied.
+    fn owned(self) -> Timer {
+        match self {
+            Timer::Query(i) => Timer::Query(i),
+            Timer::Window(i) => Timer::Window(i),
+            Timer::Trigger(i) => Timer::Trigger(i),
+            Timer::PartitionQuery(p, key, i) => Timer::PartitionQuery(p, key.clone(), i),
+            Timer::Purge(p) => Timer::Purge(p),
+        }
+    }
 }
 
 /// The interpreter's timers as [`crate::clock::advance_to`] drives them.
@@ -652,29 +667,19 @@ impl App {
         }
     }
 
-    /// When the next timer is due, if any (computed without naming the timer, which for a
-    /// partition's query copies its key: this runs on every send).
+    /// When the next timer is due, if any.
     pub fn next_due(&self) -> Option<i64> {
-        let triggers = self.triggers.iter().map(|t| t.next);
-        let windows = self.windows.iter().map(|w| w.window.next_due());
-        let queries = self.queries.iter().map(|q| q.next_due());
-        let partitions = self.partitions.iter().flat_map(|part| {
-            std::iter::once(part.instances.next_due()).chain(
-                part.instances
-                    .timed()
-                    .flat_map(|(_, queries)| queries.iter().map(|q| q.next_due())),
-            )
-        });
-        triggers
-            .chain(windows)
-            .chain(queries)
-            .chain(partitions)
-            .flatten()
-            .min()
+        self.timers().filter_map(|(due, _)| due).min()
     }
 
     /// The earliest timer, and the due time of the next one after it.
     fn next_timer(&self) -> Option<(i64, Timer, Option<i64>)> {
+        crate::clock::earliest(self.timers()).map(|(due, timer, next)| (due, timer.owned(), next))
+    }
+
+    /// Every timer with its due time (`None`: nothing pending), partition keys borrowed: this
+    /// runs on every send, and only the timer chosen to fire copies its key.
+    fn timers(&self) -> impl Iterator<Item = (Option<i64>, Timer<&Value>)> {
         let triggers = self
             .triggers
             .iter()
@@ -696,11 +701,11 @@ impl App {
                     queries
                         .iter()
                         .enumerate()
-                        .map(move |(i, q)| (q.next_due(), Timer::PartitionQuery(p, key.clone(), i)))
+                        .map(move |(i, q)| (q.next_due(), Timer::PartitionQuery(p, key, i)))
                 }),
             )
         });
-        crate::clock::earliest(triggers.chain(windows).chain(queries).chain(partitions))
+        triggers.chain(windows).chain(queries).chain(partitions)
     }
 
     fn fire(&mut self, timer: Timer, due: i64, horizon: i64) {
