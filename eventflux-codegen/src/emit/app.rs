@@ -590,11 +590,13 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         );
         stream_methods.push(quote! {
             #[doc = #send_doc]
+            #[inline]
             pub fn #send(&mut self, row: #name) {
                 let _ = self.#internal_send(None, row);
             }
 
             #[doc = #send_at_doc]
+            #[inline]
             pub fn #send_at(&mut self, timestamp: i64, row: #name) -> Result<(), __ef::SendError> {
                 self.#internal_send(Some(timestamp), row)
             }
@@ -616,6 +618,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 self.#cb.push(Box::new(callback));
             }
 
+            #[inline]
             fn #internal_send(&mut self, timestamp: Option<i64>, row: #name) -> Result<(), __ef::SendError> {
                 let ts = __ef::stamp(#stream, self.__playback, self.__clock, timestamp)?;
                 self.advance_to(ts);
@@ -623,6 +626,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 Ok(())
             }
 
+            #[inline]
             fn #deliver_one_fn(&mut self, ev: __ef::Event<#name>) {
                 #deliver_one_body
             }
@@ -805,6 +809,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             }
 
             /// Moves the clock to `time`, firing every timer due on the way, in order.
+            #[inline]
             pub fn advance_to(&mut self, time: i64) {
                 __ef::advance_to(self, time)
             }

@@ -213,6 +213,7 @@ pub fn emit(
         if member_ones.len() == readers.len() {
             let one = format_ident!("__p{}_one{}", index, k);
             methods.push(quote! {
+                #[inline]
                 fn #one(&mut self, now: i64, ev: __ef::Event<#st>) {
                     let keys = {
                         let e = &ev.data;

@@ -711,6 +711,7 @@ fn single_input(
         (_, false) => quote!(),
         (None, true) if filters_only.is_some() => quote!(),
         (None, true) => quote! {
+            #[inline]
             fn #one(&mut self, now: i64, ev: __ef::Event<#event>) {
                 #(#one_pre)*
                 let mut selected = ::std::mem::take(&mut self.#field.selected);
@@ -721,6 +722,7 @@ fn single_input(
             }
         },
         (Some(w), true) => quote! {
+            #[inline]
             fn #one(&mut self, now: i64, ev: __ef::Event<#event>) {
                 #(#one_pre)*
                 if ev.kind != __ef::EventKind::Current {

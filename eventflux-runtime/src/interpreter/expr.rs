@@ -89,11 +89,7 @@ pub fn compile(e: &TypedExpr) -> Result<Eval, CompileError> {
         }) => {
             let (input, index, position) = (*input, *index, *position);
             Arc::new(move |c: &Ctx| {
-                let row = match c.candidate {
-                    Some((slot, row)) if slot == input && index.is_none() => Some(row),
-                    _ => c.inputs.get(input).and_then(|rows| pick(rows, index)),
-                };
-                row.and_then(|row| row.get(position))
+                input_value(c, input, index, position)
                     .cloned()
                     .unwrap_or(Value::Null)
             })
@@ -209,10 +205,60 @@ pub fn compile(e: &TypedExpr) -> Result<Eval, CompileError> {
     })
 }
 
+/// The value of attribute `position` of input `input` (the event at `index` of a pattern slot),
+/// borrowed; `None` when the input has no such event.
+fn input_value<'a>(
+    c: &'a Ctx,
+    input: usize,
+    index: Option<EventIndex>,
+    position: usize,
+) -> Option<&'a Value> {
+    let row = match c.candidate {
+        Some((slot, row)) if slot == input && index.is_none() => Some(row),
+        _ => c.inputs.get(input).and_then(|rows| pick(rows, index)),
+    };
+    row.and_then(|row| row.get(position))
+}
+
 /// Compiles a condition into a predicate (null is false).
 pub fn compile_predicate(e: &TypedExpr) -> Result<Pred, CompileError> {
+    if let Some(pred) = attribute_against_constant(e) {
+        return Ok(pred);
+    }
     let eval = compile(e)?;
     Ok(Arc::new(move |c: &Ctx| truthy(&eval(c))))
+}
+
+/// `attribute <op> constant` (the commonest filter) as one predicate that reads the attribute
+/// in place and compares it with the constant converted once; the same result as the general
+/// path.
+fn attribute_against_constant(e: &TypedExpr) -> Option<Pred> {
+    let ExprNode::Compare {
+        op,
+        operand,
+        lhs,
+        rhs,
+    } = &e.kind
+    else {
+        return None;
+    };
+    let (
+        ExprNode::Attr(AttrRef::Input {
+            input,
+            index,
+            position,
+        }),
+        ExprNode::Const(k),
+    ) = (&lhs.kind, &rhs.kind)
+    else {
+        return None;
+    };
+    let (op, operand, input, index, position) = (*op, *operand, *input, *index, *position);
+    let k = super::const_value(k).to_numeric(operand);
+    Some(Arc::new(move |c: &Ctx| {
+        let v = input_value(c, input, index, position).unwrap_or(&Value::Null);
+        Value::compare(op, operand, v, &k)
+    }))
 }
 
 /// Whether a value counts as true (only `true` does).

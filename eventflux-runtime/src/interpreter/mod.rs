@@ -263,6 +263,8 @@ pub struct App {
     depth: usize,
     /// Events delivered since the current input event arrived (see [`MAX_CASCADE_EVENTS`]).
     cascade: usize,
+    /// An empty chunk whose allocation the next send reuses.
+    spare_chunk: Chunk<Single>,
 }
 
 pub use crate::clock::MAX_TIMER_FIRINGS;
@@ -317,6 +319,7 @@ impl App {
             aggregations: Vec::new(),
             depth: 0,
             cascade: 0,
+            spare_chunk: Vec::new(),
         };
         for s in &plan.streams {
             if matches!(s.kind, StreamKind::Inner { .. }) {
@@ -608,7 +611,9 @@ impl App {
         let row = self.validate(id, values)?;
         let ts = crate::clock::stamp(&input.name, self.playback, self.clock, timestamp)?;
         self.advance_to(ts);
-        self.deliver(id, vec![Event::current(ts, Single(row))]);
+        let mut chunk = std::mem::take(&mut self.spare_chunk);
+        chunk.push(Event::current(ts, Single(row)));
+        self.deliver(id, chunk);
         Ok(())
     }
 
@@ -828,7 +833,8 @@ impl App {
                 (Some(events), false) => events.clone(),
                 (None, _) => Vec::new(),
             };
-            self.consume(c, &name, events);
+            let emptied = self.consume(c, &name, events);
+            self.recycle(emptied);
         }
         if self.errors.len() > raised {
             let errors: Vec<String> = self.errors.drain(raised..).collect();
@@ -859,21 +865,41 @@ impl App {
         }
     }
 
-    fn consume(&mut self, consumer: Consumer, source: &str, chunk: Chunk<Single>) {
+    /// Hands `chunk` to `consumer`; returns what is left of it, emptied or not, for
+    /// [`App::recycle`].
+    fn consume(
+        &mut self,
+        consumer: Consumer,
+        source: &str,
+        mut chunk: Chunk<Single>,
+    ) -> Chunk<Single> {
         match consumer {
             Consumer::Query(q) => {
                 let now = self.clock;
-                let rows = self.queries[q].process(now, source, false, chunk, &self.tables);
+                let rows = self.queries[q].process(now, source, false, &mut chunk, &self.tables);
                 let dest = self.queries[q].destination.clone();
                 let name = self.queries[q].name.clone();
                 self.emit(&dest, &name, rows, None);
+                chunk
             }
-            Consumer::Partition(p) => self.partition_deliver(p, source, chunk),
+            Consumer::Partition(p) => {
+                self.partition_deliver(p, source, chunk);
+                Vec::new()
+            }
             Consumer::Aggregation(a) => {
                 if let Some(agg) = self.tables.aggregation_mut(&self.aggregations[a]) {
                     agg.add(&chunk);
                 }
+                chunk
             }
+        }
+    }
+
+    /// Keeps a chunk's allocation for the next event sent, so that a send allocates no chunk.
+    fn recycle(&mut self, mut chunk: Chunk<Single>) {
+        if self.spare_chunk.capacity() == 0 && chunk.capacity() > 0 {
+            chunk.clear();
+            self.spare_chunk = chunk;
         }
     }
 
@@ -892,7 +918,8 @@ impl App {
         }
         let name = self.windows[w].name.clone();
         for c in self.windows[w].consumers.clone() {
-            self.consume(c, &name, chunk.clone());
+            let emptied = self.consume(c, &name, chunk.clone());
+            self.recycle(emptied);
         }
     }
 
@@ -1146,7 +1173,7 @@ impl App {
             if !q.reads(source, inner) {
                 continue;
             }
-            let rows = q.process(now, source, inner, chunk.clone(), &self.tables);
+            let rows = q.process(now, source, inner, &mut chunk.clone(), &self.tables);
             let dest = q.destination.clone();
             let name = q.name.clone();
             self.emit(&dest, &name, rows, Some((p, key.clone())));

@@ -89,6 +89,8 @@ pub struct QueryRt {
     rate: Option<RateLimiter<Vec<Value>, Row>>,
     /// Where its rows go.
     pub destination: Arc<Destination>,
+    /// The selector's output buffer, kept between chunks.
+    selected: Vec<Selected<Vec<Value>, Row>>,
     plan: Arc<QueryPlan>,
     /// The app's start time: rate limiter periods are anchored there.
     origin: i64,
@@ -238,6 +240,7 @@ impl QueryRt {
                 }
             },
             rate: rate_limiter(plan, windowed),
+            selected: Vec::new(),
             destination: Arc::new(destination(&plan.output)?),
             plan: Arc::new(plan.clone()),
             origin: 0,
@@ -281,30 +284,35 @@ impl QueryRt {
         now: i64,
         source: &str,
         inner: bool,
-        chunk: Chunk<Single>,
+        chunk: &mut Chunk<Single>,
         tables: &TableSet,
     ) -> Vec<Event<Row>> {
         match &mut self.input {
             InputRt::Single(_) => self.run_from(0, now, chunk, tables),
             InputRt::Join(join) => {
-                let matched = join.arrive(now, source, inner, &chunk, tables);
+                let matched = join.arrive(now, source, inner, chunk, tables);
+                chunk.clear();
                 self.select(matched, tables)
             }
             InputRt::State(state) => {
-                let matched = state.arrive(source, &chunk);
+                let matched = state.arrive(source, chunk);
+                chunk.clear();
                 self.select(matched, tables)
             }
         }
     }
 
+    /// Runs `chunk` through the stages from `start` on and the selector, leaving it empty
+    /// (its allocation is the caller's to reuse).
     fn run_from(
         &mut self,
         start: usize,
         now: i64,
-        mut chunk: Chunk<Single>,
+        chunk: &mut Chunk<Single>,
         tables: &TableSet,
     ) -> Vec<Event<Row>> {
         let InputRt::Single(stages) = &mut self.input else {
+            chunk.clear();
             return Vec::new();
         };
         for stage in stages.iter_mut().skip(start) {
@@ -320,12 +328,13 @@ impl QueryRt {
                 }),
                 Stage::Window(w) => {
                     let mut out = Vec::with_capacity(chunk.len() * 2);
-                    chunk.retain(|e| e.kind == EventKind::Current);
-                    w.process(now, chunk, &mut out);
-                    chunk = out;
+                    let mut input = std::mem::take(chunk);
+                    input.retain(|e| e.kind == EventKind::Current);
+                    w.process(now, input, &mut out);
+                    *chunk = out;
                 }
                 Stage::Log { args, query } => {
-                    for e in &chunk {
+                    for e in chunk.iter() {
                         let inputs = [std::slice::from_ref(&e.data.0)];
                         let c = Ctx::single(&inputs, e.timestamp, tables);
                         let arguments: Vec<Value> = args.iter().map(|a| a(&c)).collect();
@@ -340,36 +349,47 @@ impl QueryRt {
                 }
             }
         }
-        let matched = chunk
-            .into_iter()
-            .map(|e| Event {
+        if chunk.is_empty() {
+            return Vec::new();
+        }
+        // Each event goes to the selector as it is, without a chunk of its own.
+        let mut selected = std::mem::take(&mut self.selected);
+        selected.clear();
+        for e in chunk.drain(..) {
+            let event = Event {
                 timestamp: e.timestamp,
                 kind: e.kind,
                 data: Matched::One(e.data.0),
-            })
-            .collect();
-        self.select(matched, tables)
+            };
+            self.selector.step(&event, tables, &mut selected, 0);
+        }
+        self.selector.finish(&mut selected, 0);
+        self.limit(selected)
     }
 
     fn select(&mut self, chunk: Chunk<Matched>, tables: &TableSet) -> Vec<Event<Row>> {
         if chunk.is_empty() {
             return Vec::new();
         }
-        let mut selected = Vec::new();
+        let mut selected = std::mem::take(&mut self.selected);
+        selected.clear();
         self.selector.process(&chunk, tables, &mut selected);
         self.limit(selected)
     }
 
-    fn limit(&mut self, selected: Vec<Selected<Vec<Value>, Row>>) -> Vec<Event<Row>> {
+    /// The selected rows through the rate limiter, if any; the selection buffer is kept for
+    /// the next chunk.
+    fn limit(&mut self, mut selected: Vec<Selected<Vec<Value>, Row>>) -> Vec<Event<Row>> {
         let rows = match &mut self.rate {
-            None => selected,
+            None => selected.drain(..).map(|s| s.event).collect(),
             Some(rate) => {
                 let mut out = Vec::new();
-                rate.process(selected, &mut out);
-                out
+                rate.process(std::mem::take(&mut selected), &mut out);
+                out.into_iter().map(|s| s.event).collect()
             }
         };
-        rows.into_iter().map(|s| s.event).collect()
+        self.selected = selected;
+        rows
     }
 
     /// When this query next needs [`QueryRt::on_time`].
@@ -410,7 +430,7 @@ impl QueryRt {
             }
             let mut out = Vec::new();
             w.on_time(now, &mut out);
-            rows.extend(self.run_from(i + 1, now, out, tables));
+            rows.extend(self.run_from(i + 1, now, &mut out, tables));
         }
         if let InputRt::Join(join) = &mut self.input
             && join.next_due().is_some_and(|due| due <= now)
