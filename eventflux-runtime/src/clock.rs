@@ -48,9 +48,10 @@ pub fn earliest<T>(
 ) -> Option<(i64, T, Option<i64>)> {
     let mut best: Option<(i64, T)> = None;
     let mut second: Option<i64> = None;
-    for (due, timer) in timers {
+    // Internal iteration (`for_each`): `timers` is a chain of adapters, which `next` walks slowly.
+    timers.into_iter().for_each(|(due, timer)| {
         let Some(due) = due else {
-            continue;
+            return;
         };
         match &best {
             Some((b, _)) if due >= *b => second = Some(second.map_or(due, |s| s.min(due))),
@@ -61,7 +62,7 @@ pub fn earliest<T>(
                 best = Some((due, timer));
             }
         }
-    }
+    });
     best.map(|(due, timer)| (due, timer, second))
 }
 

@@ -11,6 +11,10 @@ use std::sync::Arc;
 /// that hold it.
 pub type Row = Arc<[Value]>;
 
+/// The values of a query's `group by` attributes: one or two held inline, so that grouping
+/// by one attribute allocates nothing per event.
+pub type GroupKey = smallvec::SmallVec<[Value; 2]>;
+
 /// Everything an expression can read while it is evaluated.
 pub struct Ctx<'a> {
     /// The events of each input: one for a single source, the two sides of a join (empty for a

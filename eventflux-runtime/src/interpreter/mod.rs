@@ -1157,7 +1157,7 @@ impl App {
         key: &Value,
         source: &str,
         inner: bool,
-        chunk: Chunk<Single>,
+        mut chunk: Chunk<Single>,
     ) {
         let now = self.clock;
         self.partitions[p].instances.touch(key, now);
@@ -1173,7 +1173,13 @@ impl App {
             if !q.reads(source, inner) {
                 continue;
             }
-            let rows = q.process(now, source, inner, &mut chunk.clone(), &self.tables);
+            // The last query takes the chunk itself.
+            let mut events = if i + 1 == count {
+                std::mem::take(&mut chunk)
+            } else {
+                chunk.clone()
+            };
+            let rows = q.process(now, source, inner, &mut events, &self.tables);
             let dest = q.destination.clone();
             let name = q.name.clone();
             self.emit(&dest, &name, rows, Some((p, key.clone())));

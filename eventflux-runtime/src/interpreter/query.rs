@@ -1,7 +1,7 @@
 //! One query of the interpreter: its input stages (filters, window, stream functions), its
 //! selector, its rate limiter and where its rows go.
 
-use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
+use super::expr::{CompileError, Ctx, Eval, GroupKey, Pred, Row, compile, compile_predicate};
 use super::join::JoinRt;
 use super::pattern::StateRt;
 use super::select::{Matched, RowLogic, Single};
@@ -86,11 +86,11 @@ pub struct QueryRt {
     pub sources: Vec<(String, bool)>,
     input: InputRt,
     selector: Selector<RowLogic<Matched>>,
-    rate: Option<RateLimiter<Vec<Value>, Row>>,
+    rate: Option<RateLimiter<GroupKey, Row>>,
     /// Where its rows go.
     pub destination: Arc<Destination>,
     /// The selector's output buffer, kept between chunks.
-    selected: Vec<Selected<Vec<Value>, Row>>,
+    selected: Vec<Selected<GroupKey, Row>>,
     plan: Arc<QueryPlan>,
     /// The app's start time: rate limiter periods are anchored there.
     origin: i64,
@@ -171,7 +171,7 @@ impl AggregateOutputs<Row> for PositionOutputs {
     }
 }
 
-fn rate_limiter(plan: &QueryPlan, windowed: bool) -> Option<RateLimiter<Vec<Value>, Row>> {
+fn rate_limiter(plan: &QueryPlan, windowed: bool) -> Option<RateLimiter<GroupKey, Row>> {
     let aggregate_outputs = plan.select.aggregate_outputs();
     plan.rate.as_ref().map(|r| {
         let mode = |m: RateMode| match m {
@@ -379,7 +379,7 @@ impl QueryRt {
 
     /// The selected rows through the rate limiter, if any; the selection buffer is kept for
     /// the next chunk.
-    fn limit(&mut self, mut selected: Vec<Selected<Vec<Value>, Row>>) -> Vec<Event<Row>> {
+    fn limit(&mut self, mut selected: Vec<Selected<GroupKey, Row>>) -> Vec<Event<Row>> {
         let rows = match &mut self.rate {
             None => selected.drain(..).map(|s| s.event).collect(),
             Some(rate) => {

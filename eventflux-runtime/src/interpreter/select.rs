@@ -1,6 +1,6 @@
 //! The interpreter's [`SelectLogic`]: a plan's select clause as compiled closures over rows.
 
-use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
+use super::expr::{CompileError, Ctx, Eval, GroupKey, Pred, Row, compile, compile_predicate};
 use super::table::TableSet;
 use crate::aggregate::{Aggregator, DynAggregator};
 use crate::event::{Event, EventKind};
@@ -145,7 +145,7 @@ impl<I: Inputs> RowLogic<I> {
 
 impl<I: Inputs> SelectLogic for RowLogic<I> {
     type In = I;
-    type Key = Vec<Value>;
+    type Key = GroupKey;
     type State = Vec<DynAggregator>;
     type Out = Row;
     type Env = TableSet;
@@ -158,7 +158,7 @@ impl<I: Inputs> SelectLogic for RowLogic<I> {
         self.grouped
     }
 
-    fn key(&self, event: &I, env: &TableSet) -> Vec<Value> {
+    fn key(&self, event: &I, env: &TableSet) -> GroupKey {
         event.with_inputs(|inputs| {
             let c = Ctx::single(inputs, 0, env);
             self.group_by.iter().map(|k| k(&c)).collect()
