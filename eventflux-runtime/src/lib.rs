@@ -20,6 +20,7 @@ pub mod runner;
 pub mod schedule;
 pub mod select;
 pub mod state;
+pub mod store;
 pub mod table;
 pub mod value;
 pub mod window;

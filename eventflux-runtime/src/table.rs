@@ -21,6 +21,19 @@ pub struct Table<R, K> {
     next_id: u64,
     primary: Option<(KeyFn<R, K>, HashMap<K, u64>)>,
     indexes: Vec<Index<R, K>>,
+    /// The changes not yet taken by [`Table::take_changes`], when the table is journaled.
+    journal: Option<Vec<Change<R>>>,
+}
+
+/// One change to a table's rows, for an external store to mirror (see [`Table::journaled`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change<R> {
+    /// The row with this id was added or replaced.
+    Put(u64, R),
+    /// The row with this id was removed.
+    Remove(u64),
+    /// Every row was removed (a snapshot's rows follow as puts).
+    Clear,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -46,6 +59,53 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
             next_id: 0,
             primary: primary.map(|f| (f, HashMap::new())),
             indexes: indexes.into_iter().map(|f| (f, HashMap::new())).collect(),
+            journal: None,
+        }
+    }
+
+    /// Makes the table record every change to its rows from now on, for
+    /// [`Table::take_changes`].
+    pub fn record_changes(&mut self) {
+        self.journal.get_or_insert_with(Vec::new);
+    }
+
+    /// The changes since the last call, in order (none unless the table is journaled).
+    pub fn take_changes(&mut self) -> Vec<Change<R>> {
+        self.journal
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Whether changes wait in the journal.
+    pub fn has_changes(&self) -> bool {
+        self.journal.as_ref().is_some_and(|j| !j.is_empty())
+    }
+
+    fn record(&mut self, change: impl FnOnce() -> Change<R>) {
+        if let Some(journal) = &mut self.journal {
+            journal.push(change());
+        }
+    }
+
+    /// Replaces the rows with `rows` (ids and rows, as a store holds them), without journaling
+    /// them: the store already has them. New rows get ids after the largest.
+    pub fn load(&mut self, rows: Vec<(u64, R)>) {
+        self.clear_rows();
+        for (id, row) in rows {
+            self.index(id, &row);
+            self.rows.insert(id, row);
+        }
+        self.next_id = self.rows.keys().next_back().map_or(0, |id| id + 1);
+    }
+
+    fn clear_rows(&mut self) {
+        self.rows.clear();
+        if let Some((_, map)) = &mut self.primary {
+            map.clear();
+        }
+        for (_, map) in &mut self.indexes {
+            map.clear();
         }
     }
 
@@ -87,6 +147,7 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
         let id = self.next_id;
         self.next_id += 1;
         self.index(id, &row);
+        self.record(|| Change::Put(id, row.clone()));
         self.rows.insert(id, row);
         Ok(())
     }
@@ -172,6 +233,7 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
         for id in &ids {
             if let Some(row) = self.rows.remove(id) {
                 self.unindex(*id, &row);
+                self.record(|| Change::Remove(*id));
             }
         }
         ids.len()
@@ -203,6 +265,7 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
             }
             self.unindex(id, &old);
             self.index(id, &new);
+            self.record(|| Change::Put(id, new.clone()));
             self.rows.insert(id, new);
             updated += 1;
         }
@@ -220,15 +283,11 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
     /// Replaces the rows with a snapshot's and rebuilds the indexes.
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         let s: TableState<R> = state::decode(bytes)?;
-        self.rows.clear();
-        if let Some((_, map)) = &mut self.primary {
-            map.clear();
-        }
-        for (_, map) in &mut self.indexes {
-            map.clear();
-        }
+        self.clear_rows();
+        self.record(|| Change::Clear);
         for (id, row) in s.rows {
             self.index(id, &row);
+            self.record(|| Change::Put(id, row.clone()));
             self.rows.insert(id, row);
         }
         self.next_id = s.next_id;

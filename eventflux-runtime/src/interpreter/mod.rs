@@ -26,6 +26,7 @@ mod window;
 use crate::event::{Chunk, Event, EventKind};
 use crate::partition::{Partitioned, Purge, Slot};
 use crate::state::{self, StateError};
+use crate::store::{StoreError, StoreRegistry};
 use crate::value::Value;
 use crate::window::Window;
 use eventflux_codegen::plan::{
@@ -62,6 +63,9 @@ pub enum BuildError {
     /// The app uses something this runtime cannot run.
     #[error("{0}")]
     Unsupported(#[from] CompileError),
+    /// A table's store could not be opened or loaded.
+    #[error("{0}")]
+    Store(#[from] StoreError),
     /// The app file could not be read.
     #[error("cannot read {path}: {source}")]
     Read {
@@ -301,8 +305,24 @@ impl App {
         App::from_text(&path.display().to_string(), &text)
     }
 
-    /// Builds an app from a checked plan.
+    /// Builds an app from EventFluxQL text, opening `@store` tables in `stores`.
+    pub fn from_text_with_stores(
+        name: &str,
+        text: &str,
+        stores: &StoreRegistry,
+    ) -> Result<App, BuildError> {
+        let plan = eventflux_codegen::check_app(name, text)?;
+        App::from_plan_with_stores(plan, stores)
+    }
+
+    /// Builds an app from a checked plan (`@store` tables in the built-in stores).
     pub fn from_plan(plan: Plan) -> Result<App, BuildError> {
+        App::from_plan_with_stores(plan, &StoreRegistry::default())
+    }
+
+    /// Builds an app from a checked plan, opening `@store` tables in `stores` and loading their
+    /// rows.
+    pub fn from_plan_with_stores(plan: Plan, stores: &StoreRegistry) -> Result<App, BuildError> {
         let mut app = App {
             playback: plan.config.playback.is_some(),
             plan: Arc::new(plan.clone()),
@@ -352,7 +372,7 @@ impl App {
             });
         }
         for t in &plan.tables {
-            app.tables.add(t);
+            app.tables.add(&plan.config.name, t, stores)?;
         }
         for w in &plan.windows {
             app.add_named_window(w)?;
@@ -988,6 +1008,7 @@ impl App {
                         }
                     }
                 }
+                self.write_store(table);
             }
             Destination::TableDelete { table, on } => {
                 for e in rows {
@@ -1013,6 +1034,7 @@ impl App {
                             .delete(&lookup, |row| doomed.iter().any(|d| Arc::ptr_eq(d, row)));
                     }
                 }
+                self.write_store(table);
             }
             Destination::TableUpdate {
                 table,
@@ -1066,6 +1088,7 @@ impl App {
                         }
                     }
                 }
+                self.write_store(table);
             }
             Destination::Return => self.callbacks_for(query, &rows),
         }
@@ -1261,6 +1284,10 @@ impl App {
                 .get_mut(name)
                 .ok_or_else(|| StateError::Mismatch(format!("no table '{name}'")))?;
             t.table.restore(bytes)?;
+            // The store gets the snapshot's rows; if it fails they wait for the next write.
+            if let Err(e) = t.write_store() {
+                eprintln!("error: restoring a snapshot: {e}");
+            }
         }
         for (name, bytes) in &s.aggregations {
             let a = self
@@ -1293,6 +1320,28 @@ impl App {
         }
         self.clock = s.clock;
         Ok(())
+    }
+
+    /// Writes every stored table's changes that a failing store has not taken yet; returns
+    /// the first error (the changes of a store that fails again keep waiting).
+    pub fn flush_stores(&mut self) -> Result<(), StoreError> {
+        let mut first = None;
+        for (_, t) in self.tables.iter_mut() {
+            if let Err(e) = t.write_store() {
+                first.get_or_insert(e);
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+
+    /// Writes table `name`'s changes to its store, if it has one; a failure is reported with
+    /// the event being processed, and the changes wait for the next write.
+    fn write_store(&mut self, name: &str) {
+        if let Some(t) = self.tables.get_mut(name)
+            && let Err(e) = t.write_store()
+        {
+            self.errors.push(e.to_string());
+        }
     }
 
     /// Stops the app: no more events are accepted after this; timers are dropped.

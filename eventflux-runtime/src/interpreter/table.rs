@@ -2,7 +2,8 @@
 //! primary key or an indexed attribute become key lookups, anything else scans.
 
 use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
-use crate::table::{KeyFn, Lookup, Table};
+use crate::store::{StoreConfig, StoreError, StoreLink, StoreRegistry};
+use crate::table::{Change, KeyFn, Lookup, Table};
 use crate::value::Value;
 use eventflux_codegen::plan::{TableInfo, TypedExpr};
 use std::collections::BTreeMap;
@@ -14,6 +15,8 @@ pub struct InterpTable {
     pub info: TableInfo,
     /// Its rows and indexes.
     pub table: Table<Row, Vec<Value>>,
+    /// Its external store (`@store`), which gets every change.
+    store: Option<StoreLink>,
 }
 
 impl InterpTable {
@@ -32,7 +35,44 @@ impl InterpTable {
         InterpTable {
             info: info.clone(),
             table: Table::new(primary, indexes),
+            store: None,
         }
+    }
+
+    /// A table for `info` kept in `store`: its rows are loaded from the store, and every
+    /// change is written there by [`InterpTable::write_store`].
+    pub fn stored(info: &TableInfo, mut store: StoreLink) -> Result<Self, StoreError> {
+        let rows = store.load()?;
+        let mut t = InterpTable::new(info);
+        t.table.record_changes();
+        t.table.load(
+            rows.into_iter()
+                .map(|(id, values)| (id, Row::from(values)))
+                .collect(),
+        );
+        t.store = Some(store);
+        Ok(t)
+    }
+
+    /// Writes the table's changes (and any that failed before) to its store, if it has one.
+    pub fn write_store(&mut self) -> Result<(), StoreError> {
+        let Some(store) = &mut self.store else {
+            return Ok(());
+        };
+        if !self.table.has_changes() && store.pending() == 0 {
+            return Ok(());
+        }
+        let changes = self
+            .table
+            .take_changes()
+            .into_iter()
+            .map(|change| match change {
+                Change::Put(id, row) => Change::Put(id, row.to_vec()),
+                Change::Remove(id) => Change::Remove(id),
+                Change::Clear => Change::Clear,
+            })
+            .collect();
+        store.write(changes)
     }
 
     /// Every row.
@@ -79,10 +119,28 @@ pub struct TableSet {
 }
 
 impl TableSet {
-    /// Adds a table.
-    pub fn add(&mut self, info: &TableInfo) {
-        self.tables
-            .insert(info.name.clone(), InterpTable::new(info));
+    /// Adds a table; a table with `@store` is opened in `stores` and loaded from it.
+    pub fn add(
+        &mut self,
+        app: &str,
+        info: &TableInfo,
+        stores: &StoreRegistry,
+    ) -> Result<(), StoreError> {
+        let table = match &info.store {
+            None => InterpTable::new(info),
+            Some(annotation) => {
+                let schema = info
+                    .schema
+                    .attributes
+                    .iter()
+                    .map(|a| (a.name.clone(), a.ty))
+                    .collect();
+                let config = StoreConfig::new(app, &info.name, schema, annotation);
+                InterpTable::stored(info, stores.open(&config)?)?
+            }
+        };
+        self.tables.insert(info.name.clone(), table);
+        Ok(())
     }
 
     /// The table called `name`.
