@@ -46,7 +46,9 @@ fn main() {
                                     modules,
                                     "pub mod {module} {{ #![allow(clippy::all, unused)] {items} }}"
                                 );
-                                format!("Compiled::App(|| Box::new({module}::App::new()))")
+                                format!(
+                                    "Compiled::App(|| {module}::App::open_with(&Default::default()).map(|a| Box::new(a) as Box<dyn Engine>).map_err(|e| format!(\"the app does not open: {{e}}\")))"
+                                )
                             }
                             Err(missing) => {
                                 let errors = unsupported_errors("app", app, missing);

@@ -62,6 +62,7 @@ pub mod __private {
     pub use crate::schedule::CronSchedule;
     pub use crate::select::{SelectLogic, Selected, Selector};
     pub use crate::state::{self, StateError};
+    pub use crate::store;
     pub use crate::table;
     pub use crate::value::Value;
     pub use crate::window::{self, Window};

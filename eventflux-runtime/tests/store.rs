@@ -3,50 +3,31 @@
 //! registered by the user, and the built-in Redis store against a real server.
 
 use eventflux_runtime::store::{
-    BackendError, StoreChange, StoreConfig, StoreError, StoreRegistry, TableStore,
+    BackendError, MemoryStore, StoreChange, StoreConfig, StoreError, StoreRegistry, TableStore,
 };
 use eventflux_runtime::table::Change;
 use eventflux_runtime::{App, BuildError, Value};
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-/// A store kept in shared memory, so that a test can look inside it and make it fail.
+/// A memory store that a test can look inside and make fail.
 #[derive(Clone, Default)]
 struct Shared {
-    rows: Arc<Mutex<BTreeMap<u64, Vec<Value>>>>,
+    store: MemoryStore,
     failing: Arc<AtomicBool>,
     configs: Arc<Mutex<Vec<StoreConfig>>>,
 }
 
 impl TableStore for Shared {
     fn load(&mut self) -> Result<Vec<(u64, Vec<Value>)>, BackendError> {
-        Ok(self
-            .rows
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(id, row)| (*id, row.clone()))
-            .collect())
+        self.store.load()
     }
 
     fn apply(&mut self, changes: &[StoreChange]) -> Result<(), BackendError> {
         if self.failing.load(Ordering::SeqCst) {
             return Err("the store is down".into());
         }
-        let mut rows = self.rows.lock().unwrap();
-        for change in changes {
-            match change {
-                Change::Put(id, row) => {
-                    rows.insert(*id, row.clone());
-                }
-                Change::Remove(id) => {
-                    rows.remove(id);
-                }
-                Change::Clear => rows.clear(),
-            }
-        }
-        Ok(())
+        self.store.apply(changes)
     }
 }
 
@@ -60,22 +41,8 @@ fn registry(shared: &Shared) -> StoreRegistry {
     registry
 }
 
-const APP: &str = "
-@app:name('Shop')
-define stream Adds (sym string, price double);
-define stream Drops (sym string);
-define stream Reprices (sym string, price double);
-define stream Probe (sym string);
-@store(type = 'shared', region = 'eu')
-@PrimaryKey('sym')
-define table Prices (sym string, price double);
-from Adds insert into Prices;
-from Drops delete Prices on Prices.sym == sym;
-from Reprices update Prices set Prices.price = price on Prices.sym == sym;
-from Probe join Prices on Probe.sym == Prices.sym
-select Prices.sym, Prices.price
-insert into Found;
-";
+/// The app (the compiled path's store tests compile the same file).
+const APP: &str = include_str!("../../tests/stores/shop.eventflux");
 
 fn collect(app: &mut App, stream: &str) -> Arc<Mutex<Vec<Vec<Value>>>> {
     let rows = Arc::new(Mutex::new(Vec::new()));
@@ -91,8 +58,7 @@ fn row(sym: &str, price: f64) -> Vec<Value> {
 }
 
 fn stored(shared: &Shared) -> Vec<(u64, Vec<Value>)> {
-    let rows = shared.rows.lock().unwrap();
-    rows.iter().map(|(id, r)| (*id, r.clone())).collect()
+    shared.store.rows()
 }
 
 #[test]
@@ -201,11 +167,10 @@ fn an_unknown_store_type_is_refused_when_the_app_is_built() {
 #[test]
 fn a_stored_row_that_does_not_fit_the_table_is_refused_with_its_id() {
     let shared = Shared::default();
-    shared
-        .rows
-        .lock()
-        .unwrap()
-        .insert(7, vec![Value::from("IBM"), Value::from("ten")]);
+    let mut store = shared.store.clone();
+    store
+        .apply(&[Change::Put(7, vec![Value::from("IBM"), Value::from("ten")])])
+        .unwrap();
     let error = match App::from_text_with_stores("shop", APP, &registry(&shared)) {
         Err(e) => e.to_string(),
         Ok(_) => panic!("a malformed stored row was accepted"),

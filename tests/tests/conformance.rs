@@ -22,8 +22,8 @@ mod compiled {
 
     /// A conformance case through the compiled path.
     pub enum Compiled {
-        /// Its app compiled: this makes a fresh instance.
-        App(fn() -> Box<dyn Engine>),
+        /// Its app compiled: this opens a fresh instance.
+        App(fn() -> Result<Box<dyn Engine>, String>),
         /// The compiler rejected the app (each error on one line).
         Rejected(&'static str),
         /// The app uses what the compiled path cannot emit yet (each use, located).
@@ -88,7 +88,6 @@ fn run_compiled(
             "the app compiled, but must be rejected with '{expected}'"
         )),
         (Compiled::App(make), None) => {
-            let make = || -> Result<Box<dyn Engine>, String> { Ok(make()) };
             let rows = run_input(case, None, &make)?;
             if let Some(reference) = reference {
                 differs_from(case, reference, &rows)

@@ -296,12 +296,6 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let unsupported = |what: &str, span| Unsupported::new(what, span);
     let tables = super::table::tables(plan);
     for t in &tables {
-        if t.info.store.is_some() {
-            errors.push(unsupported(
-                "tables in an external store (@store)",
-                t.info.span,
-            ));
-        }
         if let Err(e) = t.check() {
             errors.push(e);
         }
@@ -442,6 +436,69 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let table_types = tables.iter().map(|t| t.ty());
     let table_inits = tables.iter().map(|t| t.init());
     let table_count = tables.len();
+    let store_parts: Vec<_> = tables
+        .iter()
+        .filter_map(|t| t.store_parts(&plan.config.name))
+        .collect();
+    let store_fields = store_parts.iter().map(|(field, _, _)| field);
+    let store_opens = store_parts.iter().map(|(_, open, _)| open);
+    let store_methods = store_parts.iter().map(|(_, _, method)| method);
+    let store_inits = tables
+        .iter()
+        .filter_map(|t| t.store.as_ref().map(|(field, _)| quote!(#field: None,)));
+    let store_writes: Vec<&Ident> = tables
+        .iter()
+        .filter_map(|t| t.store.as_ref().map(|(_, write)| write))
+        .collect();
+    let restore_writes = store_writes.iter().map(|write| {
+        quote! {
+            // The store gets the snapshot's rows; if it fails they wait for the next write.
+            if let Err(e) = self.#write() {
+                ::std::eprintln!("error: restoring a snapshot: {e}");
+            }
+        }
+    });
+    // An app with stored tables is opened (its stores can fail); others are also made by `new`.
+    let constructors = if store_writes.is_empty() {
+        quote! {
+            /// A new app; its clock follows event time when the app says `@app:playback`.
+            pub fn new() -> Self {
+                App::__build()
+            }
+
+            /// The same as [`App::new`]: the app has no tables in an external store.
+            pub fn open_with(stores: &__ef::store::StoreRegistry) -> Result<Self, __ef::store::StoreError> {
+                let _ = stores;
+                Ok(App::__build())
+            }
+        }
+    } else {
+        quote! {
+            /// A new app with its `@store` tables opened in the built-in store types and loaded
+            /// from them; its clock follows event time when the app says `@app:playback`.
+            pub fn open() -> Result<Self, __ef::store::StoreError> {
+                App::open_with(&__ef::store::StoreRegistry::default())
+            }
+
+            /// A new app with its `@store` tables opened in `stores` and loaded from them.
+            pub fn open_with(stores: &__ef::store::StoreRegistry) -> Result<Self, __ef::store::StoreError> {
+                let mut app = App::__build();
+                #(#store_opens)*
+                Ok(app)
+            }
+        }
+    };
+    let default_impl = if store_writes.is_empty() {
+        quote! {
+            impl Default for App {
+                fn default() -> Self {
+                    App::new()
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
     let query_items = queries.iter().map(|q| &q.items);
     let query_methods = queries.iter().map(|q| &q.methods);
     let q_fields: Vec<_> = queries.iter().map(|q| &q.field).collect();
@@ -741,6 +798,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             __errors: Vec<String>,
             #(#trigger_next: Option<i64>, #trigger_cron: Option<__ef::CronSchedule>,)*
             #(#table_fields: #table_types,)*
+            #(#store_fields)*
             #(#agg_fields: #agg_types,)*
             #(#window_fields: #window_types,)*
             #(#partition_fields)*
@@ -748,19 +806,30 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             #(#cb_fields)*
         }
 
-        impl Default for App {
-            fn default() -> Self {
-                App::new()
-            }
-        }
+        #default_impl
 
         #[allow(non_snake_case, unused, clippy::all)]
         impl App {
             /// Identifies the app's snapshots.
             pub const FINGERPRINT: u64 = #app_fingerprint;
 
-            /// A new app; its clock follows event time when the app says `@app:playback`.
-            pub fn new() -> Self {
+            #constructors
+
+            /// Writes every stored table's changes that a failing store has not taken yet;
+            /// returns the first error (the changes of a store that fails again keep waiting).
+            pub fn flush_stores(&mut self) -> Result<(), __ef::store::StoreError> {
+                let mut first = None;
+                #(
+                    if let Err(e) = self.#store_writes() {
+                        first.get_or_insert(e);
+                    }
+                )*
+                first.map_or(Ok(()), Err)
+            }
+
+            #(#store_methods)*
+
+            fn __build() -> Self {
                 let mut app = App {
                     __clock: 0,
                     __playback: #playback,
@@ -769,6 +838,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                     __errors: Vec::new(),
                     #(#trigger_next: None, #trigger_cron: #trigger_cron_init,)*
                     #(#table_fields: #table_inits,)*
+                    #(#store_inits)*
                     #(#agg_fields: #agg_inits,)*
                     #(#window_fields: #window_inits,)*
                     #(#q_fields: #q_inits,)*
@@ -869,6 +939,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
                 }
                 let mut tables = tables.into_iter();
                 #(self.#table_fields.restore(&tables.next().unwrap_or_default())?;)*
+                #(#restore_writes)*
                 if windows.len() != #window_count {
                     return Err(__ef::StateError::Mismatch("the snapshot's windows differ from the app's".into()));
                 }

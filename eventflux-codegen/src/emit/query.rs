@@ -1688,6 +1688,7 @@ fn sink(
         } => {
             let t = find(name)?;
             let (tf, row) = (&t.field, &t.row);
+            let write_through = t.write_through();
             let insert = if t.info.primary_key.is_empty() {
                 quote!(let _ = self.#tf.try_insert(e.data);)
             } else {
@@ -1710,6 +1711,7 @@ fn sink(
                         for e in rows.drain(..) {
                             #insert
                         }
+                        #write_through
                     }
                 },
             })
@@ -1821,6 +1823,7 @@ fn sink(
             let lookup = t.lookup(&equalities, &row_cx, statics)?;
             let holds = expr::condition(on, &table_cx, statics)?;
             let (tf, trow) = (&t.field, &t.row);
+            let write_through = t.write_through();
             let change = match &q.output {
                 OutputPlan::Delete { .. } => quote! {
                     self.#tf.delete(&lookup, |trow: &#trow| #holds);
@@ -1900,6 +1903,7 @@ fn sink(
                             let lookup = #lookup;
                             #change
                         }
+                        #write_through
                     }
                 },
             })

@@ -20,6 +20,9 @@ pub struct TableCode<'a> {
     pub key: Ident,
     /// The `App` field holding it.
     pub field: Ident,
+    /// For a table in an external store (`@store`): the `App` field holding the store and the
+    /// method writing the table's changes to it.
+    pub store: Option<(Ident, Ident)>,
 }
 
 /// The app's tables.
@@ -32,6 +35,10 @@ pub fn tables(plan: &Plan) -> Vec<TableCode<'_>> {
             row: ident(&info.name),
             key: private("TableKey", i),
             field: private("table", i),
+            store: info
+                .store
+                .as_ref()
+                .map(|_| (private("store", i), private("write_store", i))),
         })
         .collect()
 }
@@ -150,6 +157,56 @@ impl TableCode<'_> {
             }
         }
         Ok(quote!(__ef::table::Lookup::Scan))
+    }
+
+    /// What a query runs after changing the table: for a stored table, its changes go to the
+    /// store, and a failure is reported with the event being processed.
+    pub fn write_through(&self) -> TokenStream {
+        match &self.store {
+            Some((_, write)) => quote! {
+                if let Err(e) = self.#write() {
+                    self.__errors.push(e.to_string());
+                }
+            },
+            None => quote!(),
+        }
+    }
+
+    /// For a stored table: its store field's declaration, how the app opens it, and its write
+    /// method.
+    pub fn store_parts(&self, app: &str) -> Option<(TokenStream, TokenStream, TokenStream)> {
+        let (store, write) = self.store.as_ref()?;
+        let annotation = self.info.store.as_ref()?;
+        let (field, row, table) = (&self.field, &self.row, &self.info.name);
+        let options = annotation
+            .options
+            .iter()
+            .filter_map(|(k, v)| k.as_ref().map(|k| (k.to_ascii_lowercase(), v)));
+        let (keys, values): (Vec<String>, Vec<&String>) = options.unzip();
+        let declaration = quote!(#store: Option<__ef::store::StoreLink>,);
+        let open = quote! {
+            let config = __ef::store::StoreConfig {
+                app: #app.to_string(),
+                table: #table.to_string(),
+                schema: #row::schema(),
+                options: [#((#keys, #values)),*]
+                    .into_iter()
+                    .map(|(k, v): (&str, &str)| (k.to_string(), v.to_string()))
+                    .collect(),
+            };
+            app.#store = Some(__ef::store::open_table(stores, &config, &mut app.#field, |values| {
+                #row::from_values(&values).map_err(|e| e.to_string())
+            })?);
+        };
+        let method = quote! {
+            fn #write(&mut self) -> Result<(), __ef::store::StoreError> {
+                match &mut self.#store {
+                    Some(store) => __ef::store::write_table(&mut self.#field, store, #row::to_values),
+                    None => Ok(()),
+                }
+            }
+        };
+        Some((declaration, open, method))
     }
 
     /// The message of an insert refused because `row`'s primary key is taken.

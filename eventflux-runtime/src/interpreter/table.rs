@@ -3,7 +3,7 @@
 
 use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
 use crate::store::{StoreConfig, StoreError, StoreLink, StoreRegistry};
-use crate::table::{Change, KeyFn, Lookup, Table};
+use crate::table::{KeyFn, Lookup, Table};
 use crate::value::Value;
 use eventflux_codegen::plan::{TableInfo, TypedExpr};
 use std::collections::BTreeMap;
@@ -39,40 +39,12 @@ impl InterpTable {
         }
     }
 
-    /// A table for `info` kept in `store`: its rows are loaded from the store, and every
-    /// change is written there by [`InterpTable::write_store`].
-    pub fn stored(info: &TableInfo, mut store: StoreLink) -> Result<Self, StoreError> {
-        let rows = store.load()?;
-        let mut t = InterpTable::new(info);
-        t.table.record_changes();
-        t.table.load(
-            rows.into_iter()
-                .map(|(id, values)| (id, Row::from(values)))
-                .collect(),
-        );
-        t.store = Some(store);
-        Ok(t)
-    }
-
     /// Writes the table's changes (and any that failed before) to its store, if it has one.
     pub fn write_store(&mut self) -> Result<(), StoreError> {
-        let Some(store) = &mut self.store else {
-            return Ok(());
-        };
-        if !self.table.has_changes() && store.pending() == 0 {
-            return Ok(());
+        match &mut self.store {
+            Some(store) => crate::store::write_table(&mut self.table, store, |row| row.to_vec()),
+            None => Ok(()),
         }
-        let changes = self
-            .table
-            .take_changes()
-            .into_iter()
-            .map(|change| match change {
-                Change::Put(id, row) => Change::Put(id, row.to_vec()),
-                Change::Remove(id) => Change::Remove(id),
-                Change::Clear => Change::Clear,
-            })
-            .collect();
-        store.write(changes)
     }
 
     /// Every row.
@@ -136,7 +108,14 @@ impl TableSet {
                     .map(|a| (a.name.clone(), a.ty))
                     .collect();
                 let config = StoreConfig::new(app, &info.name, schema, annotation);
-                InterpTable::stored(info, stores.open(&config)?)?
+                let mut t = InterpTable::new(info);
+                t.store = Some(crate::store::open_table(
+                    stores,
+                    &config,
+                    &mut t.table,
+                    |values| Ok(Row::from(values)),
+                )?);
+                t
             }
         };
         self.tables.insert(info.name.clone(), table);

@@ -8,15 +8,21 @@
 //! runs. Changes made to the store by others while the app runs are not seen until it restarts.
 //!
 //! Store types come from a [`StoreRegistry`]: `redis` is built in (cargo feature `redis`, on by
-//! default); [`StoreRegistry::register`] adds others.
+//! default); [`StoreRegistry::register`] adds others, such as a [`MemoryStore`] shared by the
+//! apps of one process.
 
+pub mod memory;
 #[cfg(feature = "redis")]
 pub mod redis;
 
-use crate::table::Change;
+pub use memory::MemoryStore;
+
+use crate::table::{Change, Table};
 use crate::value::Value;
+use crate::window::Data;
 use eventflux_codegen::plan::{AnnotationConfig, Type};
 use std::collections::BTreeMap;
+use std::hash::Hash;
 use std::sync::Arc;
 
 /// One change to a stored table: a row (by id) put or removed, or every row removed.
@@ -254,4 +260,50 @@ impl StoreLink {
     pub fn pending(&self) -> usize {
         self.pending.len()
     }
+}
+
+/// Opens the store `config` asks for in `stores`, loads its rows into `table` (each made by
+/// `row_of` from its values, already checked against the table's attributes) and makes the
+/// table record its changes for [`write_table`].
+pub fn open_table<R: Data, K: Clone + Eq + Hash>(
+    stores: &StoreRegistry,
+    config: &StoreConfig,
+    table: &mut Table<R, K>,
+    row_of: impl Fn(Vec<Value>) -> Result<R, String>,
+) -> Result<StoreLink, StoreError> {
+    let mut link = stores.open(config)?;
+    let rows = link
+        .load()?
+        .into_iter()
+        .map(|(id, values)| {
+            row_of(values)
+                .map(|row| (id, row))
+                .map_err(|e| link.error(format!("stored row {id}: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    table.load(rows);
+    table.record_changes();
+    Ok(link)
+}
+
+/// Writes `table`'s recorded changes, each row as `values_of` gives its values, to `store`
+/// (after any that failed before).
+pub fn write_table<R: Data, K: Clone + Eq + Hash>(
+    table: &mut Table<R, K>,
+    store: &mut StoreLink,
+    values_of: impl Fn(&R) -> Vec<Value>,
+) -> Result<(), StoreError> {
+    if !table.has_changes() && store.pending() == 0 {
+        return Ok(());
+    }
+    let changes = table
+        .take_changes()
+        .into_iter()
+        .map(|change| match change {
+            Change::Put(id, row) => Change::Put(id, values_of(&row)),
+            Change::Remove(id) => Change::Remove(id),
+            Change::Clear => Change::Clear,
+        })
+        .collect();
+    store.write(changes)
 }
