@@ -42,6 +42,7 @@
 use crate::state::{self, StateError};
 use crate::window::Data;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -196,7 +197,8 @@ pub struct StateMachine<E: Data> {
     partials: BTreeMap<u64, Partial<E>>,
     next_id: u64,
     scanned: BTreeSet<u64>,
-    keyed: HashMap<(usize, u64), BTreeSet<u64>, foldhash::fast::RandomState>,
+    /// The ids filed under each (step, key), ascending: usually one or two, held inline.
+    keyed: HashMap<(usize, u64), SmallVec<[u64; 2]>, foldhash::fast::RandomState>,
     deadlines: BTreeSet<(i64, u64)>,
     dropped: u64,
     /// The candidate ids of the event being processed (kept to reuse its buffer).
@@ -285,7 +287,10 @@ impl<E: Data> StateMachine<E> {
                 self.scanned.insert(id);
             }
             Filed::Keyed(step, key) => {
-                self.keyed.entry((step, key)).or_default().insert(id);
+                let ids = self.keyed.entry((step, key)).or_default();
+                if let Err(at) = ids.binary_search(&id) {
+                    ids.insert(at, id);
+                }
             }
         }
         if let Some(d) = p.deadline {
@@ -303,7 +308,9 @@ impl<E: Data> StateMachine<E> {
             }
             Filed::Keyed(step, key) => {
                 if let Some(ids) = self.keyed.get_mut(&(step, key)) {
-                    ids.remove(&id);
+                    if let Ok(at) = ids.binary_search(&id) {
+                        ids.remove(at);
+                    }
                     if ids.is_empty() {
                         self.keyed.remove(&(step, key));
                     }
