@@ -46,24 +46,54 @@ pub fn stamp(
 pub fn earliest<T>(
     timers: impl IntoIterator<Item = (Option<i64>, T)>,
 ) -> Option<(i64, T, Option<i64>)> {
-    let mut best: Option<(i64, T)> = None;
-    let mut second: Option<i64> = None;
+    let mut earliest = Earliest::default();
     // Internal iteration (`for_each`): `timers` is a chain of adapters, which `next` walks slowly.
-    timers.into_iter().for_each(|(due, timer)| {
+    timers
+        .into_iter()
+        .for_each(|(due, timer)| earliest.offer(due, timer));
+    earliest.finish()
+}
+
+/// Finds the earliest of the timers offered to it, and the due time of the next one after it
+/// (what [`earliest`] computes, for callers that visit their timers in loops of their own).
+pub struct Earliest<T> {
+    best: Option<(i64, T)>,
+    second: Option<i64>,
+}
+
+impl<T> Default for Earliest<T> {
+    fn default() -> Self {
+        Earliest {
+            best: None,
+            second: None,
+        }
+    }
+}
+
+impl<T> Earliest<T> {
+    /// Considers a timer due at `due` (`None`: nothing pending).
+    pub fn offer(&mut self, due: Option<i64>, timer: T) {
         let Some(due) = due else {
             return;
         };
-        match &best {
-            Some((b, _)) if due >= *b => second = Some(second.map_or(due, |s| s.min(due))),
+        match &self.best {
+            Some((b, _)) if due >= *b => {
+                self.second = Some(self.second.map_or(due, |s| s.min(due)));
+            }
             _ => {
-                if let Some((b, _)) = &best {
-                    second = Some(second.map_or(*b, |s| s.min(*b)));
+                if let Some((b, _)) = &self.best {
+                    self.second = Some(self.second.map_or(*b, |s| s.min(*b)));
                 }
-                best = Some((due, timer));
+                self.best = Some((due, timer));
             }
         }
-    });
-    best.map(|(due, timer)| (due, timer, second))
+    }
+
+    /// The earliest timer, its due time and the next due time after it.
+    pub fn finish(self) -> Option<(i64, T, Option<i64>)> {
+        let second = self.second;
+        self.best.map(|(due, timer)| (due, timer, second))
+    }
 }
 
 /// An app's timers and clock, as [`advance_to`] drives them.

@@ -188,7 +188,7 @@ eventflux_runtime::eventflux! {
     define stream Pings (host string, ms double);
 
     @info(name = "Slow")
-    from Pings[ms > 100.0] #log("slow ping", host)
+    from Pings[ms > 100.0] #log("INFO", "slow ping")
     select host, ms * 2.0 as doubled
     return;
 }

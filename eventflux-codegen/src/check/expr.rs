@@ -744,12 +744,18 @@ impl Checker {
                     );
                     return None;
                 };
+                // Siddhi's cast and convert take exactly these six names (in any case).
+                const TARGETS: [&str; 6] = ["int", "long", "float", "double", "bool", "string"];
+                let known = TARGETS.iter().any(|t| t.eq_ignore_ascii_case(&name));
                 match ast::AttrType::from_keyword(&name) {
-                    Some(t) => Some(t),
-                    None => {
+                    Some(t) if known => Some(t),
+                    _ => {
                         self.err(
                             arg_span(1),
-                            format!("function '{full}': unknown type '{name}'; expected one of int, long, float, double, string, bool, object"),
+                            format!(
+                                "function '{full}': unknown type '{name}'; expected one of {}",
+                                TARGETS.join(", ")
+                            ),
                         );
                         None
                     }
@@ -807,7 +813,13 @@ impl Checker {
             | F::InstanceOfString => Some(Type::Bool),
             F::EventTimestamp | F::CurrentTimeMillis => Some(Type::Long),
             F::Uuid => Some(Type::String),
-            F::CreateSet => Some(Type::Object),
+            F::CreateSet => expect(
+                self,
+                0,
+                types[0] != Type::Object,
+                "a string, number or bool",
+            )
+            .then_some(Type::Object),
             F::SizeOfSet => expect(self, 0, types[0] == Type::Object, "a set").then_some(Type::Int),
             F::Abs => expect(self, 0, numeric(0), "a number").then_some(types[0]),
             F::Round => expect(self, 0, numeric(0), "a number").then_some(match types[0] {

@@ -263,6 +263,13 @@ impl Checker {
                             ok = false;
                             continue;
                         }
+                        if let Some(args) = &args
+                            && let Some((span, message)) = log_arguments_problem(&call.args, args)
+                        {
+                            self.err(span, message);
+                            ok = false;
+                            continue;
+                        }
                         match args {
                             Some(args) if args.len() <= 3 => handlers
                                 .push(HandlerPlan::Function(StreamFunctionPlan::Log { args })),
@@ -1203,4 +1210,46 @@ fn assignable(from: Type, to: Type) -> bool {
 pub(crate) fn granularity(text: &str) -> Option<TimeUnit> {
     let unit = TimeUnit::from_word(text.trim())?;
     (unit >= TimeUnit::Second && unit != TimeUnit::Week).then_some(unit)
+}
+
+/// The log levels `#log` takes as its priority (in any case).
+const LOG_PRIORITIES: [&str; 7] = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF"];
+
+/// What Siddhi refuses in `#log`'s arguments, beyond their types: with three arguments the last
+/// is a bool; with a priority (two strings, or three arguments) the priority is a constant log
+/// level.
+fn log_arguments_problem(written: &[ast::Expr], args: &[TypedExpr]) -> Option<(Span, String)> {
+    if args.len() == 3 && args[2].ty != Type::Bool {
+        return Some((
+            written[2].span,
+            format!(
+                "stream function 'log' takes a bool as its third argument (is.event.logged), found {}",
+                args[2].ty
+            ),
+        ));
+    }
+    let has_priority = args.len() == 3 || (args.len() == 2 && args[1].ty == Type::String);
+    if !has_priority {
+        return None;
+    }
+    match &args[0].kind {
+        ExprNode::Const(Value::String(level))
+            if LOG_PRIORITIES
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(level.trim())) =>
+        {
+            None
+        }
+        ExprNode::Const(Value::String(level)) => Some((
+            written[0].span,
+            format!(
+                "stream function 'log': unknown priority '{level}' (one of {})",
+                LOG_PRIORITIES.join(", ")
+            ),
+        )),
+        _ => Some((
+            written[0].span,
+            "stream function 'log' takes its priority as a constant, such as 'INFO'".to_string(),
+        )),
+    }
 }

@@ -265,13 +265,15 @@ fn named_window(
         fn #emit(&mut self, out: __ef::Chunk<#name>) {
             let mut chunk: __ef::Chunk<#name> = out
                 .into_iter()
+                // A window publishes only the kinds its output asks for, never its resets (as
+                // Siddhi's window publisher): readers see expired events, not resets.
                 .filter(|e| match e.kind {
                     __ef::EventKind::Current => #current_on,
                     __ef::EventKind::Expired => #expired_on,
-                    __ef::EventKind::Reset => true,
+                    __ef::EventKind::Reset => false,
                 })
                 .collect();
-            if chunk.iter().all(|e| e.kind == __ef::EventKind::Reset) {
+            if chunk.is_empty() {
                 return;
             }
             let now = self.__clock;

@@ -168,8 +168,10 @@ pub fn compile_call(
             Arc::new(|_: &Ctx| Value::String(Arc::from(uuid::Uuid::new_v4().to_string().as_str())))
         }
         F::CreateSet => Arc::new(move |c: &Ctx| Value::Set(Arc::new(vec![first(c)]))),
+        // A null set has size 0 (as in Siddhi).
         F::SizeOfSet => Arc::new(move |c: &Ctx| match first(c) {
             Value::Set(items) => Value::Int(items.len() as i32),
+            Value::Null => Value::Int(0),
             _ => Value::Null,
         }),
         F::Abs => Arc::new(move |c: &Ctx| match first(c) {

@@ -694,43 +694,45 @@ impl App {
 
     /// When the next timer is due, if any.
     pub fn next_due(&self) -> Option<i64> {
-        self.timers().filter_map(|(due, _)| due).min()
+        let mut earliest: Option<i64> = None;
+        self.visit_timers(|due, _| {
+            if let Some(due) = due {
+                earliest = Some(earliest.map_or(due, |e| e.min(due)));
+            }
+        });
+        earliest
     }
 
     /// The earliest timer, and the due time of the next one after it.
     fn next_timer(&self) -> Option<(i64, Timer, Option<i64>)> {
-        crate::clock::earliest(self.timers()).map(|(due, timer, next)| (due, timer.owned(), next))
+        let mut earliest = crate::clock::Earliest::default();
+        self.visit_timers(|due, timer| earliest.offer(due, timer));
+        earliest
+            .finish()
+            .map(|(due, timer, next)| (due, timer.owned(), next))
     }
 
-    /// Every timer with its due time (`None`: nothing pending), partition keys borrowed: this
-    /// runs on every send, and only the timer chosen to fire copies its key.
-    fn timers(&self) -> impl Iterator<Item = (Option<i64>, Timer<&Value>)> {
-        let triggers = self
-            .triggers
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.next, Timer::Trigger(i)));
-        let windows = self
-            .windows
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (w.window.next_due(), Timer::Window(i)));
-        let queries = self
-            .queries
-            .iter()
-            .enumerate()
-            .map(|(i, q)| (q.next_due(), Timer::Query(i)));
-        let partitions = self.partitions.iter().enumerate().flat_map(|(p, part)| {
-            std::iter::once((part.instances.next_due(), Timer::Purge(p))).chain(
-                part.instances.timed().flat_map(move |(key, queries)| {
-                    queries
-                        .iter()
-                        .enumerate()
-                        .map(move |(i, q)| (q.next_due(), Timer::PartitionQuery(p, key, i)))
-                }),
-            )
-        });
-        triggers.chain(windows).chain(queries).chain(partitions)
+    /// Visits every timer with its due time (`None`: nothing pending), partition keys borrowed:
+    /// this runs on every send, so it is plain loops, and only the timer chosen to fire copies
+    /// its key.
+    fn visit_timers<'a>(&'a self, mut visit: impl FnMut(Option<i64>, Timer<&'a Value>)) {
+        for (i, t) in self.triggers.iter().enumerate() {
+            visit(t.next, Timer::Trigger(i));
+        }
+        for (i, w) in self.windows.iter().enumerate() {
+            visit(w.window.next_due(), Timer::Window(i));
+        }
+        for (i, q) in self.queries.iter().enumerate() {
+            visit(q.next_due(), Timer::Query(i));
+        }
+        for (p, part) in self.partitions.iter().enumerate() {
+            visit(part.instances.next_due(), Timer::Purge(p));
+            for (key, queries) in part.instances.timed() {
+                for (i, q) in queries.iter().enumerate() {
+                    visit(q.next_due(), Timer::PartitionQuery(p, key, i));
+                }
+            }
+        }
     }
 
     fn fire(&mut self, timer: Timer, due: i64, horizon: i64) {
@@ -927,13 +929,15 @@ impl App {
         let output = self.windows[w].output;
         let chunk: Chunk<Single> = out
             .into_iter()
+            // A window publishes only the kinds its output asks for, never its resets (as
+            // Siddhi's window publisher): readers see expired events, not resets.
             .filter(|e| match e.kind {
                 EventKind::Current => output != EventType::Expired,
                 EventKind::Expired => output != EventType::Current,
-                EventKind::Reset => true,
+                EventKind::Reset => false,
             })
             .collect();
-        if chunk.iter().all(|e| e.kind == EventKind::Reset) {
+        if chunk.is_empty() {
             return;
         }
         let name = self.windows[w].name.clone();

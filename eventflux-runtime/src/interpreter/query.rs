@@ -91,6 +91,8 @@ pub struct QueryRt {
     pub destination: Arc<Destination>,
     /// The selector's output buffer, kept between chunks.
     selected: Vec<Selected<GroupKey, Row>>,
+    /// The buffer of events a window's timer releases, kept between firings.
+    timed: Chunk<Single>,
     plan: Arc<QueryPlan>,
     /// The app's start time: rate limiter periods are anchored there.
     origin: i64,
@@ -241,6 +243,7 @@ impl QueryRt {
             },
             rate: rate_limiter(plan, windowed),
             selected: Vec::new(),
+            timed: Vec::new(),
             destination: Arc::new(destination(&plan.output)?),
             plan: Arc::new(plan.clone()),
             origin: 0,
@@ -394,21 +397,28 @@ impl QueryRt {
 
     /// When this query next needs [`QueryRt::on_time`].
     pub fn next_due(&self) -> Option<i64> {
-        let input = match &self.input {
-            InputRt::Single(stages) => stages
-                .iter()
-                .filter_map(|s| match s {
-                    Stage::Window(w) => w.next_due(),
-                    _ => None,
-                })
-                .min(),
-            InputRt::Join(join) => join.next_due(),
-            InputRt::State(state) => state.next_due(),
+        // Plain loops: this runs for every event sent.
+        let mut earliest: Option<i64> = None;
+        let mut offer = |due: Option<i64>| {
+            if let Some(due) = due {
+                earliest = Some(earliest.map_or(due, |e| e.min(due)));
+            }
         };
-        input
-            .into_iter()
-            .chain(self.rate.as_ref().and_then(|r| r.next_due()))
-            .min()
+        match &self.input {
+            InputRt::Single(stages) => {
+                for stage in stages {
+                    if let Stage::Window(w) = stage {
+                        offer(w.next_due());
+                    }
+                }
+            }
+            InputRt::Join(join) => offer(join.next_due()),
+            InputRt::State(state) => offer(state.next_due()),
+        }
+        if let Some(rate) = &self.rate {
+            offer(rate.next_due());
+        }
+        earliest
     }
 
     /// Fires the timers due at or before `now`; returns the rows to send on.
@@ -428,9 +438,11 @@ impl QueryRt {
             if w.next_due().is_none_or(|due| due > now) {
                 continue;
             }
-            let mut out = Vec::new();
+            let mut out = std::mem::take(&mut self.timed);
+            out.clear();
             w.on_time(now, &mut out);
             rows.extend(self.run_from(i + 1, now, &mut out, tables));
+            self.timed = out;
         }
         if let InputRt::Join(join) = &mut self.input
             && join.next_due().is_some_and(|due| due <= now)
