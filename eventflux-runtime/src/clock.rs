@@ -41,21 +41,8 @@ pub fn stamp(
     }
 }
 
-/// The earliest of `timers` (each a due time, `None` for no timer, and what to fire), with the
-/// due time of the next timer after it.
-pub fn earliest<T>(
-    timers: impl IntoIterator<Item = (Option<i64>, T)>,
-) -> Option<(i64, T, Option<i64>)> {
-    let mut earliest = Earliest::default();
-    // Internal iteration (`for_each`): `timers` is a chain of adapters, which `next` walks slowly.
-    timers
-        .into_iter()
-        .for_each(|(due, timer)| earliest.offer(due, timer));
-    earliest.finish()
-}
-
-/// Finds the earliest of the timers offered to it, and the due time of the next one after it
-/// (what [`earliest`] computes, for callers that visit their timers in loops of their own).
+/// Finds the earliest of the timers offered to it (each a due time, `None` for no timer, and
+/// what to fire), and the due time of the next one after it.
 pub struct Earliest<T> {
     best: Option<(i64, T)>,
     second: Option<i64>,
@@ -100,7 +87,7 @@ impl<T> Earliest<T> {
 pub trait Timers {
     /// What identifies one timer.
     type Timer;
-    /// The earliest timer, and the due time of the next one after it (see [`earliest`]).
+    /// The earliest timer, and the due time of the next one after it (see [`Earliest`]).
     fn next_timer(&self) -> Option<(i64, Self::Timer, Option<i64>)>;
     /// Fires `timer`, due at `due`; idle periodic timers may skip ahead to `horizon`.
     fn fire(&mut self, timer: Self::Timer, due: i64, horizon: i64);
@@ -144,8 +131,15 @@ mod tests {
             (Some(10), 'c'),
             (Some(20), 'd'),
         ];
-        assert_eq!(earliest(timers), Some((10, 'c', Some(20))));
-        assert_eq!(earliest([(None::<i64>, ())]), None);
+        let earliest = |timers: &[(Option<i64>, char)]| {
+            let mut e = Earliest::default();
+            for (due, timer) in timers {
+                e.offer(*due, *timer);
+            }
+            e.finish()
+        };
+        assert_eq!(earliest(&timers), Some((10, 'c', Some(20))));
+        assert_eq!(earliest(&[(None, 'x')]), None);
     }
 
     #[test]

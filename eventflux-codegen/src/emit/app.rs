@@ -983,14 +983,13 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         impl __ef::Timers for App {
             type Timer = __Timer;
             fn next_timer(&self) -> Option<(i64, __Timer, Option<i64>)> {
-                let fixed = [
-                    #((self.#trigger_next, #trigger_index),)*
-                    #((__ef::Window::next_due(&self.#window_fields), #window_index),)*
-                    #((self.#free_fields.next_due(), #timer_index),)*
-                ];
-                let timers = fixed.into_iter().map(|(due, i)| (due, __Timer::Fixed(i)));
-                #(let timers = timers.chain(#partition_timers);)*
-                __ef::earliest(timers)
+                // Straight-line offers: this runs on every event sent.
+                let mut earliest = __ef::Earliest::default();
+                #(earliest.offer(self.#trigger_next, __Timer::Fixed(#trigger_index));)*
+                #(earliest.offer(__ef::Window::next_due(&self.#window_fields), __Timer::Fixed(#window_index));)*
+                #(earliest.offer(self.#free_fields.next_due(), __Timer::Fixed(#timer_index));)*
+                #(#partition_timers)*
+                earliest.finish()
             }
             fn fire(&mut self, timer: __Timer, due: i64, horizon: i64) {
                 let timer = match timer {

@@ -43,7 +43,8 @@ pub struct PartitionCode {
     pub ones: Vec<(String, Ident)>,
     /// The `__Timer` variants of its timers (`Pn(Key, usize)`, `PurgeN`).
     pub timer_variants: TokenStream,
-    /// An iterator expression of `(Option<i64>, __Timer)` over its timers.
+    /// Statements offering each of its timers (due time and `__Timer`) to `earliest`, an
+    /// `__ef::Earliest`.
     pub timers: TokenStream,
     /// Match arms firing its timers (`due`, `horizon` in scope).
     pub fire_arms: TokenStream,
@@ -393,12 +394,10 @@ pub fn emit(
         ones,
         timer_variants: quote!(#timer(#key_ty, usize), #purge,),
         timers: quote! {
-            self.#map
-                .timed()
-                .flat_map(|(key, instance)| {
-                    [#((instance.#q_fields.next_due(), __Timer::#timer(key.clone(), #member_index))),*]
-                })
-                .chain(::std::iter::once((self.#map.next_due(), __Timer::#purge)))
+            for (key, instance) in self.#map.timed() {
+                #(earliest.offer(instance.#q_fields.next_due(), __Timer::#timer(key.clone(), #member_index));)*
+            }
+            earliest.offer(self.#map.next_due(), __Timer::#purge);
         },
         fire_arms: quote! {
             __Timer::#purge => {

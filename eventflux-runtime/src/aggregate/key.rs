@@ -87,17 +87,54 @@ total_float!(TotalF64, f64, "double");
 total_float!(TotalF32, f32, "float");
 
 /// Keys with how many times each is held (a multiset), for aggregators that must forget a value
-/// when one of its occurrences leaves.
+/// when one of its occurrences leaves. A few distinct keys (a small window's values) sit in a
+/// sorted vector, found by binary search without a tree node each; many go to an ordered map.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(bound(serialize = "K: Serialize", deserialize = "K: Deserialize<'de> + Ord"))]
+#[serde(bound(
+    serialize = "K: Serialize + Clone",
+    deserialize = "K: Deserialize<'de> + Ord"
+))]
+#[serde(from = "Vec<(K, u64)>", into = "Vec<(K, u64)>")]
 pub(crate) struct Multiset<K> {
-    counts: BTreeMap<K, u64>,
+    counts: Counts<K>,
 }
+
+/// A multiset's counts: sorted pairs while few, an ordered map once many.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Counts<K> {
+    Few(Vec<(K, u64)>),
+    Many(BTreeMap<K, u64>),
+}
+
+/// Distinct keys kept in the sorted vector before the multiset moves them to a map (and half
+/// of it, to move back: a set hovering at the limit does not move every time).
+const FEW: usize = 32;
 
 impl<K> Default for Multiset<K> {
     fn default() -> Self {
         Multiset {
-            counts: BTreeMap::new(),
+            counts: Counts::Few(Vec::new()),
+        }
+    }
+}
+
+impl<K: Ord> From<Vec<(K, u64)>> for Multiset<K> {
+    fn from(pairs: Vec<(K, u64)>) -> Self {
+        let mut set = Multiset::default();
+        for (key, count) in pairs {
+            if count > 0 {
+                set.add_count(key, count);
+            }
+        }
+        set
+    }
+}
+
+impl<K: Clone> From<Multiset<K>> for Vec<(K, u64)> {
+    fn from(set: Multiset<K>) -> Self {
+        match set.counts {
+            Counts::Few(pairs) => pairs,
+            Counts::Many(map) => map.into_iter().collect(),
         }
     }
 }
@@ -105,44 +142,90 @@ impl<K> Default for Multiset<K> {
 impl<K: Ord> Multiset<K> {
     /// One more occurrence of `key`.
     pub(crate) fn add(&mut self, key: K) {
-        let count = self.counts.entry(key).or_insert(0);
-        *count = count.saturating_add(1);
+        self.add_count(key, 1);
+    }
+
+    fn add_count(&mut self, key: K, n: u64) {
+        match &mut self.counts {
+            Counts::Few(pairs) => match pairs.binary_search_by(|(k, _)| k.cmp(&key)) {
+                Ok(i) => pairs[i].1 = pairs[i].1.saturating_add(n),
+                Err(i) if pairs.len() < FEW => pairs.insert(i, (key, n)),
+                Err(_) => {
+                    let mut map: BTreeMap<K, u64> = std::mem::take(pairs).into_iter().collect();
+                    map.insert(key, n);
+                    self.counts = Counts::Many(map);
+                }
+            },
+            Counts::Many(map) => {
+                let count = map.entry(key).or_insert(0);
+                *count = count.saturating_add(n);
+            }
+        }
     }
 
     /// One occurrence of `key` fewer; nothing happens when `key` is not held.
     pub(crate) fn remove(&mut self, key: &K) {
-        if let Some(count) = self.counts.get_mut(key) {
-            if *count > 1 {
-                *count -= 1;
-            } else {
-                self.counts.remove(key);
+        match &mut self.counts {
+            Counts::Few(pairs) => {
+                if let Ok(i) = pairs.binary_search_by(|(k, _)| k.cmp(key)) {
+                    if pairs[i].1 > 1 {
+                        pairs[i].1 -= 1;
+                    } else {
+                        pairs.remove(i);
+                    }
+                }
+            }
+            Counts::Many(map) => {
+                if let Some(count) = map.get_mut(key) {
+                    if *count > 1 {
+                        *count -= 1;
+                    } else {
+                        map.remove(key);
+                    }
+                }
+                if map.len() < FEW / 2 {
+                    let pairs = std::mem::take(map).into_iter().collect();
+                    self.counts = Counts::Few(pairs);
+                }
             }
         }
     }
 
     /// Forgets every key.
     pub(crate) fn clear(&mut self) {
-        self.counts.clear();
+        self.counts = Counts::Few(Vec::new());
     }
 
     /// The smallest key held.
     pub(crate) fn first(&self) -> Option<&K> {
-        self.counts.keys().next()
+        match &self.counts {
+            Counts::Few(pairs) => pairs.first().map(|(k, _)| k),
+            Counts::Many(map) => map.keys().next(),
+        }
     }
 
     /// The largest key held.
     pub(crate) fn last(&self) -> Option<&K> {
-        self.counts.keys().next_back()
+        match &self.counts {
+            Counts::Few(pairs) => pairs.last().map(|(k, _)| k),
+            Counts::Many(map) => map.keys().next_back(),
+        }
     }
 
     /// How many distinct keys are held.
     pub(crate) fn distinct(&self) -> usize {
-        self.counts.len()
+        match &self.counts {
+            Counts::Few(pairs) => pairs.len(),
+            Counts::Many(map) => map.len(),
+        }
     }
 
     /// The distinct keys held, in order.
-    pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
-        self.counts.keys()
+    pub(crate) fn keys(&self) -> Box<dyn Iterator<Item = &K> + '_> {
+        match &self.counts {
+            Counts::Few(pairs) => Box::new(pairs.iter().map(|(k, _)| k)),
+            Counts::Many(map) => Box::new(map.keys()),
+        }
     }
 }
 
@@ -176,5 +259,30 @@ mod tests {
         assert_eq!((set.last(), set.distinct()), (Some(&1), 1));
         set.clear();
         assert_eq!(set.first(), None);
+    }
+
+    #[test]
+    fn a_multiset_keeps_order_and_counts_as_it_grows_and_shrinks() {
+        let mut set = Multiset::default();
+        for i in (0..100).rev() {
+            set.add(i);
+            set.add(i);
+        }
+        assert_eq!(
+            (set.first(), set.last(), set.distinct()),
+            (Some(&0), Some(&99), 100)
+        );
+        for i in 0..95 {
+            set.remove(&i);
+            assert_eq!(set.first(), Some(&i));
+            set.remove(&i);
+        }
+        assert_eq!(
+            set.keys().copied().collect::<Vec<_>>(),
+            vec![95, 96, 97, 98, 99]
+        );
+        let bytes = crate::state::encode(&set).expect("encodes");
+        let back: Multiset<i32> = crate::state::decode(&bytes).expect("decodes");
+        assert_eq!(back, set);
     }
 }

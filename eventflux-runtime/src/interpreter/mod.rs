@@ -36,6 +36,7 @@ use expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
 use query::{Destination, QueryRt};
 use select::Single;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::sync::Arc;
 use table::TableSet;
@@ -1104,7 +1105,7 @@ impl App {
         source: &str,
         row: &Row,
         timestamp: i64,
-    ) -> Option<Vec<Value>> {
+    ) -> Option<SmallVec<[Value; 1]>> {
         let key = self.partitions[p].keys.get(source)?;
         let inputs = [std::slice::from_ref(row)];
         let c = Ctx::single(&inputs, timestamp, &self.tables);
@@ -1121,25 +1122,26 @@ impl App {
 
     fn partition_deliver(&mut self, p: usize, source: &str, chunk: Chunk<Single>) {
         for event in chunk {
-            let keys = match self.partition_keys(p, source, &event.data.0, event.timestamp) {
-                Some(keys) => {
-                    let part = &mut self.partitions[p];
-                    let templates = &part.templates;
-                    keys.into_iter()
-                        .filter(|key| {
-                            part.instances
-                                .get_or_insert_with(key, event.timestamp, || {
-                                    templates
-                                        .iter()
-                                        .map(QueryRt::fresh)
-                                        .collect::<Result<Vec<_>, _>>()
-                                })
-                                .is_ok()
-                        })
-                        .collect()
-                }
-                None => self.partitions[p].instances.keys(),
-            };
+            let keys: SmallVec<[Value; 1]> =
+                match self.partition_keys(p, source, &event.data.0, event.timestamp) {
+                    Some(keys) => {
+                        let part = &mut self.partitions[p];
+                        let templates = &part.templates;
+                        keys.into_iter()
+                            .filter(|key| {
+                                part.instances
+                                    .get_or_insert_with(key, event.timestamp, || {
+                                        templates
+                                            .iter()
+                                            .map(QueryRt::fresh)
+                                            .collect::<Result<Vec<_>, _>>()
+                                    })
+                                    .is_ok()
+                            })
+                            .collect()
+                    }
+                    None => self.partitions[p].instances.keys().into_iter().collect(),
+                };
             for key in keys {
                 self.instance_deliver(p, &key, source, false, vec![event.clone()]);
                 self.partitions[p]

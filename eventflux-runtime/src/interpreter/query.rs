@@ -93,6 +93,8 @@ pub struct QueryRt {
     selected: Vec<Selected<GroupKey, Row>>,
     /// The buffer of events a window's timer releases, kept between firings.
     timed: Chunk<Single>,
+    /// The buffer a window stage emits into, kept between chunks.
+    window_out: Chunk<Single>,
     plan: Arc<QueryPlan>,
     /// The app's start time: rate limiter periods are anchored there.
     origin: i64,
@@ -244,6 +246,7 @@ impl QueryRt {
             rate: rate_limiter(plan, windowed),
             selected: Vec::new(),
             timed: Vec::new(),
+            window_out: Vec::new(),
             destination: Arc::new(destination(&plan.output)?),
             plan: Arc::new(plan.clone()),
             origin: 0,
@@ -330,11 +333,14 @@ impl QueryRt {
                     }
                 }),
                 Stage::Window(w) => {
-                    let mut out = Vec::with_capacity(chunk.len() * 2);
-                    let mut input = std::mem::take(chunk);
-                    input.retain(|e| e.kind == EventKind::Current);
-                    w.process(now, input, &mut out);
-                    *chunk = out;
+                    chunk.retain(|e| e.kind == EventKind::Current);
+                    // The window empties `chunk` into its output buffer; the two swap, and the
+                    // emptied one is the next output buffer (no allocation per event).
+                    let mut out = std::mem::take(&mut self.window_out);
+                    out.clear();
+                    w.process_from(now, chunk, &mut out);
+                    std::mem::swap(chunk, &mut out);
+                    self.window_out = out;
                 }
                 Stage::Log { args, query } => {
                     for e in chunk.iter() {
@@ -485,7 +491,7 @@ impl QueryRt {
     pub fn is_empty(&self) -> bool {
         let input_empty = match &self.input {
             InputRt::Single(stages) => stages.iter().all(|s| match s {
-                Stage::Window(w) => w.contents().is_empty() && w.next_due().is_none(),
+                Stage::Window(w) => w.holds_nothing() && w.next_due().is_none(),
                 _ => true,
             }),
             InputRt::Join(join) => join.is_empty(),

@@ -77,6 +77,10 @@ impl<E: Data> Window<E> for LengthWindow<E> {
         self.held.iter().collect()
     }
 
+    fn holds_nothing(&self) -> bool {
+        self.held.is_empty()
+    }
+
     fn snapshot(&self) -> Result<Vec<u8>, StateError> {
         state::encode(&self.held)
     }

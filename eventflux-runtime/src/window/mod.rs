@@ -119,6 +119,10 @@ pub trait Window<E: Data>: Send {
     }
     /// The events held, oldest first.
     fn contents(&self) -> Vec<&Event<E>>;
+    /// Whether the window holds no event (what [`Window::contents`] tells, without a list).
+    fn holds_nothing(&self) -> bool {
+        self.contents().is_empty()
+    }
     /// The window's state as bytes.
     fn snapshot(&self) -> Result<Vec<u8>, StateError>;
     /// Replaces the window's state with a snapshot's.
@@ -147,6 +151,9 @@ impl<E: Data> Window<E> for Box<dyn Window<E>> {
     }
     fn contents(&self) -> Vec<&Event<E>> {
         (**self).contents()
+    }
+    fn holds_nothing(&self) -> bool {
+        (**self).holds_nothing()
     }
     fn snapshot(&self) -> Result<Vec<u8>, StateError> {
         (**self).snapshot()

@@ -63,6 +63,10 @@ impl<E: Data> Window<E> for TimeWindow<E> {
         self.queue.held().iter().collect()
     }
 
+    fn holds_nothing(&self) -> bool {
+        self.queue.held().is_empty()
+    }
+
     fn snapshot(&self) -> Result<Vec<u8>, StateError> {
         state::encode(self.queue.held())
     }
