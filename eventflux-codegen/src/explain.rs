@@ -404,6 +404,19 @@ fn handlers(out: &mut String, s: &SourcePlan, names: &Names) {
                 let args: Vec<String> = args.iter().map(|a| expr(a, &own)).collect();
                 writeln!(out, "    log({})", args.join(", "))
             }
+            HandlerPlan::Function(StreamFunctionPlan::Pol2Cart { theta, rho, z }) => {
+                let args: Vec<String> = [Some(theta), Some(rho), z.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .map(|a| expr(a, &own))
+                    .collect();
+                writeln!(
+                    out,
+                    "    pol2Cart({}) adds x, y{}",
+                    args.join(", "),
+                    if z.is_some() { ", z" } else { "" }
+                )
+            }
         };
     }
 }

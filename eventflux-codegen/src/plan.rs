@@ -589,6 +589,16 @@ pub enum StreamFunctionPlan {
         /// The arguments.
         args: Vec<TypedExpr>,
     },
+    /// `#pol2Cart(theta, rho [, z])`: adds the cartesian `x` and `y` of polar coordinates (theta
+    /// in degrees), and `z` passed through when given, as new attributes of each event.
+    Pol2Cart {
+        /// The angle, in degrees.
+        theta: TypedExpr,
+        /// The radius.
+        rho: TypedExpr,
+        /// The height, copied to `z`.
+        z: Option<TypedExpr>,
+    },
 }
 
 /// One side of a join.

@@ -425,6 +425,9 @@ impl Checker {
         let Some(source) = self.single_source(input, None, false) else {
             return;
         };
+        if !self.no_added_attributes(&source, input.span, "an aggregation's input") {
+            return;
+        }
         if source.kind != SourceKind::Stream {
             self.err(
                 input.source.name.span,

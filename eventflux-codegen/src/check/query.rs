@@ -99,7 +99,7 @@ impl Checker {
         stored: bool,
     ) -> Option<SourcePlan> {
         let id = &input.source.name;
-        let (kind, schema) = if input.source.inner {
+        let (kind, mut schema) = if input.source.inner {
             if partition.is_none() {
                 self.err(
                     id.span,
@@ -279,6 +279,15 @@ impl Checker {
                             }
                             None => ok = false,
                         }
+                    } else if call.namespace.is_none() && call.name.name == "pol2Cart" {
+                        let mut scope = Scope::single(reference, schema.clone(), "stream function");
+                        match self.pol2cart(call, &mut scope, &schema) {
+                            Some((plan, added)) => {
+                                handlers.push(HandlerPlan::Function(plan));
+                                schema.attributes.extend(added);
+                            }
+                            None => ok = false,
+                        }
                     } else {
                         let full = match &call.namespace {
                             Some(ns) => format!("{}:{}", ns.name, call.name.name),
@@ -309,6 +318,10 @@ impl Checker {
         let left = self.single_source(&j.left.input, partition, true);
         let right = self.single_source(&j.right.input, partition, true);
         let (left, right) = (left?, right?);
+        let left_ok = self.no_added_attributes(&left, j.left.input.span, "a join side");
+        if !(self.no_added_attributes(&right, j.right.input.span, "a join side") && left_ok) {
+            return None;
+        }
         if j.left.unidirectional && j.right.unidirectional {
             self.err(
                 j.right.input.span,
@@ -1210,6 +1223,102 @@ fn assignable(from: Type, to: Type) -> bool {
 pub(crate) fn granularity(text: &str) -> Option<TimeUnit> {
     let unit = TimeUnit::from_word(text.trim())?;
     (unit >= TimeUnit::Second && unit != TimeUnit::Week).then_some(unit)
+}
+
+impl Checker {
+    /// Refuses `#pol2Cart` on `source` read as `what` (a join side, an aggregation's input):
+    /// attributes added to the events of such inputs are not supported.
+    pub(crate) fn no_added_attributes(
+        &mut self,
+        source: &SourcePlan,
+        span: Span,
+        what: &str,
+    ) -> bool {
+        let adds = source.handlers.iter().any(|h| {
+            matches!(
+                h,
+                HandlerPlan::Function(StreamFunctionPlan::Pol2Cart { .. })
+            )
+        });
+        if adds {
+            self.err(
+                span,
+                format!("the stream function 'pol2Cart' is not supported on {what}; apply it in a query of its own that inserts into a stream"),
+            );
+        }
+        !adds
+    }
+
+    /// `#pol2Cart(theta, rho [, z])` (as Siddhi checks it): two or three double arguments, on a
+    /// stream without the attributes it adds; gives its plan and the attributes it adds.
+    fn pol2cart(
+        &mut self,
+        call: &ast::Call,
+        scope: &mut Scope,
+        schema: &Schema,
+    ) -> Option<(StreamFunctionPlan, Vec<Attribute>)> {
+        if !(2..=3).contains(&call.args.len()) {
+            self.err(
+                call.span,
+                format!(
+                    "stream function 'pol2Cart' takes (theta, rho) or (theta, rho, z), found {} arguments",
+                    call.args.len()
+                ),
+            );
+            return None;
+        }
+        let args: Vec<TypedExpr> = call
+            .args
+            .iter()
+            .map(|a| self.expr(a, scope))
+            .collect::<Option<_>>()?;
+        if let Some((i, a)) = args.iter().enumerate().find(|(_, a)| a.ty != Type::Double) {
+            self.err(
+                call.args[i].span,
+                format!(
+                    "stream function 'pol2Cart' takes double arguments, found {} as argument {}",
+                    a.ty,
+                    i + 1
+                ),
+            );
+            return None;
+        }
+        let added: Vec<&str> = if args.len() == 3 {
+            vec!["x", "y", "z"]
+        } else {
+            vec!["x", "y"]
+        };
+        if let Some(taken) = schema
+            .attributes
+            .iter()
+            .find(|a| added.contains(&a.name.as_str()))
+        {
+            self.err(
+                call.span,
+                format!(
+                    "stream function 'pol2Cart' adds the attributes {}, but the input already has '{}'",
+                    added.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", "),
+                    taken.name
+                ),
+            );
+            return None;
+        }
+        let mut args = args.into_iter();
+        let (theta, rho) = (args.next()?, args.next()?);
+        let plan = StreamFunctionPlan::Pol2Cart {
+            theta,
+            rho,
+            z: args.next(),
+        };
+        let added = added
+            .into_iter()
+            .map(|name| Attribute {
+                name: name.to_string(),
+                ty: Type::Double,
+            })
+            .collect();
+        Some((plan, added))
+    }
 }
 
 /// The log levels `#log` takes as its priority (in any case).

@@ -676,6 +676,12 @@ fn single_input(
                     }
                 });
             }
+            HandlerPlan::Function(StreamFunctionPlan::Pol2Cart { .. }) => {
+                return Err(Unsupported::new(
+                    "the stream function #pol2Cart (it adds attributes to the input's events)",
+                    q.span,
+                ));
+            }
         }
     }
     let window_on_time = window_stages.iter().map(|(i, f)| {

@@ -26,6 +26,15 @@ pub enum Stage {
     Filter(Pred),
     /// A window.
     Window(Box<dyn Window<Single>>),
+    /// Add the cartesian `x`, `y` (and `z`) of each event's polar coordinates to it.
+    Pol2Cart {
+        /// The angle, in degrees.
+        theta: Eval,
+        /// The radius.
+        rho: Eval,
+        /// The height, copied to `z`.
+        z: Option<Eval>,
+    },
     /// Log each event and pass it on.
     Log {
         /// The log arguments.
@@ -115,6 +124,13 @@ fn stages(source: &SourcePlan, query: &str) -> Result<Vec<Stage>, CompileError> 
             Ok(match h {
                 HandlerPlan::Filter(e) => Stage::Filter(compile_predicate(e)?),
                 HandlerPlan::Window(w) => Stage::Window(build_window(w)?),
+                HandlerPlan::Function(StreamFunctionPlan::Pol2Cart { theta, rho, z }) => {
+                    Stage::Pol2Cart {
+                        theta: compile(theta)?,
+                        rho: compile(rho)?,
+                        z: z.as_ref().map(compile).transpose()?,
+                    }
+                }
                 HandlerPlan::Function(StreamFunctionPlan::Log { args }) => Stage::Log {
                     args: args.iter().map(compile).collect::<Result<_, _>>()?,
                     query: query.to_string(),
@@ -342,6 +358,20 @@ impl QueryRt {
                     std::mem::swap(chunk, &mut out);
                     self.window_out = out;
                 }
+                Stage::Pol2Cart { theta, rho, z } => {
+                    for e in chunk.iter_mut() {
+                        if e.kind == EventKind::Reset {
+                            continue;
+                        }
+                        let added = {
+                            let inputs = [std::slice::from_ref(&e.data.0)];
+                            let c = Ctx::single(&inputs, e.timestamp, tables);
+                            pol2cart(&theta(&c), &rho(&c), z.as_ref().map(|z| z(&c)))
+                        };
+                        let row: Vec<Value> = e.data.0.iter().cloned().chain(added).collect();
+                        e.data.0 = Row::from(row);
+                    }
+                }
                 Stage::Log { args, query } => {
                     for e in chunk.iter() {
                         let inputs = [std::slice::from_ref(&e.data.0)];
@@ -549,4 +579,23 @@ impl QueryRt {
         }
         Ok(())
     }
+}
+
+/// The values `#pol2Cart` adds: `x = rho * cos(theta)`, `y = rho * sin(theta)` (theta in
+/// degrees), then `z` when given; `x` and `y` are null when theta or rho is.
+fn pol2cart(theta: &Value, rho: &Value, z: Option<Value>) -> Vec<Value> {
+    let (x, y) = match (theta, rho) {
+        (Value::Double(theta), Value::Double(rho)) => {
+            let radians = theta.to_radians();
+            (
+                Value::Double(rho * radians.cos()),
+                Value::Double(rho * radians.sin()),
+            )
+        }
+        _ => (Value::Null, Value::Null),
+    };
+    std::iter::once(x)
+        .chain(std::iter::once(y))
+        .chain(z)
+        .collect()
 }
