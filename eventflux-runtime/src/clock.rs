@@ -41,6 +41,14 @@ pub fn stamp(
     }
 }
 
+/// The earlier of two due times (`None`: no timer).
+pub fn earlier(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// Finds the earliest of the timers offered to it (each a due time, `None` for no timer, and
 /// what to fire), and the due time of the next one after it.
 pub struct Earliest<T> {
@@ -64,12 +72,10 @@ impl<T> Earliest<T> {
             return;
         };
         match &self.best {
-            Some((b, _)) if due >= *b => {
-                self.second = Some(self.second.map_or(due, |s| s.min(due)));
-            }
+            Some((b, _)) if due >= *b => self.second = earlier(self.second, Some(due)),
             _ => {
                 if let Some((b, _)) = &self.best {
-                    self.second = Some(self.second.map_or(*b, |s| s.min(*b)));
+                    self.second = earlier(self.second, Some(*b));
                 }
                 self.best = Some((due, timer));
             }

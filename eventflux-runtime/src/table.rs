@@ -21,11 +21,11 @@ pub struct Table<R, K> {
     next_id: u64,
     primary: Option<(KeyFn<R, K>, HashMap<K, u64>)>,
     indexes: Vec<Index<R, K>>,
-    /// The changes not yet taken by [`Table::take_changes`], when the table is journaled.
+    /// The changes not yet taken by [`Table::take_changes`], when the table records them.
     journal: Option<Vec<Change<R>>>,
 }
 
-/// One change to a table's rows, for an external store to mirror (see [`Table::journaled`]).
+/// One change to a table's rows, for an external store to mirror (see [`Table::record_changes`]).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change<R> {
     /// The row with this id was added or replaced.
@@ -69,7 +69,7 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
         self.journal.get_or_insert_with(Vec::new);
     }
 
-    /// The changes since the last call, in order (none unless the table is journaled).
+    /// The changes since the last call, in order (none unless the table records them).
     pub fn take_changes(&mut self) -> Vec<Change<R>> {
         self.journal
             .as_mut()
@@ -88,7 +88,7 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
         }
     }
 
-    /// Replaces the rows with `rows` (ids and rows, as a store holds them), without journaling
+    /// Replaces the rows with `rows` (ids and rows, as a store holds them), without recording
     /// them: the store already has them. New rows get ids after the largest.
     pub fn load(&mut self, rows: Vec<(u64, R)>) {
         self.clear_rows();
@@ -283,13 +283,11 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
     /// Replaces the rows with a snapshot's and rebuilds the indexes.
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         let s: TableState<R> = state::decode(bytes)?;
-        self.clear_rows();
-        self.record(|| Change::Clear);
-        for (id, row) in s.rows {
-            self.index(id, &row);
-            self.record(|| Change::Put(id, row.clone()));
-            self.rows.insert(id, row);
+        if let Some(journal) = &mut self.journal {
+            journal.push(Change::Clear);
+            journal.extend(s.rows.iter().map(|(id, row)| Change::Put(*id, row.clone())));
         }
+        self.load(s.rows);
         self.next_id = s.next_id;
         Ok(())
     }

@@ -30,6 +30,45 @@ pub enum Value {
     Set(Arc<Vec<Value>>),
 }
 
+/// Why values do not make a row of attributes (see [`fit_row`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum RowMisfit {
+    /// `found` values for `expected` attributes.
+    Arity {
+        /// The attributes.
+        expected: usize,
+        /// The values.
+        found: usize,
+    },
+    /// The value at `index` does not fit its attribute's type.
+    Type {
+        /// The attribute's position.
+        index: usize,
+        /// What is wrong with the value.
+        problem: String,
+    },
+}
+
+/// Fits `values` to attributes `attributes` (names and types) in place: one value per
+/// attribute, each of its type or widened to it as [`Value::as_attribute`] does.
+pub fn fit_row(values: &mut [Value], attributes: &[(String, Type)]) -> Result<(), RowMisfit> {
+    if values.len() != attributes.len() {
+        return Err(RowMisfit::Arity {
+            expected: attributes.len(),
+            found: values.len(),
+        });
+    }
+    for (index, (v, (_, ty))) in values.iter_mut().zip(attributes).enumerate() {
+        if v.ty() == Some(*ty) {
+            continue;
+        }
+        *v = v
+            .as_attribute(*ty)
+            .map_err(|problem| RowMisfit::Type { index, problem })?;
+    }
+    Ok(())
+}
+
 impl PartialEq for Value {
     fn eq(&self, other: &Self) -> bool {
         self.total_cmp(other) == Ordering::Equal

@@ -1,7 +1,9 @@
 //! The embedding API end to end: build, send, subscribe, errors, clock, snapshot and restore.
 
+mod common;
+
+use common::collect;
 use eventflux_runtime::{App, SendError, Value};
-use std::sync::{Arc, Mutex};
 
 const APP: &str = "
 define stream Trades (sym string, price double, vol long);
@@ -11,15 +13,6 @@ select sym, sum(vol) as total
 group by sym
 insert into Totals;
 ";
-
-fn collect(app: &mut App, stream: &str) -> Arc<Mutex<Vec<Vec<Value>>>> {
-    let rows = Arc::new(Mutex::new(Vec::new()));
-    let sink = rows.clone();
-    app.subscribe(stream, move |out| {
-        sink.lock().unwrap().push(out.values.to_vec())
-    });
-    rows
-}
 
 fn trade(sym: &str, price: f64, vol: i64) -> Vec<Value> {
     vec![Value::from(sym), Value::Double(price), Value::Long(vol)]

@@ -2,6 +2,9 @@
 //! change written through, failures reported and retried, snapshots written back; a store type
 //! registered by the user, and the built-in Redis store against a real server.
 
+mod common;
+
+use common::collect;
 use eventflux_runtime::store::{
     BackendError, MemoryStore, StoreChange, StoreConfig, StoreError, StoreRegistry, TableStore,
 };
@@ -43,15 +46,6 @@ fn registry(shared: &Shared) -> StoreRegistry {
 
 /// The app (the compiled path's store tests compile the same file).
 const APP: &str = include_str!("../../tests/stores/shop.eventflux");
-
-fn collect(app: &mut App, stream: &str) -> Arc<Mutex<Vec<Vec<Value>>>> {
-    let rows = Arc::new(Mutex::new(Vec::new()));
-    let sink = rows.clone();
-    app.subscribe(stream, move |out| {
-        sink.lock().unwrap().push(out.values.to_vec())
-    });
-    rows
-}
 
 fn row(sym: &str, price: f64) -> Vec<Value> {
     vec![Value::from(sym), Value::Double(price)]

@@ -178,22 +178,15 @@ impl TableCode<'_> {
         let (store, write) = self.store.as_ref()?;
         let annotation = self.info.store.as_ref()?;
         let (field, row, table) = (&self.field, &self.row, &self.info.name);
-        let options = annotation
-            .options
-            .iter()
-            .filter_map(|(k, v)| k.as_ref().map(|k| (k.to_ascii_lowercase(), v)));
-        let (keys, values): (Vec<String>, Vec<&String>) = options.unzip();
+        let options = annotation.options.iter().map(|(k, v)| match k {
+            Some(k) => quote!((Some(#k), #v)),
+            None => quote!((None, #v)),
+        });
         let declaration = quote!(#store: Option<__ef::store::StoreLink>,);
         let open = quote! {
-            let config = __ef::store::StoreConfig {
-                app: #app.to_string(),
-                table: #table.to_string(),
-                schema: #row::schema(),
-                options: [#((#keys, #values)),*]
-                    .into_iter()
-                    .map(|(k, v): (&str, &str)| (k.to_string(), v.to_string()))
-                    .collect(),
-            };
+            let options: &[(Option<&str>, &str)] = &[#(#options),*];
+            let config =
+                __ef::store::StoreConfig::new(#app, #table, #row::schema(), options.iter().copied());
             app.#store = Some(__ef::store::open_table(stores, &config, &mut app.#field, |values| {
                 #row::from_values(&values).map_err(|e| e.to_string())
             })?);

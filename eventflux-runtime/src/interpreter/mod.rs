@@ -27,7 +27,7 @@ use crate::event::{Chunk, Event, EventKind};
 use crate::partition::{Partitioned, Purge, Slot};
 use crate::state::{self, StateError};
 use crate::store::{StoreError, StoreRegistry};
-use crate::value::Value;
+use crate::value::{RowMisfit, Value};
 use crate::window::Window;
 use eventflux_codegen::plan::{
     EventType, NamedWindowInfo, PartitionKeyKind, Plan, StreamKind, TriggerSchedule, Type,
@@ -653,27 +653,21 @@ impl App {
         self.send(stream, timestamp, converted)
     }
 
-    fn validate(&self, id: usize, values: Vec<Value>) -> Result<Row, SendError> {
+    fn validate(&self, id: usize, mut values: Vec<Value>) -> Result<Row, SendError> {
         let s = &self.streams[id];
-        if values.len() != s.types.len() {
-            return Err(SendError::Arity {
+        crate::value::fit_row(&mut values, &s.types).map_err(|misfit| match misfit {
+            RowMisfit::Arity { expected, found } => SendError::Arity {
                 stream: s.name.to_string(),
-                expected: s.types.len(),
-                found: values.len(),
-            });
-        }
-        let mut values = values;
-        for (v, (name, ty)) in values.iter_mut().zip(&s.types) {
-            if v.ty().is_some_and(|t| t == *ty) {
-                continue;
-            }
-            *v = v.as_attribute(*ty).map_err(|problem| SendError::Type {
+                expected,
+                found,
+            },
+            RowMisfit::Type { index, problem } => SendError::Type {
                 stream: s.name.to_string(),
-                attribute: name.clone(),
-                expected: *ty,
+                attribute: s.types[index].0.clone(),
+                expected: s.types[index].1,
                 problem,
-            })?;
-        }
+            },
+        })?;
         Ok(Arc::from(values))
     }
 
@@ -696,11 +690,7 @@ impl App {
     /// When the next timer is due, if any.
     pub fn next_due(&self) -> Option<i64> {
         let mut earliest: Option<i64> = None;
-        self.visit_timers(|due, _| {
-            if let Some(due) = due {
-                earliest = Some(earliest.map_or(due, |e| e.min(due)));
-            }
-        });
+        self.visit_timers(|due, _| earliest = crate::clock::earlier(earliest, due));
         earliest
     }
 

@@ -363,13 +363,12 @@ impl QueryRt {
                         if e.kind == EventKind::Reset {
                             continue;
                         }
-                        let added = {
+                        let (xy, z) = {
                             let inputs = [std::slice::from_ref(&e.data.0)];
                             let c = Ctx::single(&inputs, e.timestamp, tables);
-                            pol2cart(&theta(&c), &rho(&c), z.as_ref().map(|z| z(&c)))
+                            (pol2cart(&theta(&c), &rho(&c)), z.as_ref().map(|z| z(&c)))
                         };
-                        let row: Vec<Value> = e.data.0.iter().cloned().chain(added).collect();
-                        e.data.0 = Row::from(row);
+                        e.data.0 = e.data.0.iter().cloned().chain(xy).chain(z).collect();
                     }
                 }
                 Stage::Log { args, query } => {
@@ -435,11 +434,7 @@ impl QueryRt {
     pub fn next_due(&self) -> Option<i64> {
         // Plain loops: this runs for every event sent.
         let mut earliest: Option<i64> = None;
-        let mut offer = |due: Option<i64>| {
-            if let Some(due) = due {
-                earliest = Some(earliest.map_or(due, |e| e.min(due)));
-            }
-        };
+        let mut offer = |due: Option<i64>| earliest = crate::clock::earlier(earliest, due);
         match &self.input {
             InputRt::Single(stages) => {
                 for stage in stages {
@@ -581,21 +576,17 @@ impl QueryRt {
     }
 }
 
-/// The values `#pol2Cart` adds: `x = rho * cos(theta)`, `y = rho * sin(theta)` (theta in
-/// degrees), then `z` when given; `x` and `y` are null when theta or rho is.
-fn pol2cart(theta: &Value, rho: &Value, z: Option<Value>) -> Vec<Value> {
-    let (x, y) = match (theta, rho) {
+/// The `x` and `y` that `#pol2Cart` adds: `rho * cos(theta)` and `rho * sin(theta)` (theta in
+/// degrees); null when theta or rho is.
+fn pol2cart(theta: &Value, rho: &Value) -> [Value; 2] {
+    match (theta, rho) {
         (Value::Double(theta), Value::Double(rho)) => {
             let radians = theta.to_radians();
-            (
+            [
                 Value::Double(rho * radians.cos()),
                 Value::Double(rho * radians.sin()),
-            )
+            ]
         }
-        _ => (Value::Null, Value::Null),
-    };
-    std::iter::once(x)
-        .chain(std::iter::once(y))
-        .chain(z)
-        .collect()
+        _ => [Value::Null, Value::Null],
+    }
 }

@@ -107,7 +107,11 @@ impl TableSet {
                     .iter()
                     .map(|a| (a.name.clone(), a.ty))
                     .collect();
-                let config = StoreConfig::new(app, &info.name, schema, annotation);
+                let options = annotation
+                    .options
+                    .iter()
+                    .map(|(k, v)| (k.as_deref(), v.as_str()));
+                let config = StoreConfig::new(app, &info.name, schema, options);
                 let mut t = InterpTable::new(info);
                 t.store = Some(crate::store::open_table(
                     stores,

@@ -18,9 +18,9 @@ pub mod redis;
 pub use memory::MemoryStore;
 
 use crate::table::{Change, Table};
-use crate::value::Value;
+use crate::value::{RowMisfit, Value, fit_row};
 use crate::window::Data;
-use eventflux_codegen::plan::{AnnotationConfig, Type};
+use eventflux_codegen::plan::Type;
 use std::collections::BTreeMap;
 use std::hash::Hash;
 use std::sync::Arc;
@@ -53,17 +53,17 @@ pub struct StoreConfig {
 }
 
 impl StoreConfig {
-    /// The config of table `table` of app `app` from its `@store` annotation.
-    pub fn new(
+    /// The config of table `table` of app `app` from its `@store` annotation's options (key and
+    /// value; positional values, without a key, are left out).
+    pub fn new<'a>(
         app: &str,
         table: &str,
         schema: Vec<(String, Type)>,
-        annotation: &AnnotationConfig,
+        options: impl IntoIterator<Item = (Option<&'a str>, &'a str)>,
     ) -> Self {
-        let options = annotation
-            .options
-            .iter()
-            .filter_map(|(k, v)| k.as_ref().map(|k| (k.to_ascii_lowercase(), v.clone())))
+        let options = options
+            .into_iter()
+            .filter_map(|(k, v)| k.map(|k| (k.to_ascii_lowercase(), v.to_string())))
             .collect();
         StoreConfig {
             app: app.to_string(),
@@ -210,29 +210,19 @@ impl StoreLink {
     pub fn load(&mut self) -> Result<Vec<(u64, Vec<Value>)>, StoreError> {
         let rows = self.store.load().map_err(|e| self.error(e.to_string()))?;
         rows.into_iter()
-            .map(|(id, values)| {
-                if values.len() != self.schema.len() {
-                    return Err(self.error(format!(
-                        "stored row {id} has {} values where the table has {} attributes",
-                        values.len(),
-                        self.schema.len()
-                    )));
-                }
-                values
-                    .into_iter()
-                    .zip(&self.schema)
-                    .map(|(v, (name, ty))| {
-                        if v.is_null() || v.ty() == Some(*ty) {
-                            return Ok(v);
+            .map(|(id, mut values)| {
+                fit_row(&mut values, &self.schema).map_err(|misfit| {
+                    self.error(match misfit {
+                        RowMisfit::Arity { expected, found } => format!(
+                            "stored row {id} has {found} values where the table has {expected} attributes"
+                        ),
+                        RowMisfit::Type { index, problem } => {
+                            let (name, ty) = &self.schema[index];
+                            format!("stored row {id}, attribute '{name}' ({ty}): {problem}")
                         }
-                        v.as_attribute(*ty).map_err(|problem| {
-                            self.error(format!(
-                                "stored row {id}, attribute '{name}' ({ty:?}): {problem}"
-                            ))
-                        })
                     })
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(|values| (id, values))
+                })?;
+                Ok((id, values))
             })
             .collect()
     }
