@@ -11,8 +11,9 @@
 //!   arrivals only change what it holds;
 //! - outer joins: an unmatched event of a preserved side pairs with nothing (`None`); an
 //!   unmatched event of the other side gives nothing;
-//! - when a side holds no window, every arrival's pairs are preceded by a `Reset`, so that
-//!   aggregates cover only that arrival's matches;
+//! - when a side holds no window, every arrival's pairs are followed by a `Reset`, so that
+//!   aggregates cover only that arrival's matches; when the query outputs expired events, the
+//!   same pairs come out expired between the two;
 //! - in a self-join the left side sees an arrival before the right side's window holds it.
 
 use crate::event::{Chunk, Event, EventKind};
@@ -83,17 +84,16 @@ pub struct JoinSpec<L, R> {
     pub left_windowless: bool,
     /// Whether right arrivals come from a stream without a window (see `left_windowless`).
     pub right_windowless: bool,
+    /// Whether the query outputs expired events: then, as Siddhi's empty window emits an
+    /// expired copy of each arrival, a windowless side's arrival joins a second time as an
+    /// expired event right after its current pairs (so aggregates withdraw it at once).
+    pub windowless_expire: bool,
 }
 
 impl<L: Data, R: Data> JoinSpec<L, R> {
     /// Joins the events the left side emitted (`emitted`) with what the right side holds
     /// (`other`), appending the pairs to `out`.
-    pub fn join_left(
-        &self,
-        emitted: &Chunk<L>,
-        other: &dyn Held<L, R>,
-        out: &mut Chunk<Pair<L, R>>,
-    ) {
+    pub fn join_left(&self, emitted: &Chunk<L>, other: &dyn Held<L, R>, out: &mut Joined<L, R>) {
         self.join_from(
             Side::Left,
             emitted,
@@ -106,12 +106,7 @@ impl<L: Data, R: Data> JoinSpec<L, R> {
 
     /// Joins the events the right side emitted (`emitted`) with what the left side holds
     /// (`other`), appending the pairs to `out`.
-    pub fn join_right(
-        &self,
-        emitted: &Chunk<R>,
-        other: &dyn Held<R, L>,
-        out: &mut Chunk<Pair<L, R>>,
-    ) {
+    pub fn join_right(&self, emitted: &Chunk<R>, other: &dyn Held<R, L>, out: &mut Joined<L, R>) {
         self.join_from(
             Side::Right,
             emitted,
@@ -130,7 +125,7 @@ impl<L: Data, R: Data> JoinSpec<L, R> {
         side: Side,
         emitted: &Chunk<A>,
         other: &dyn Held<A, B>,
-        out: &mut Chunk<Pair<L, R>>,
+        joined: &mut Joined<L, R>,
         matches: impl Fn(&A, &B) -> bool,
         pair: impl Fn(Option<A>, Option<B>) -> Pair<L, R>,
     ) {
@@ -145,7 +140,9 @@ impl<L: Data, R: Data> JoinSpec<L, R> {
         if !triggers {
             return;
         }
+        let Joined { pairs: out, ends } = joined;
         for event in emitted {
+            let first_pair = out.len();
             if event.kind == EventKind::Reset {
                 out.push(Event {
                     timestamp: event.timestamp,
@@ -155,6 +152,7 @@ impl<L: Data, R: Data> JoinSpec<L, R> {
                         right: None,
                     },
                 });
+                ends.push(out.len());
                 continue;
             }
             let mut matched = false;
@@ -175,7 +173,19 @@ impl<L: Data, R: Data> JoinSpec<L, R> {
                     data: pair(Some(event.data.clone()), None),
                 });
             }
+            let last_pair = out.len();
+            if last_pair > first_pair {
+                ends.push(last_pair);
+            }
             if windowless && event.kind == EventKind::Current {
+                if self.windowless_expire && last_pair > first_pair {
+                    for i in first_pair..last_pair {
+                        let mut expired = out[i].clone();
+                        expired.kind = EventKind::Expired;
+                        out.push(expired);
+                    }
+                    ends.push(out.len());
+                }
                 out.push(Event::reset(
                     event.timestamp,
                     Pair {
@@ -183,8 +193,36 @@ impl<L: Data, R: Data> JoinSpec<L, R> {
                         right: None,
                     },
                 ));
+                ends.push(out.len());
             }
         }
+    }
+}
+
+/// What a join emits: its pairs in order, grouped as Siddhi's join hands them to the selector
+/// (one group per emitted event's pairs, one per `Reset`), so that an aggregating selection
+/// gives a row per group rather than per arrival.
+#[derive(Debug)]
+pub struct Joined<L, R> {
+    /// Every pair, in order.
+    pub pairs: Chunk<Pair<L, R>>,
+    /// Where each group of `pairs` ends.
+    pub ends: Vec<usize>,
+}
+
+impl<L, R> Default for Joined<L, R> {
+    fn default() -> Self {
+        Joined {
+            pairs: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
+impl<L, R> Joined<L, R> {
+    /// Whether there are no pairs.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
     }
 }
 
@@ -381,6 +419,7 @@ mod tests {
             on: Some(Arc::new(|l: &Row, r: &Row| l.0 == r.0)),
             left_windowless: false,
             right_windowless: false,
+            windowless_expire: false,
         }
     }
 
@@ -389,7 +428,7 @@ mod tests {
         for keyed in [false, true] {
             let (mut left, mut right) = (side(keyed), side(keyed));
             let s = spec(true);
-            let mut out = Vec::new();
+            let mut out = Joined::default();
             let emitted = right.arrive(1, vec![Event::current(1, ('a', 1))]);
             s.join_right(&emitted, &left, &mut out);
             assert!(
@@ -403,6 +442,7 @@ mod tests {
             let emitted = left.arrive(4, vec![Event::current(4, ('c', 4))]);
             s.join_left(&emitted, &right, &mut out);
             let seen: Vec<Seen> = out
+                .pairs
                 .iter()
                 .map(|e| (e.kind, e.data.left, e.data.right))
                 .collect();
@@ -465,8 +505,9 @@ mod tests {
                 })),
                 left_windowless: false,
                 right_windowless: false,
+                windowless_expire: false,
             };
-            let mut out = Vec::new();
+            let mut out = Joined::default();
             let emitted = trades.arrive(1, vec![Event::current(1, ('a', 1))]);
             s.join_left(&emitted, &quotes, &mut out);
             assert!(
@@ -480,6 +521,7 @@ mod tests {
             let emitted = trades.arrive(4, vec![Event::current(4, ('a', 9))]);
             s.join_left(&emitted, &quotes, &mut out);
             let seen: Vec<_> = out
+                .pairs
                 .into_iter()
                 .map(|e| (e.kind, e.data.left, e.data.right))
                 .collect();

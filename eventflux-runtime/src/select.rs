@@ -14,7 +14,7 @@
 //! - rows are computed when their event is processed, then `having` filters them, then the
 //!   chunk's rows are ordered, and `offset` and `limit` applied.
 
-use crate::event::{Chunk, Event, EventKind};
+use crate::event::{Event, EventKind};
 use crate::state::{self, StateError};
 use crate::window::Data;
 use serde::{Deserialize, Serialize};
@@ -166,10 +166,27 @@ impl<L: SelectLogic> Selector<L> {
         }
     }
 
+    /// Processes the groups of a chunk one by one, as if each were a chunk of its own: `ends`
+    /// are where each group ends (a join's pairs come grouped by the event that made them, and
+    /// Siddhi selects each group apart).
+    pub fn process_groups(
+        &mut self,
+        chunk: &[Event<L::In>],
+        ends: &[usize],
+        env: &L::Env,
+        out: &mut Vec<Selected<L::Key, L::Out>>,
+    ) {
+        let mut start = 0;
+        for &end in ends {
+            self.process(&chunk[start..end], env, out);
+            start = end;
+        }
+    }
+
     /// Processes one chunk, appending its output rows to `out`.
     pub fn process(
         &mut self,
-        chunk: &Chunk<L::In>,
+        chunk: &[Event<L::In>],
         env: &L::Env,
         out: &mut Vec<Selected<L::Key, L::Out>>,
     ) {

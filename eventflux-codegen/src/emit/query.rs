@@ -1231,9 +1231,7 @@ fn join_input(
             SourceKind::Aggregation => {}
         }
     }
-    let Names {
-        field, select_fn, ..
-    } = names;
+    let Names { field, emit_fn, .. } = names;
     let (ls, rs) = (&join.left.source, &join.right.source);
     let (lt, rt) = (source_struct(ls, q), source_struct(rs, q));
     let pair_cx = Cx {
@@ -1498,8 +1496,18 @@ fn join_input(
     let left_triggers = !join.right.unidirectional && !left.stored;
     let right_triggers = !join.left.unidirectional && !right.stored;
     let (left_windowless, right_windowless) = (!left.windowed, !right.windowed);
+    let windowless_expire = q.output.events() != EventType::Current;
 
-    let pairs_ty = quote!(__ef::Chunk<__ef::join::Pair<#lt, #rt>>);
+    let pairs_ty = quote!(__ef::join::Joined<#lt, #rt>);
+    // The pairs are selected group by group (see `Joined`), then emitted together.
+    let select_pairs = quote! {
+        if !pairs.is_empty() {
+            let mut selected = ::std::mem::take(&mut self.#field.selected);
+            selected.clear();
+            self.#field.selector.process_groups(&pairs.pairs, &pairs.ends, &(), &mut selected);
+            self.#emit_fn(selected);
+        }
+    };
     let arrive = |s: &JoinSide, name: &Ident, other: &JoinSide, join_fn: &Ident, ty: &Ident| {
         let filters = &s.filters;
         let current_only = if s.current_only {
@@ -1553,9 +1561,9 @@ fn join_input(
         }
         methods.push(quote! {
             fn #method(&mut self, _start: usize, now: i64, chunk: &mut __ef::Chunk<#st>) {
-                let mut pairs: #pairs_ty = Vec::new();
+                let mut pairs: #pairs_ty = ::std::default::Default::default();
                 #(#body)*
-                self.#select_fn(&pairs);
+                #select_pairs
             }
         });
         sources.push((key, method));
@@ -1569,6 +1577,7 @@ fn join_input(
             on: #on,
             left_windowless: #left_windowless,
             right_windowless: #right_windowless,
+            windowless_expire: #windowless_expire,
         },
     }];
     let mut snapshots = Vec::new();
@@ -1607,9 +1616,9 @@ fn join_input(
         skip_idle: quote!(),
         methods: quote!(#(#methods)*),
         on_time: quote! {
-            let mut pairs: #pairs_ty = Vec::new();
+            let mut pairs: #pairs_ty = ::std::default::Default::default();
             #(#on_time)*
-            self.#select_fn(&pairs);
+            #select_pairs
         },
         anchor: quote!(),
         sources,

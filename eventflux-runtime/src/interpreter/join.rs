@@ -9,7 +9,7 @@ use super::table::{InterpTable, TableSet};
 use super::window::build_window;
 use crate::event::{Chunk, Event, EventKind};
 use crate::incremental::{Bound, within_range};
-use crate::join::{Held, JoinSpec, KeyOf, Pair, Preserve, Side, SideKeys, WindowSide};
+use crate::join::{Held, JoinSpec, Joined, KeyOf, Preserve, Side, SideKeys, WindowSide};
 use crate::state::{self, StateError};
 use crate::value::Value;
 use eventflux_codegen::plan::{
@@ -213,7 +213,7 @@ impl Held<Single, Single> for TableHeld<'_> {
 
 impl JoinRt {
     /// Builds a join input.
-    pub fn new(plan: &JoinPlan) -> Result<Self, CompileError> {
+    pub fn new(plan: &JoinPlan, windowless_expire: bool) -> Result<Self, CompileError> {
         let mut pairs = Vec::new();
         if let Some(on) = &plan.on {
             side_equalities(on, &mut pairs);
@@ -262,6 +262,7 @@ impl JoinRt {
                 on: condition,
                 left_windowless: windowless(&left),
                 right_windowless: windowless(&right),
+                windowless_expire,
             },
             sides: [left, right],
             retrieval: Retrieval {
@@ -294,7 +295,7 @@ impl JoinRt {
         side: Side,
         emitted: &Chunk<Single>,
         tables: &TableSet,
-        out: &mut Chunk<Pair<Single, Single>>,
+        out: &mut Joined<Single, Single>,
     ) {
         let other = &self.sides[1 - input_of(side)];
         let aggregation;
@@ -333,8 +334,8 @@ impl JoinRt {
         inner: bool,
         chunk: &Chunk<Single>,
         tables: &TableSet,
-    ) -> Chunk<Matched> {
-        let mut pairs = Vec::new();
+    ) -> (Chunk<Matched>, Vec<usize>) {
+        let mut pairs = Joined::default();
         for side in [Side::Left, Side::Right] {
             let i = input_of(side);
             let s = &mut self.sides[i];
@@ -370,8 +371,8 @@ impl JoinRt {
     }
 
     /// Fires the side windows' timers due at or before `now`.
-    pub fn on_time(&mut self, now: i64, tables: &TableSet) -> Chunk<Matched> {
-        let mut pairs = Vec::new();
+    pub fn on_time(&mut self, now: i64, tables: &TableSet) -> (Chunk<Matched>, Vec<usize>) {
+        let mut pairs = Joined::default();
         for side in [Side::Left, Side::Right] {
             let i = input_of(side);
             if self.sides[i].side.next_due().is_some_and(|due| due <= now) {
@@ -408,15 +409,18 @@ impl JoinRt {
     }
 }
 
-fn matched(pairs: Chunk<Pair<Single, Single>>) -> Chunk<Matched> {
-    pairs
+/// The pairs as the selector reads them, with where each of their groups ends.
+fn matched(joined: Joined<Single, Single>) -> (Chunk<Matched>, Vec<usize>) {
+    let rows = joined
+        .pairs
         .into_iter()
         .map(|e| Event {
             timestamp: e.timestamp,
             kind: e.kind,
             data: Matched::Pair(e.data.left.map(|s| s.0), e.data.right.map(|s| s.0)),
         })
-        .collect()
+        .collect();
+    (rows, joined.ends)
 }
 
 #[cfg(test)]
@@ -429,7 +433,7 @@ mod tests {
         let InputPlan::Join(join) = &plan.queries[0].input else {
             panic!("a join query");
         };
-        JoinRt::new(join).expect("compiles")
+        JoinRt::new(join, false).expect("compiles")
     }
 
     #[test]

@@ -232,7 +232,7 @@ impl QueryRt {
                 )
             }
             InputPlan::Join(join) => {
-                let rt = JoinRt::new(join)?;
+                let rt = JoinRt::new(join, plan.output.events() != EventType::Current)?;
                 let sources = rt.sources();
                 (InputRt::Join(Box::new(rt)), sources, true)
             }
@@ -312,9 +312,9 @@ impl QueryRt {
         match &mut self.input {
             InputRt::Single(_) => self.run_from(0, now, chunk, tables),
             InputRt::Join(join) => {
-                let matched = join.arrive(now, source, inner, chunk, tables);
+                let (matched, groups) = join.arrive(now, source, inner, chunk, tables);
                 chunk.clear();
-                self.select(matched, tables)
+                self.select_groups(matched, &groups, tables)
             }
             InputRt::State(state) => {
                 let matched = state.arrive(source, chunk);
@@ -415,6 +415,23 @@ impl QueryRt {
         self.limit(selected)
     }
 
+    /// Selects a join's pairs group by group (see [`crate::join::Joined`]).
+    fn select_groups(
+        &mut self,
+        chunk: Chunk<Matched>,
+        ends: &[usize],
+        tables: &TableSet,
+    ) -> Vec<Event<Row>> {
+        if chunk.is_empty() {
+            return Vec::new();
+        }
+        let mut selected = std::mem::take(&mut self.selected);
+        selected.clear();
+        self.selector
+            .process_groups(&chunk, ends, tables, &mut selected);
+        self.limit(selected)
+    }
+
     /// The selected rows through the rate limiter, if any; the selection buffer is kept for
     /// the next chunk.
     fn limit(&mut self, mut selected: Vec<Selected<GroupKey, Row>>) -> Vec<Event<Row>> {
@@ -478,8 +495,8 @@ impl QueryRt {
         if let InputRt::Join(join) = &mut self.input
             && join.next_due().is_some_and(|due| due <= now)
         {
-            let matched = join.on_time(now, tables);
-            rows.extend(self.select(matched, tables));
+            let (matched, groups) = join.on_time(now, tables);
+            rows.extend(self.select_groups(matched, &groups, tables));
         }
         if let InputRt::State(state) = &mut self.input
             && state.next_due().is_some_and(|due| due <= now)
