@@ -43,7 +43,7 @@ use crate::state::{self, StateError};
 use crate::window::Data;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 /// A condition on a candidate event given the events matched so far (one list per slot).
@@ -193,8 +193,11 @@ pub struct StateMachine<E: Data> {
     sequence: bool,
     within: Option<i64>,
     slots: usize,
-    /// Live partials by id; ids grow with creation, so this is creation order.
-    partials: BTreeMap<u64, Partial<E>>,
+    /// Live partials by id (ids grow with creation).
+    partials: HashMap<u64, Partial<E>, foldhash::fast::RandomState>,
+    /// Ids in creation order, oldest first; may still hold ids of removed partials, which
+    /// [`StateMachine::tidy`] drops.
+    order: VecDeque<u64>,
     next_id: u64,
     scanned: BTreeSet<u64>,
     /// The ids filed under each (step, key), ascending: usually one or two, held inline.
@@ -229,7 +232,8 @@ impl<E: Data> StateMachine<E> {
             sequence,
             within,
             slots,
-            partials: BTreeMap::new(),
+            partials: HashMap::default(),
+            order: VecDeque::new(),
             next_id: 0,
             scanned: BTreeSet::new(),
             keyed: HashMap::default(),
@@ -250,6 +254,7 @@ impl<E: Data> StateMachine<E> {
 
     fn clear(&mut self) {
         self.partials.clear();
+        self.order.clear();
         self.scanned.clear();
         self.keyed.clear();
         self.deadlines.clear();
@@ -277,10 +282,32 @@ impl<E: Data> StateMachine<E> {
     fn insert(&mut self, p: Partial<E>) {
         let id = self.next_id;
         self.next_id += 1;
+        self.order.push_back(id);
         self.insert_as(id, p);
     }
 
-    /// Files `p` under `id`.
+    /// Drops the ids of removed partials from the creation order: those at its front at once,
+    /// the rest once they outnumber the live ones (so the order stays proportional to them).
+    fn tidy(&mut self) {
+        while let Some(id) = self.order.front()
+            && !self.partials.contains_key(id)
+        {
+            self.order.pop_front();
+        }
+        if self.order.len() > 2 * self.partials.len() + 32 {
+            let partials = &self.partials;
+            self.order.retain(|id| partials.contains_key(id));
+        }
+    }
+
+    /// The live partials in creation order.
+    fn in_order(&self) -> impl Iterator<Item = (u64, &Partial<E>)> {
+        self.order
+            .iter()
+            .filter_map(|id| self.partials.get(id).map(|p| (*id, p)))
+    }
+
+    /// Files `p` under `id`, an id it had before (its place in the creation order is kept).
     fn insert_as(&mut self, id: u64, p: Partial<E>) {
         match self.filed(&p) {
             Filed::Scanned => {
@@ -604,21 +631,28 @@ impl<E: Data> StateMachine<E> {
         keep: &mut Vec<Partial<E>>,
         spawned: &mut Vec<Partial<E>>,
     ) {
-        if self.before_every(p) {
+        // The restart copy: a fresh one when `p` starts an `every` range, else the one `q`
+        // carries. It is spawned at once when due, and carried otherwise.
+        let copy = if self.before_every(p) {
+            q.respawn = None;
             let mut copy = p.clone();
             copy.respawn = None;
-            q.respawn = Some(Box::new(copy));
-        }
-        if q.respawn.is_some()
-            && let Some(range) = self
+            Some(copy)
+        } else {
+            q.respawn.take().map(|r| *r)
+        };
+        if let Some(copy) = copy {
+            let due = self
                 .every
                 .iter()
                 .copied()
                 .find(|r| r.start <= p.step && p.step < r.end)
-            && self.may_respawn(&q, range)
-            && let Some(r) = q.respawn.take()
-        {
-            spawned.push(*r);
+                .is_some_and(|range| self.may_respawn(&q, range));
+            if due {
+                spawned.push(copy);
+            } else {
+                q.respawn = Some(Box::new(copy));
+            }
         }
         keep.push(q);
     }
@@ -629,11 +663,14 @@ impl<E: Data> StateMachine<E> {
     /// with an older start is dropped when an event reaches it, see
     /// [`StateMachine::expired`]).
     fn prune(&mut self, t: i64) {
+        if self.within.is_none() {
+            return;
+        }
         let mut expired = Vec::new();
-        for (id, p) in &self.partials {
+        for (id, p) in self.in_order() {
             match p.start {
                 None => continue,
-                Some(_) if self.expired(p, t) => expired.push(*id),
+                Some(_) if self.expired(p, t) => expired.push(id),
                 Some(_) => break,
             }
         }
@@ -654,6 +691,7 @@ impl<E: Data> StateMachine<E> {
 
     /// Processes one event of input `stream` at time `t`; appends completed matches to `out`.
     pub fn process(&mut self, stream: usize, t: i64, e: &E, out: &mut Vec<Match<E>>) {
+        self.tidy();
         self.prune(t);
         let mut spawned = Vec::new();
         let mut starts: Vec<(u64, Partial<E>, Partial<E>)> = Vec::new();
@@ -730,15 +768,12 @@ impl<E: Data> StateMachine<E> {
                 self.insert(s);
             }
         }
-        if self.partials.len() > Self::MAX_PARTIALS
-            && let Some(id) = self
-                .partials
-                .iter()
-                .find(|(_, p)| !p.ready)
-                .map(|(id, _)| *id)
-        {
-            self.remove(id);
-            self.dropped += 1;
+        if self.partials.len() > Self::MAX_PARTIALS {
+            let oldest = self.in_order().find(|(_, p)| !p.ready).map(|(id, _)| id);
+            if let Some(id) = oldest {
+                self.remove(id);
+                self.dropped += 1;
+            }
         }
     }
 
@@ -840,11 +875,7 @@ impl<E: Data> StateMachine<E> {
     /// The machine's state as bytes.
     pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
         state::encode(&MachineState {
-            partials: self
-                .partials
-                .iter()
-                .map(|(id, p)| (*id, p.clone()))
-                .collect(),
+            partials: self.in_order().map(|(id, p)| (id, p.clone())).collect(),
             next_id: self.next_id,
             dropped: self.dropped,
         })
@@ -855,6 +886,7 @@ impl<E: Data> StateMachine<E> {
         let s: MachineState<E> = state::decode(bytes)?;
         self.clear();
         for (id, p) in s.partials {
+            self.order.push_back(id);
             self.insert_as(id, p);
         }
         self.next_id = s.next_id;
