@@ -133,6 +133,9 @@ struct Partial<E> {
     deadline: Option<i64>,
     filled: [bool; 2],
     ready: bool,
+    /// The event of an `every` step's untimed absent part came: the present part's next event
+    /// is refused (and clears this), as Siddhi's `partnerCanProceed` does.
+    refuse_next: bool,
     respawn: Option<Box<Partial<E>>>,
 }
 
@@ -146,6 +149,7 @@ impl<E: Clone> Partial<E> {
             deadline: None,
             filled: [false; 2],
             ready: true,
+            refuse_next: false,
             respawn: None,
         }
     }
@@ -382,6 +386,11 @@ impl<E: Data> StateMachine<E> {
         })
     }
 
+    /// Whether a partial that has made progress waits at `step`.
+    fn pending_at(&self, step: usize) -> bool {
+        self.partials.values().any(|k| !k.ready && k.step == step)
+    }
+
     /// How many partial matches were dropped because of [`StateMachine::MAX_PARTIALS`].
     pub fn dropped(&self) -> u64 {
         self.dropped
@@ -498,6 +507,13 @@ impl<E: Data> StateMachine<E> {
                                 q.deadline = Some(t.saturating_add(*w));
                                 Outcome::Progress(q)
                             }
+                            // Under `every`, the step stays armed but refuses the present
+                            // part's next event.
+                            None if p.ready && self.range_starting(p.step).is_some() => {
+                                let mut q = p.clone();
+                                q.refuse_next = true;
+                                Outcome::Progress(q)
+                            }
                             _ => Outcome::Dead,
                         };
                     }
@@ -509,6 +525,10 @@ impl<E: Data> StateMachine<E> {
                         && !q.filled[i]
                         && unit.accepts(stream, &p.slots, e)
                     {
+                        if q.refuse_next {
+                            q.refuse_next = false;
+                            return Outcome::Progress(q);
+                        }
                         q.add(unit.slot, e, t);
                         q.filled[i] = true;
                         changed = true;
@@ -743,8 +763,9 @@ impl<E: Data> StateMachine<E> {
                     out.push((t, q.slots));
                 }
                 Outcome::Dead => {
-                    // A sequence's leading absence violated outside `every` never matches again.
-                    let broken = self.sequence && self.range_starting(p.step).is_none();
+                    // A leading absence violated outside `every` never matches again (Siddhi's
+                    // absent processor keeps the violating event in the start state).
+                    let broken = self.range_starting(p.step).is_none();
                     if p.ready && !broken {
                         self.insert_as(id, p);
                     } else {
@@ -754,8 +775,7 @@ impl<E: Data> StateMachine<E> {
             }
         }
         for (id, p, q) in starts {
-            let occupied = self.partials.values().any(|k| !k.ready && k.step == q.step);
-            if occupied {
+            if self.pending_at(q.step) {
                 self.insert_as(id, p);
             } else {
                 self.advance(id, &p, q, &mut spawned);
@@ -765,6 +785,7 @@ impl<E: Data> StateMachine<E> {
         for s in spawned {
             let duplicate = s.ready && self.ready_at(s.step);
             if !duplicate {
+                let s = self.rearm(s, t);
                 self.insert(s);
             }
         }
@@ -795,6 +816,7 @@ impl<E: Data> StateMachine<E> {
             && self.partials.len() == 1
             && self.partials.values().all(|p| {
                 p.ready
+                    && !p.refuse_next
                     && p.step == 0
                     && p.count == 0
                     && p.start.is_none()
@@ -829,6 +851,14 @@ impl<E: Data> StateMachine<E> {
                 continue;
             }
             let every = self.range_starting(p.step);
+            // A step under `every` that a quiet period moves on keeps a copy of the partial as
+            // it waited there, to arm again once this instance completes the step.
+            let copy = self.before_every(&p).then(|| {
+                let mut copy = p.clone();
+                copy.respawn = None;
+                copy
+            });
+            let mut rearmed = false;
             if let (
                 Some(_),
                 Some(Step::Absent {
@@ -840,9 +870,13 @@ impl<E: Data> StateMachine<E> {
                 let mut again = p.clone();
                 again.deadline = Some(next);
                 spawned.push(again);
+                rearmed = true;
             }
             let mut q = p;
             q.ready = false;
+            if !rearmed && q.respawn.is_none() {
+                q.respawn = copy.map(Box::new);
+            }
             // An `and` whose absent part's period has passed still waits for its present part.
             if let Some(Step::And(a, b)) = self.steps.get(q.step) {
                 for (i, part) in [a, b].into_iter().enumerate() {
@@ -858,18 +892,32 @@ impl<E: Data> StateMachine<E> {
             }
             match self.complete_step(q, due) {
                 Outcome::Complete(mut c) => {
-                    if every.is_none() {
+                    if !rearmed {
                         spawned.extend(c.respawn.take().map(|r| *r));
                     }
                     out.push((due, c.slots));
                 }
+                // A sequence's step holds one pending partial: a later one reaching it is
+                // dropped (Siddhi's `addState` for sequences).
+                Outcome::Progress(q) if self.sequence && self.pending_at(q.step) => {}
                 Outcome::Progress(q) => self.insert_as(id, q),
                 _ => {}
             }
         }
         for s in spawned {
+            let s = self.rearm(s, now);
             self.insert(s);
         }
+    }
+
+    /// A restart copy spawned at `t`: one whose quiet period had already ended waits afresh
+    /// from `t` (it starts a new instance of its `every` step).
+    fn rearm(&self, mut s: Partial<E>, t: i64) -> Partial<E> {
+        if s.deadline.is_some_and(|d| d <= t) {
+            let step = s.step;
+            self.arrive_at(&mut s, step, t);
+        }
+        s
     }
 
     /// The machine's state as bytes.
