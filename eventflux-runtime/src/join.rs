@@ -315,8 +315,12 @@ impl<E: Data + PartialEq, K: Clone + Eq + Hash, A, W: Window<E>> WindowSide<E, K
         self.window.as_ref().and_then(|w| w.next_due())
     }
 
-    /// Applies what the window emitted to the held events and the index.
+    /// Applies what the window emitted to the held events and the index (unless matches are
+    /// found in the window's contents).
     fn track(&mut self, emitted: &Chunk<E>) {
+        if self.window.as_ref().is_some_and(|w| w.found_in_contents()) {
+            return;
+        }
         for e in emitted {
             match e.kind {
                 EventKind::Current => {
@@ -376,12 +380,22 @@ impl<E: Data + PartialEq, K: Clone + Eq + Hash, A, W: Window<E>> WindowSide<E, K
 
     /// Whether the side holds nothing.
     pub fn is_empty(&self) -> bool {
-        self.held.is_empty() && self.next_due().is_none()
+        let window_empty = self
+            .window
+            .as_ref()
+            .is_none_or(|w| !w.found_in_contents() || w.holds_nothing());
+        self.held.is_empty() && window_empty && self.next_due().is_none()
     }
 }
 
-impl<E: Data, K: Eq + Hash, A, W> Held<A, E> for WindowSide<E, K, A, W> {
+impl<E: Data, K: Eq + Hash, A, W: Window<E>> Held<A, E> for WindowSide<E, K, A, W> {
     fn for_each_candidate(&self, arriving: &A, f: &mut dyn FnMut(&E)) {
+        if let Some(w) = &self.window
+            && w.found_in_contents()
+        {
+            w.contents().into_iter().for_each(|e| f(&e.data));
+            return;
+        }
         match &self.index {
             Some((_, other, map)) => {
                 if let Some(list) = map.get(&other(arriving)) {

@@ -44,6 +44,10 @@ impl<E: Data> Window<E> for DelayWindow<E> {
         self.queue.next_due()
     }
 
+    fn found_in_contents(&self) -> bool {
+        true
+    }
+
     fn contents(&self) -> Vec<&Event<E>> {
         self.queue.held().iter().collect()
     }

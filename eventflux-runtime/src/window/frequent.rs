@@ -111,6 +111,10 @@ impl<E: Data, K: Data + Eq + Hash, A: Accessor<E, K>> Window<E> for FrequentWind
         }
     }
 
+    fn found_in_contents(&self) -> bool {
+        true
+    }
+
     fn contents(&self) -> Vec<&Event<E>> {
         self.state.slots.values().map(|s| &s.event).collect()
     }

@@ -1,7 +1,7 @@
 //! `lengthBatch(n[, stream.current.event])`: batches of `n` events. When a batch fills, the
 //! previous batch expires, a `Reset` follows, then the new batch is emitted. With
-//! `stream.current.event` true, events are emitted as they arrive and the batch expires (then
-//! resets) when it fills. `lengthBatch(0)` holds nothing: each arrival comes out current, then
+//! `stream.current.event` true, events are emitted as they arrive; a full batch is held (and
+//! findable) until the next arrival, which expires it and resets before it is emitted. `lengthBatch(0)` holds nothing: each arrival comes out current, then
 //! expired at once, then a `Reset`.
 
 use super::{Data, Window};
@@ -45,30 +45,30 @@ impl<E: Data> Window<E> for LengthBatchWindow<E> {
                 continue;
             }
             if self.stream_current {
+                // A full batch is held until the next arrival, which expires it and resets.
+                if self.state.pending.len() >= self.length {
+                    for e in self.state.pending.drain(..) {
+                        out.push(Event::expired(now, e.data));
+                    }
+                    out.push(Event::reset(now, event.data.clone()));
+                }
                 out.push(event.clone());
+                self.state.pending.push(event);
+                continue;
             }
             self.state.pending.push(event);
             if self.state.pending.len() < self.length {
                 continue;
             }
             let batch = std::mem::take(&mut self.state.pending);
-            if self.stream_current {
-                for e in &batch {
-                    out.push(Event::expired(now, e.data.clone()));
-                }
-                if let Some(last) = batch.last() {
-                    out.push(Event::reset(now, last.data.clone()));
-                }
-            } else {
-                for e in self.state.previous.drain(..) {
-                    out.push(Event::expired(now, e.data));
-                }
-                if let Some(first) = batch.first() {
-                    out.push(Event::reset(now, first.data.clone()));
-                }
-                out.extend(batch.iter().cloned());
-                self.state.previous = batch;
+            for e in self.state.previous.drain(..) {
+                out.push(Event::expired(now, e.data));
             }
+            if let Some(first) = batch.first() {
+                out.push(Event::reset(now, first.data.clone()));
+            }
+            out.extend(batch.iter().cloned());
+            self.state.previous = batch;
         }
     }
 

@@ -123,6 +123,13 @@ pub trait Window<E: Data>: Send {
     fn holds_nothing(&self) -> bool {
         self.contents().is_empty()
     }
+    /// Whether a join finds matches in [`Window::contents`] rather than among the events the
+    /// window has emitted and not expired: true for windows that hold events they have not
+    /// emitted, drop events without expiring them, or keep them in an order of their own (as
+    /// Siddhi's `find` reads such a window's own holder).
+    fn found_in_contents(&self) -> bool {
+        false
+    }
     /// The window's state as bytes.
     fn snapshot(&self) -> Result<Vec<u8>, StateError>;
     /// Replaces the window's state with a snapshot's.
@@ -154,6 +161,9 @@ impl<E: Data> Window<E> for Box<dyn Window<E>> {
     }
     fn holds_nothing(&self) -> bool {
         (**self).holds_nothing()
+    }
+    fn found_in_contents(&self) -> bool {
+        (**self).found_in_contents()
     }
     fn snapshot(&self) -> Result<Vec<u8>, StateError> {
         (**self).snapshot()

@@ -71,6 +71,10 @@ where
         }
     }
 
+    fn found_in_contents(&self) -> bool {
+        true
+    }
+
     fn contents(&self) -> Vec<&Event<E>> {
         self.state.held.iter().collect()
     }
