@@ -210,6 +210,8 @@ pub struct StateMachine<E: Data> {
     dropped: u64,
     /// The candidate ids of the event being processed (kept to reuse its buffer).
     candidate_ids: Vec<u64>,
+    /// The restart copies spawned by the event being processed (kept to reuse the buffer).
+    spawned: Vec<Partial<E>>,
 }
 
 /// A completed match: the time it completed and the events of each slot.
@@ -244,6 +246,7 @@ impl<E: Data> StateMachine<E> {
             deadlines: BTreeSet::new(),
             dropped: 0,
             candidate_ids: Vec::new(),
+            spawned: Vec::new(),
         }
     }
 
@@ -642,15 +645,9 @@ impl<E: Data> StateMachine<E> {
         self.range_starting(p.step).is_some() && p.count == 0 && p.filled == [false; 2]
     }
 
-    /// Takes progress `q` of `p`, handling `every` restarts: appends `q` to `keep` and any
-    /// restart copy that is due to `spawned`.
-    fn keep(
-        &self,
-        p: &Partial<E>,
-        mut q: Partial<E>,
-        keep: &mut Vec<Partial<E>>,
-        spawned: &mut Vec<Partial<E>>,
-    ) {
+    /// Takes progress `q` of `p`, handling `every` restarts: returns `q` to keep, and appends
+    /// any restart copy that is due to `spawned`.
+    fn keep(&self, p: &Partial<E>, mut q: Partial<E>, spawned: &mut Vec<Partial<E>>) -> Partial<E> {
         // The restart copy: a fresh one when `p` starts an `every` range, else the one `q`
         // carries. It is spawned at once when due, and carried otherwise.
         let copy = if self.before_every(p) {
@@ -674,7 +671,7 @@ impl<E: Data> StateMachine<E> {
                 q.respawn = Some(Box::new(copy));
             }
         }
-        keep.push(q);
+        q
     }
 
     /// Drops the partials whose first event is more than `within` before `t`, spawning their
@@ -713,7 +710,7 @@ impl<E: Data> StateMachine<E> {
     pub fn process(&mut self, stream: usize, t: i64, e: &E, out: &mut Vec<Match<E>>) {
         self.tidy();
         self.prune(t);
-        let mut spawned = Vec::new();
+        let mut spawned = std::mem::take(&mut self.spawned);
         let mut starts: Vec<(u64, Partial<E>, Partial<E>)> = Vec::new();
         let mut candidates = std::mem::take(&mut self.candidate_ids);
         self.candidates(stream, e, &mut candidates);
@@ -782,13 +779,14 @@ impl<E: Data> StateMachine<E> {
             }
         }
         self.candidate_ids = candidates;
-        for s in spawned {
+        for s in spawned.drain(..) {
             let duplicate = s.ready && self.ready_at(s.step);
             if !duplicate {
                 let s = self.rearm(s, t);
                 self.insert(s);
             }
         }
+        self.spawned = spawned;
         if self.partials.len() > Self::MAX_PARTIALS {
             let oldest = self.in_order().find(|(_, p)| !p.ready).map(|(id, _)| id);
             if let Some(id) = oldest {
@@ -801,11 +799,8 @@ impl<E: Data> StateMachine<E> {
     /// Files progress `q` of `p` under `p`'s id (keeping its place in creation order), with the
     /// `every` restart handling of [`StateMachine::keep`].
     fn advance(&mut self, id: u64, p: &Partial<E>, q: Partial<E>, spawned: &mut Vec<Partial<E>>) {
-        let mut kept = Vec::with_capacity(1);
-        self.keep(p, q, &mut kept, spawned);
-        for q in kept {
-            self.insert_as(id, q);
-        }
+        let q = self.keep(p, q, spawned);
+        self.insert_as(id, q);
     }
 
     /// Whether the machine is as [`StateMachine::start`] left it: one ready partial at the first

@@ -160,24 +160,43 @@ fn pick(events: TokenStream, index: Option<EventIndex>) -> TokenStream {
     }
 }
 
-/// An input attribute as an `Option` of its type.
+/// How an attribute is read: owned (`Option<T>`, a clone) or borrowed (`Option<&T>`).
+#[derive(Clone, Copy, PartialEq)]
+enum Read {
+    Owned,
+    Borrowed,
+}
+
+impl Read {
+    /// The method turning a field (`Option<T>`) into the read.
+    fn method(self) -> TokenStream {
+        match self {
+            Read::Owned => quote!(clone),
+            Read::Borrowed => quote!(as_ref),
+        }
+    }
+}
+
+/// An input attribute as an `Option` of its type (owned) or of a reference to it (borrowed).
 fn input_attr(
     inputs: Inputs,
     input: usize,
     index: Option<EventIndex>,
     position: usize,
+    read: Read,
 ) -> Option<TokenStream> {
+    let m = read.method();
     match inputs {
         Inputs::Single(schema) if input == 0 && index.is_none() => {
             let f = field(schema, position)?;
-            Some(quote!(e.#f.clone()))
+            Some(quote!(e.#f.#m()))
         }
         Inputs::Single(_) => None,
         Inputs::Window(schema) if index.is_none() => {
             let f = field(schema, position)?;
             match input {
-                0 => Some(quote!(e.#f.clone())),
-                1 => Some(quote!(first.#f.clone())),
+                0 => Some(quote!(e.#f.#m())),
+                1 => Some(quote!(first.#f.#m())),
                 _ => None,
             }
         }
@@ -189,7 +208,7 @@ fn input_attr(
                 _ => return None,
             };
             let f = field(schema, position)?;
-            Some(quote!(#side.and_then(|v| v.#f.clone())))
+            Some(quote!(#side.and_then(|v| v.#f.#m())))
         }
         Inputs::Pair(..) => None,
         Inputs::Slots { slots, candidate } => {
@@ -201,9 +220,28 @@ fn input_attr(
             } else {
                 pick(quote!(slots[#input]), index)
             };
-            Some(quote!(#event.and_then(|x| x.#accessor()).and_then(|v| v.#f.clone())))
+            Some(quote!(#event.and_then(|x| x.#accessor()).and_then(|v| v.#f.#m())))
         }
     }
+}
+
+/// Emits `e` as an expression of type `Option<&rust_type(e.ty)>`: an attribute is read in
+/// place (a string is not cloned to be compared), anything else is computed and borrowed for
+/// the rest of the enclosing statement.
+fn emit_borrowed(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream, Unsupported> {
+    if let ExprNode::Attr(AttrRef::Input {
+        input,
+        index,
+        position,
+    }) = &e.kind
+        && let Some(read) = cx
+            .input
+            .and_then(|inputs| input_attr(inputs, *input, *index, *position, Read::Borrowed))
+    {
+        return Ok(read);
+    }
+    let owned = emit(e, cx, statics)?;
+    Ok(quote!((#owned).as_ref()))
 }
 
 /// The statements binding the names [`Inputs`] promises, from `data` (an expression of the
@@ -262,7 +300,7 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
             position,
         }) => cx
             .input
-            .and_then(|inputs| input_attr(inputs, *input, *index, *position))
+            .and_then(|inputs| input_attr(inputs, *input, *index, *position, Read::Owned))
             .ok_or_else(|| unsupported("this input attribute here"))?,
         ExprNode::Attr(AttrRef::Output { position }) => {
             let f = cx
@@ -305,7 +343,13 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
             lhs,
             rhs,
         } => {
-            let (a, b) = operands(lhs, rhs, *operand, cx, statics)?;
+            // Operands of the compared type are borrowed (no clone of a string); others are
+            // converted to it first.
+            let (a, b) = if lhs.ty == *operand && rhs.ty == *operand {
+                (emit_borrowed(lhs, cx, statics)?, emit_borrowed(rhs, cx, statics)?)
+            } else {
+                operands(lhs, rhs, *operand, cx, statics)?
+            };
             let c = match op {
                 BinaryOp::Lt => quote!(Lt),
                 BinaryOp::Le => quote!(Le),

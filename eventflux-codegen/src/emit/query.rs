@@ -907,7 +907,7 @@ impl StepsBuilder<'_> {
         quote! {
             Some(__ef::pattern::StepKey {
                 event: ::std::sync::Arc::new(|cand: &#ev| {
-                    __ef::ops::hash_key(&cand.#own_a().and_then(|v| v.#own_f.clone()))
+                    __ef::ops::hash_key(&cand.#own_a().and_then(|v| v.#own_f.as_ref()))
                 }),
                 partial: ::std::sync::Arc::new(|slots: &[Vec<#ev>]| {
                     __ef::ops::hash_key(
@@ -915,7 +915,7 @@ impl StepsBuilder<'_> {
                             .get(#earlier)
                             .and_then(|events| events.first())
                             .and_then(|x| x.#earlier_a())
-                            .and_then(|v| v.#earlier_f.clone()),
+                            .and_then(|v| v.#earlier_f.as_ref()),
                     )
                 }),
             })
