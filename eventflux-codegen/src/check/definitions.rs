@@ -112,11 +112,15 @@ impl Checker {
                     return;
                 };
                 if let Some((kind, first)) = self.id_kind(&name.name) {
-                    let same = kind == IdKind::Stream
-                        && self
+                    // An identical definition is allowed again, also of a trigger's stream.
+                    let same = match kind {
+                        IdKind::Stream => self
                             .plan
                             .stream(&name.name)
-                            .is_some_and(|s| s.schema == schema);
+                            .is_some_and(|s| s.schema == schema),
+                        IdKind::Trigger => schema == super::trigger_schema(),
+                        _ => false,
+                    };
                     if !same {
                         self.already_defined(name, kind, first);
                     }
@@ -226,8 +230,26 @@ impl Checker {
             }
             DefinitionKind::Trigger { name, at } => {
                 if let Some((kind, first)) = self.id_kind(&name.name) {
-                    self.already_defined(name, kind, first);
-                    return;
+                    // A plain stream defined as the trigger's stream `(triggered_time long)`
+                    // becomes the trigger's: its events and the trigger's go to the same readers.
+                    let plain = |s: &StreamInfo| {
+                        s.name == name.name
+                            && s.kind == StreamKind::Defined
+                            && s.schema == super::trigger_schema()
+                            && s.sources.is_empty()
+                            && s.sinks.is_empty()
+                            && s.async_config.is_none()
+                            && s.on_error == OnErrorAction::Log
+                    };
+                    match self.plan.streams.iter().position(plain) {
+                        Some(i) if kind == IdKind::Stream => {
+                            self.plan.streams.remove(i);
+                        }
+                        _ => {
+                            self.already_defined(name, kind, first);
+                            return;
+                        }
+                    }
                 }
                 let schedule = match at {
                     ast::TriggerAt::Start => TriggerSchedule::Start,

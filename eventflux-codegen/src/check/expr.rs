@@ -35,8 +35,11 @@ pub(crate) enum Aggregates {
 pub(crate) struct Scope {
     /// The inputs, by index.
     pub inputs: Vec<ScopeInput>,
-    /// For a pattern filter: the slot whose attributes unqualified names mean first.
+    /// For a window expression: the input whose attributes unqualified names mean first.
     pub current: Option<usize>,
+    /// For a pattern element's condition, its slot: unqualified names mean its own event only,
+    /// and slots after it are not known yet (as Siddhi parses the elements in order).
+    pub element: Option<usize>,
     /// The query's output row (having, order by, update and delete): unqualified names mean it.
     pub output: Option<Schema>,
     /// The table whose row is matched (`in`, `delete`, `update`): qualified by its id.
@@ -55,6 +58,7 @@ impl Scope {
         Scope {
             inputs,
             current: None,
+            element: None,
             output: None,
             table: None,
             aggregates: Aggregates::Forbidden(clause),
@@ -370,6 +374,24 @@ impl Checker {
                     return None;
                 }
             }
+            if let Some(slot) = scope.element {
+                let input = &scope.inputs[slot];
+                return match input.schema.position(&name.name) {
+                    Some(pos) => attr(
+                        AttrRef::Input {
+                            input: slot,
+                            index: None,
+                            position: pos,
+                        },
+                        input.schema.attributes[pos].ty,
+                    ),
+                    None => {
+                        let (reference, schema) = (input.reference.clone(), input.schema.clone());
+                        self.unknown_attribute_in(name, span, "event", &reference, &schema);
+                        None
+                    }
+                };
+            }
             if let Some(current) = scope.current
                 && let Some(pos) = scope.inputs[current].schema.position(&name.name)
             {
@@ -431,6 +453,16 @@ impl Checker {
             .iter()
             .position(|input| input.reference == q.name.name && input.inner == q.inner)
         {
+            if scope.element.is_some_and(|slot| i > slot) {
+                self.err(
+                    q.name.span,
+                    format!(
+                        "'{}' is not known yet here: a pattern element's condition may refer only to its own event and to events before it",
+                        q.name.name
+                    ),
+                );
+                return None;
+            }
             let input = &scope.inputs[i];
             if q.index.is_some() && !input.slot {
                 self.err(

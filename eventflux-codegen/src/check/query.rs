@@ -361,11 +361,12 @@ impl Checker {
                 return None;
             }
         }
-        if left.kind == SourceKind::Table && right.kind == SourceKind::Table {
+        let stored = |k: SourceKind| matches!(k, SourceKind::Table | SourceKind::Aggregation);
+        if stored(left.kind) && stored(right.kind) {
             self.err(
                 j.span,
                 format!(
-                    "both inputs of the join, '{}' and '{}', are tables: a join needs at least one side that is not a table",
+                    "both inputs of the join, '{}' and '{}', are tables or aggregations: a join needs at least one side that is a stream or a window",
                     left.name, right.name
                 ),
             );

@@ -65,7 +65,7 @@ impl Checker {
         let mut filters: Vec<Option<Vec<TypedExpr>>> = Vec::new();
         for unit in &units {
             let mut scope = Scope::new(inputs.clone(), "pattern condition");
-            scope.current = Some(unit.slot);
+            scope.element = Some(unit.slot);
             let mut typed = Vec::new();
             for h in &unit.input.handlers {
                 if let ast::Handler::Filter(cond) = h {

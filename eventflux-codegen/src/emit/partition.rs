@@ -169,6 +169,7 @@ pub fn emit(
                 KeyKind::Value => quote!(__ef::to_value(#v)),
             })
         };
+        let keyed = p.keys.iter().any(|key| key.stream == *stream);
         let keys = match p.keys.iter().find(|key| key.stream == *stream) {
             None => quote!(let keys = self.#map.keys();),
             Some(key) => match &key.kind {
@@ -232,9 +233,14 @@ pub fn emit(
             ones.push((stream.clone(), one));
         }
         let method = format_ident!("__p{}_in{}", index, k);
-        methods.push(quote! {
-            fn #method(&mut self, _start: usize, now: i64, chunk: &mut __ef::Chunk<#st>) {
+        let run_method = format_ident!("__p{}_run{}", index, k);
+        // As Siddhi's partition receiver: an unkeyed stream's chunk goes whole to every
+        // instance; a keyed stream's consecutive events of one key go as one chunk.
+        let body = if keyed {
+            quote! {
                 let events = ::std::mem::take(chunk);
+                let mut run: __ef::Chunk<#st> = Vec::new();
+                let mut run_key: Option<#key_ty> = None;
                 for ev in &events {
                     let keys = {
                         let e = &ev.data;
@@ -243,14 +249,43 @@ pub fn emit(
                         keys
                     };
                     for key in keys {
-                        let previous = self.#enter(&key, Some(ev.timestamp));
-                        let mut one = vec![ev.clone()];
-                        let chunk = &mut one;
-                        #runs
-                        self.#leave(&key, previous);
+                        if run_key.as_ref() != Some(&key) {
+                            if let Some(done) = run_key.take() {
+                                self.#run_method(now, &done, &mut run);
+                            }
+                            run_key = Some(key);
+                        }
+                        run.push(ev.clone());
                     }
                 }
+                if let Some(done) = run_key {
+                    self.#run_method(now, &done, &mut run);
+                }
                 *chunk = events;
+            }
+        } else {
+            quote! {
+                let events = ::std::mem::take(chunk);
+                for key in self.#map.keys() {
+                    let mut run = events.clone();
+                    self.#run_method(now, &key, &mut run);
+                }
+                *chunk = events;
+            }
+        };
+        methods.push(quote! {
+            fn #method(&mut self, _start: usize, now: i64, chunk: &mut __ef::Chunk<#st>) {
+                #body
+            }
+
+            /// Runs `run` (events of one key) through `key`'s instance, then empties it.
+            fn #run_method(&mut self, now: i64, key: &#key_ty, run: &mut __ef::Chunk<#st>) {
+                let seen = run.first().map(|ev| ev.timestamp);
+                let previous = self.#enter(key, seen);
+                let chunk = &mut *run;
+                #runs
+                self.#leave(key, previous);
+                run.clear();
             }
         });
         sources.push((stream.clone(), method));

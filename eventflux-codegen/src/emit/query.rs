@@ -1542,16 +1542,17 @@ fn join_input(
     );
     let mut methods = Vec::new();
     let mut sources = Vec::new();
-    let mut streams: Vec<(String, &String)> = Vec::new();
+    let mut streams: Vec<String> = Vec::new();
     for (s, side) in [(ls, &left), (rs, &right)] {
         let key = source_key(s);
-        if !side.stored && !streams.iter().any(|(k, _)| *k == key) {
-            streams.push((key, &s.name));
+        if !side.stored && !streams.contains(&key) {
+            streams.push(key);
         }
     }
-    for (k, (key, stream)) in streams.into_iter().enumerate() {
+    for (k, key) in streams.into_iter().enumerate() {
         let method = quote::format_ident!("__q{}_in{}", index, k);
-        let st = ident(stream);
+        // The chunk's type: the side's struct (an inner stream's is generated).
+        let st = if source_key(ls) == key { &lt } else { &rt };
         let mut body = Vec::new();
         if source_key(ls) == key && !left.stored {
             body.push(arrive(&left, &left_name, &right, &join_left, &lt));

@@ -185,6 +185,9 @@ enum KeyRt {
 struct PartitionRt {
     keys: HashMap<String, KeyRt>,
     templates: Vec<QueryRt>,
+    /// Whether its queries read a stream it does not key: such events go to every instance
+    /// that exists, so an instance is kept even while it holds nothing.
+    reads_unkeyed: bool,
     /// One instance of the partition's queries per key.
     instances: Partitioned<Value, Vec<QueryRt>>,
 }
@@ -413,9 +416,11 @@ impl App {
                 .collect();
             sources.sort();
             sources.dedup();
+            let reads_unkeyed = sources.iter().any(|s| !keys.contains_key(s));
             app.partitions.push(PartitionRt {
                 keys,
                 templates,
+                reads_unkeyed,
                 instances: Partitioned::new(p.purge.as_ref().map(|c| Purge {
                     interval: c.interval_ms,
                     idle: c.idle_period_ms,
@@ -1110,36 +1115,61 @@ impl App {
         })
     }
 
+    /// Delivers a chunk of `source` to partition `p`, as Siddhi's partition receiver does: an
+    /// unkeyed stream's chunk goes whole to every instance that exists; a keyed stream's events
+    /// go in runs, each run of consecutive events of one key as one chunk to that key's
+    /// instance (created on its first event; an event of no key is dropped).
     fn partition_deliver(&mut self, p: usize, source: &str, chunk: Chunk<Single>) {
+        if !self.partitions[p].keys.contains_key(source) {
+            for key in self.partitions[p].instances.keys() {
+                self.partition_run(p, key, source, chunk.clone());
+            }
+            return;
+        }
+        let mut run: Option<(Value, Chunk<Single>)> = None;
         for event in chunk {
-            let keys: SmallVec<[Value; 1]> =
-                match self.partition_keys(p, source, &event.data.0, event.timestamp) {
-                    Some(keys) => {
-                        let part = &mut self.partitions[p];
-                        let templates = &part.templates;
-                        keys.into_iter()
-                            .filter(|key| {
-                                part.instances
-                                    .get_or_insert_with(key, event.timestamp, || {
-                                        templates
-                                            .iter()
-                                            .map(QueryRt::fresh)
-                                            .collect::<Result<Vec<_>, _>>()
-                                    })
-                                    .is_ok()
-                            })
-                            .collect()
-                    }
-                    None => self.partitions[p].instances.keys().into_iter().collect(),
-                };
+            let keys = self
+                .partition_keys(p, source, &event.data.0, event.timestamp)
+                .unwrap_or_default();
             for key in keys {
-                self.instance_deliver(p, &key, source, false, vec![event.clone()]);
-                self.partitions[p]
-                    .instances
-                    .drop_if(&key, |queries| queries.iter().all(QueryRt::is_empty));
-                self.note_timers(p, &key);
+                match &mut run {
+                    Some((k, events)) if *k == key => events.push(event.clone()),
+                    _ => {
+                        if let Some((k, events)) = run.take() {
+                            self.partition_run(p, k, source, events);
+                        }
+                        run = Some((key, vec![event.clone()]));
+                    }
+                }
             }
         }
+        if let Some((k, events)) = run {
+            self.partition_run(p, k, source, events);
+        }
+    }
+
+    /// Runs a chunk of `source` through the instance of partition `p` for `key` (created if
+    /// missing), then drops the instance if it holds nothing and nothing needs it kept.
+    fn partition_run(&mut self, p: usize, key: Value, source: &str, events: Chunk<Single>) {
+        let now = events.first().map_or(self.clock, |e| e.timestamp);
+        let part = &mut self.partitions[p];
+        let templates = &part.templates;
+        let created = part.instances.get_or_insert_with(&key, now, || {
+            templates
+                .iter()
+                .map(QueryRt::fresh)
+                .collect::<Result<Vec<_>, _>>()
+        });
+        if created.is_err() {
+            return;
+        }
+        self.instance_deliver(p, &key, source, false, events);
+        let part = &mut self.partitions[p];
+        if !part.reads_unkeyed {
+            part.instances
+                .drop_if(&key, |queries| queries.iter().all(QueryRt::is_empty));
+        }
+        self.note_timers(p, &key);
     }
 
     /// Records whether partition `p`'s instance for `key` has pending timers.
