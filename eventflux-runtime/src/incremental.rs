@@ -126,6 +126,16 @@ pub fn within_text(text: &str) -> Option<(i64, Option<i64>)> {
     Some((at(start) + ms, end.map(at)))
 }
 
+/// An event time written as text in an `aggregate by` attribute, as Siddhi's
+/// `timestampInMilliseconds` reads it: `yyyy-MM-dd HH:mm:ss` with optional milliseconds and
+/// UTC offset (no wildcards). `None` when the text is no such time.
+pub fn timestamp_text(text: &str) -> Option<i64> {
+    match within_text(text)? {
+        (time, None) => Some(time),
+        (_, Some(_)) => None,
+    }
+}
+
 fn unit_index(unit: TimeUnit) -> u8 {
     TimeUnit::ALL.iter().position(|u| *u == unit).unwrap_or(0) as u8
 }

@@ -418,12 +418,18 @@ impl<E: Data> StateMachine<E> {
 
     /// How long step `step` waits for an absence (`not X for T`, alone or in `and`/`or`).
     fn waiting(&self, step: usize) -> Option<i64> {
+        let period = |part: &Part<E>| match part {
+            Part::Absent(_, waiting) => *waiting,
+            Part::Present(_) => None,
+        };
         match self.steps.get(step)? {
             Step::Absent { waiting, .. } => *waiting,
-            Step::And(a, b) | Step::Or(a, b) => [a, b].into_iter().find_map(|part| match part {
-                Part::Absent(_, waiting) => *waiting,
-                Part::Present(_) => None,
-            }),
+            Step::And(a, b) => period(a).or(period(b)),
+            // Either quiet period passing completes an `or`: the shorter one counts.
+            Step::Or(a, b) => match (period(a), period(b)) {
+                (Some(x), Some(y)) => Some(x.min(y)),
+                (x, y) => x.or(y),
+            },
             Step::Stream { .. } => None,
         }
     }
@@ -561,13 +567,23 @@ impl<E: Data> StateMachine<E> {
                 }
                 // A timed absent part violated within its period can no longer complete the
                 // step (a leading one restarts its period).
-                for (i, part) in [a, b].into_iter().enumerate() {
+                let parts = [a, b];
+                for (i, part) in parts.into_iter().enumerate() {
                     if let Part::Absent(unit, Some(w)) = part
                         && !p.filled[i]
                         && p.deadline.is_some()
                         && unit.accepts(stream, &p.slots, e)
                     {
                         let mut q = p.clone();
+                        // With an `or` of two absent parts, the other one may still hold.
+                        if let Part::Absent(..) = parts[1 - i] {
+                            q.filled[i] = true;
+                            return if p.filled[1 - i] {
+                                Outcome::Dead
+                            } else {
+                                Outcome::Progress(q)
+                            };
+                        }
                         if p.step == 0 && p.ready {
                             q.deadline = Some(t.saturating_add(*w));
                         } else {

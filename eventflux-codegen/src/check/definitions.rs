@@ -526,14 +526,16 @@ impl Checker {
                 let mut scope = Scope::single(&source.name, source.schema.clone(), "aggregate by");
                 scope.aggregates = Aggregates::Forbidden("aggregate by");
                 match self.expr(e, &mut scope) {
+                    // A long holds milliseconds; a string a time as `yyyy-MM-dd HH:mm:ss`
+                    // (with an optional UTC offset), as Siddhi's `timestampInMilliseconds`.
                     Some(TypedExpr {
                         kind: ExprNode::Attr(AttrRef::Input { position, .. }),
-                        ty: Type::Long,
+                        ty: Type::Long | Type::String,
                     }) => Some(position),
                     Some(t) => {
                         self.err(
                             e.span,
-                            format!("'aggregate by' needs a long attribute holding the event time, found {}", t.ty),
+                            format!("'aggregate by' needs a long or string attribute holding the event time, found {}", t.ty),
                         );
                         return;
                     }

@@ -331,16 +331,6 @@ impl Checker {
                 let a = self.state_node(a, filters, next, and);
                 let b = self.state_node(b, filters, next, and);
                 let (a, b) = (a?, b?);
-                if matches!(a, StateNode::Absent { .. })
-                    && matches!(b, StateNode::Absent { .. })
-                    && !and
-                {
-                    self.err(
-                        element_span(element),
-                        "'or' of two absent elements never completes",
-                    );
-                    return None;
-                }
                 Some(StateNode::Logical(*op, Box::new(a), Box::new(b)))
             }
         }

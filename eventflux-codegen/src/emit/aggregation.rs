@@ -122,6 +122,15 @@ pub fn emit(
             let f = ident(&attr.name);
             quote!(e.#f.map_or(ev.timestamp, |t| t as i64))
         }
+        Some(attr) if attr.ty == Type::String => {
+            let f = ident(&attr.name);
+            quote! {
+                e.#f
+                    .as_deref()
+                    .and_then(__ef::incremental::timestamp_text)
+                    .unwrap_or(ev.timestamp)
+            }
+        }
         _ => quote!(ev.timestamp),
     };
     let key_ty = quote!((#(#key_types,)*));

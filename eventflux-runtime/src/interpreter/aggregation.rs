@@ -88,15 +88,12 @@ impl AggregationRt {
             if !self.filters.iter().all(|f| f(&c)) {
                 continue;
             }
-            let time = match self.timestamp {
-                Some(p) => e
-                    .data
-                    .0
-                    .get(p)
-                    .and_then(Value::as_i64)
-                    .unwrap_or(e.timestamp),
-                None => e.timestamp,
-            };
+            let time = match self.timestamp.and_then(|p| e.data.0.get(p)) {
+                Some(Value::String(text)) => crate::incremental::timestamp_text(text),
+                Some(v) => v.as_i64(),
+                None => None,
+            }
+            .unwrap_or(e.timestamp);
             let key: Vec<Value> = self.group_by.iter().map(|g| g(&c)).collect();
             let values: Vec<Value> = self
                 .aggregates
