@@ -348,13 +348,18 @@ impl Checker {
         }
         for (side, source) in [(&j.left, &left), (&j.right, &right)] {
             if side.unidirectional
-                && source.kind != SourceKind::Stream
-                && source.kind != SourceKind::InnerStream
+                && !matches!(
+                    source.kind,
+                    SourceKind::Stream
+                        | SourceKind::InnerStream
+                        | SourceKind::Window
+                        | SourceKind::Trigger
+                )
             {
                 self.err(
                     side.input.span,
                     format!(
-                        "'unidirectional' applies to a stream; '{}' is not one",
+                        "'unidirectional' applies to a stream or a window; '{}' is neither",
                         source.name
                     ),
                 );
@@ -607,9 +612,13 @@ impl Checker {
             match position {
                 Some(p) => order_by.push((p, o.order.unwrap_or(SortOrder::Asc))),
                 None => {
+                    let what = match &o.expr.kind {
+                        ExprKind::Attribute { name, .. } => format!("'{}' is not one", name.name),
+                        _ => "not an expression".to_string(),
+                    };
                     let mut d = Diagnostic::new(
                         o.expr.span,
-                        "'order by' takes attributes of the select clause",
+                        format!("'order by' takes attributes of the select clause: {what}"),
                     );
                     if let ExprKind::Attribute { name, .. } = &o.expr.kind
                         && let Some(s) = super::suggest(&name.name, schema.names())

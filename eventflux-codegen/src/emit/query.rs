@@ -1493,8 +1493,13 @@ fn join_input(
     let right = side(rs, 1, right_table, right_aggregation, &right_keys, statics)?;
     let preserve_left = matches!(join.kind, JoinKind::LeftOuter | JoinKind::FullOuter);
     let preserve_right = matches!(join.kind, JoinKind::RightOuter | JoinKind::FullOuter);
+    // A self-join of one named window: only the left side triggers, after the right side has
+    // taken the window's events (Siddhi keeps one window and finds in it as updated).
+    let shared_window = ls.kind == SourceKind::Window
+        && rs.kind == SourceKind::Window
+        && ls.name == rs.name;
     let left_triggers = !join.right.unidirectional && !left.stored;
-    let right_triggers = !join.left.unidirectional && !right.stored;
+    let right_triggers = !join.left.unidirectional && !right.stored && !shared_window;
     let (left_windowless, right_windowless) = (!left.windowed, !right.windowed);
     let windowless_expire = q.output.events() != EventType::Current;
 
@@ -1559,6 +1564,9 @@ fn join_input(
         }
         if source_key(rs) == key && !right.stored {
             body.push(arrive(&right, &right_name, &left, &join_right, &rt));
+        }
+        if shared_window {
+            body.reverse();
         }
         methods.push(quote! {
             fn #method(&mut self, _start: usize, now: i64, chunk: &mut __ef::Chunk<#st>) {

@@ -42,6 +42,9 @@ pub struct JoinRt {
     spec: JoinSpec<Single, Single>,
     sides: [SideRt; 2],
     retrieval: Retrieval,
+    /// Both sides are one named window (a self-join): as in Siddhi, which keeps one window,
+    /// only the left side triggers, and it finds matches in the window as already updated.
+    shared_window: bool,
 }
 
 fn input_of(side: Side) -> usize {
@@ -247,7 +250,11 @@ impl JoinRt {
         let left = side_rt(&plan.left, 0, left_keys, plan.on.as_ref())?;
         let right = side_rt(&plan.right, 1, right_keys, plan.on.as_ref())?;
         let windowless = |s: &SideRt| !s.side.has_window();
+        let shared_window = plan.left.source.kind == SourceKind::Window
+            && plan.right.source.kind == SourceKind::Window
+            && plan.left.source.name == plan.right.source.name;
         Ok(JoinRt {
+            shared_window,
             spec: JoinSpec {
                 preserve: Preserve {
                     left: matches!(plan.kind, JoinKind::LeftOuter | JoinKind::FullOuter),
@@ -258,7 +265,8 @@ impl JoinRt {
                     && left.aggregation.is_none(),
                 right_triggers: !plan.left.unidirectional
                     && right.table.is_none()
-                    && right.aggregation.is_none(),
+                    && right.aggregation.is_none()
+                    && !shared_window,
                 on: condition,
                 left_windowless: windowless(&left),
                 right_windowless: windowless(&right),
@@ -336,7 +344,14 @@ impl JoinRt {
         tables: &TableSet,
     ) -> (Chunk<Matched>, Vec<usize>) {
         let mut pairs = Joined::default();
-        for side in [Side::Left, Side::Right] {
+        // A shared window's right side takes the events first, so that the left side finds
+        // matches in the window as updated.
+        let order = if self.shared_window {
+            [Side::Right, Side::Left]
+        } else {
+            [Side::Left, Side::Right]
+        };
+        for side in order {
             let i = input_of(side);
             let s = &mut self.sides[i];
             if s.source != source
