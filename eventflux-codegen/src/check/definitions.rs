@@ -287,6 +287,18 @@ impl Checker {
                 return_type,
                 body,
             } => {
+                // The script languages Siddhi has extensions for (`script:<language>`).
+                const LANGUAGES: [&str; 4] = ["javascript", "js", "scala", "r"];
+                if !LANGUAGES.contains(&language.name.to_ascii_lowercase().as_str()) {
+                    self.err(
+                        language.span,
+                        format!(
+                            "function '{}' is written in '{}', which is no known script language (javascript, scala, R)",
+                            name.name, language.name
+                        ),
+                    );
+                    return;
+                }
                 if self.plan.functions.iter().any(|f| f.name == name.name) {
                     self.err(
                         name.span,
