@@ -441,7 +441,7 @@ mod tests {
         let mut sel = Selector::new(SumLogic { grouped: false }, true, false);
         let mut out = Vec::new();
         sel.process(
-            &vec![Event::current(1, ('a', 1)), Event::current(1, ('b', 2))],
+            &[Event::current(1, ('a', 1)), Event::current(1, ('b', 2))],
             &(),
             &mut out,
         );
@@ -472,7 +472,7 @@ mod tests {
         assert_eq!(rows(&out), expected);
         // The selector's index starts empty for the next chunk.
         out.clear();
-        sel.process(&vec![Event::current(6, ('b', 1))], &(), &mut out);
+        sel.process(&[Event::current(6, ('b', 1))], &(), &mut out);
         assert_eq!(
             rows(&out),
             vec![(EventKind::Current, 'b', Some(sums[&'b'] + 1))]
@@ -484,7 +484,7 @@ mod tests {
         let mut sel = Selector::new(SumLogic { grouped: true }, true, true);
         let mut out = Vec::new();
         sel.process(
-            &vec![
+            &[
                 Event::current(5, ('a', 1)),
                 Event::current(5, ('b', 2)),
                 Event::current(5, ('a', 3)),

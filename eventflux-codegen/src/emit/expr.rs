@@ -228,7 +228,11 @@ fn input_attr(
 /// Emits `e` as an expression of type `Option<&rust_type(e.ty)>`: an attribute is read in
 /// place (a string is not cloned to be compared), anything else is computed and borrowed for
 /// the rest of the enclosing statement.
-fn emit_borrowed(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream, Unsupported> {
+fn emit_borrowed(
+    e: &TypedExpr,
+    cx: &Cx,
+    statics: &mut Statics,
+) -> Result<TokenStream, Unsupported> {
     if let ExprNode::Attr(AttrRef::Input {
         input,
         index,
@@ -346,7 +350,10 @@ pub fn emit(e: &TypedExpr, cx: &Cx, statics: &mut Statics) -> Result<TokenStream
             // Operands of the compared type are borrowed (no clone of a string); others are
             // converted to it first.
             let (a, b) = if lhs.ty == *operand && rhs.ty == *operand {
-                (emit_borrowed(lhs, cx, statics)?, emit_borrowed(rhs, cx, statics)?)
+                (
+                    emit_borrowed(lhs, cx, statics)?,
+                    emit_borrowed(rhs, cx, statics)?,
+                )
             } else {
                 operands(lhs, rhs, *operand, cx, statics)?
             };

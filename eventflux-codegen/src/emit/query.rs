@@ -1495,9 +1495,8 @@ fn join_input(
     let preserve_right = matches!(join.kind, JoinKind::RightOuter | JoinKind::FullOuter);
     // A self-join of one named window: only the left side triggers, after the right side has
     // taken the window's events (Siddhi keeps one window and finds in it as updated).
-    let shared_window = ls.kind == SourceKind::Window
-        && rs.kind == SourceKind::Window
-        && ls.name == rs.name;
+    let shared_window =
+        ls.kind == SourceKind::Window && rs.kind == SourceKind::Window && ls.name == rs.name;
     let left_triggers = !join.right.unidirectional && !left.stored;
     let right_triggers = !join.left.unidirectional && !right.stored && !shared_window;
     let (left_windowless, right_windowless) = (!left.windowed, !right.windowed);
