@@ -48,7 +48,7 @@ pub mod __private {
     pub use crate::clock::{Earliest, Timers, advance_to, now_ms, stamp};
     pub use crate::compiled::{
         BuiltinCall, CallArg, Callback, Convert, Field, Str, cycle_message, field_from, from_value,
-        log_event, ops, report_cycle, report_error, to_value,
+        log_event, ops, report_cycle, report_duplicate_key, report_error, to_value,
     };
     pub use crate::engine::Engine;
     pub use crate::event::due_after;

@@ -615,6 +615,27 @@ impl Checker {
                 ty: Type::Long,
             });
         }
+        // eventTimestamp(x) elsewhere: Siddhi takes an event there (a join side or a pattern
+        // event), which this engine does not give yet; a value is refused as in Siddhi.
+        if call.namespace.is_none()
+            && name == "eventTimestamp"
+            && let [arg] = call.args.as_slice()
+        {
+            let event = match &arg.kind {
+                ExprKind::Attribute {
+                    qualifier: None,
+                    name: reference,
+                } => scope.inputs.iter().any(|i| i.reference == reference.name),
+                _ => false,
+            };
+            let message = if event {
+                "eventTimestamp() of a join side or a pattern event is not supported; eventTimestamp() without an argument gives the current event's"
+            } else {
+                "eventTimestamp() takes an event (a join side or a pattern event), not a value; without an argument it gives the current event's"
+            };
+            self.err(arg.span, message);
+            return None;
+        }
         let ns = call.namespace.as_ref().map(|n| n.name.as_str());
         let full = match ns {
             Some(ns) => format!("{ns}:{name}"),
@@ -780,6 +801,19 @@ impl Checker {
                 const TARGETS: [&str; 6] = ["int", "long", "float", "double", "bool", "string"];
                 let known = TARGETS.iter().any(|t| t.eq_ignore_ascii_case(&name));
                 match ast::AttrType::from_keyword(&name) {
+                    // Siddhi converts an object to a string only.
+                    Some(t)
+                        if known
+                            && f == F::Convert
+                            && types[0] == Type::Object
+                            && t != Type::String =>
+                    {
+                        self.err(
+                            arg_span(1),
+                            format!("function '{full}' converts an object only to 'string', not to '{name}'; use cast(x, '{name}')"),
+                        );
+                        None
+                    }
                     Some(t) if known => Some(t),
                     _ => {
                         self.err(

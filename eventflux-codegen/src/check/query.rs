@@ -1347,6 +1347,16 @@ fn log_arguments_problem(written: &[ast::Expr], args: &[TypedExpr]) -> Option<(S
             ),
         ));
     }
+    // Only the message may vary per event (Siddhi's is.event.logged is static).
+    if let Some(last) = args.last()
+        && last.ty == Type::Bool
+        && last.const_value().is_none()
+    {
+        return Some((
+            written[args.len() - 1].span,
+            "stream function 'log' takes is.event.logged as a constant (true or false)".to_string(),
+        ));
+    }
     let has_priority = args.len() == 3 || (args.len() == 2 && args[1].ty == Type::String);
     if !has_priority {
         return None;

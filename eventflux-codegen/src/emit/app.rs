@@ -125,15 +125,40 @@ fn consume(
         .filter(|a| a.source == source)
         .map(|a| &a.add)
         .collect();
-    runs.extend(
-        partitions
-            .iter()
-            .flat_map(|p| p.sources.iter())
-            .filter(|(name, _)| name == source)
-            .map(|(_, run)| run),
-    );
-    runs.extend(partition::consumers(queries, None, source));
+    for (sources, _) in readers(queries, partitions) {
+        runs.extend(
+            sources
+                .iter()
+                .filter(|(name, _)| name == source)
+                .map(|(_, run)| run),
+        );
+    }
     partition::run_all(&runs)
+}
+
+/// The readers of streams outside aggregations, in definition order (a partition where its
+/// first query is), as in the interpreter: each one's (source, run) and (source, one-event
+/// method) lists.
+#[allow(clippy::type_complexity)]
+fn readers<'a>(
+    queries: &'a [QueryCode],
+    partitions: &'a [PartitionCode],
+) -> Vec<(&'a [(String, Ident)], &'a [(String, Ident)])> {
+    let mut placed: Vec<(usize, &[(String, Ident)], &[(String, Ident)])> = Vec::new();
+    for (i, q) in queries.iter().enumerate() {
+        if q.partition.is_none() {
+            placed.push((i, &q.sources, &q.ones));
+        }
+    }
+    for (index, p) in partitions.iter().enumerate() {
+        let at = queries
+            .iter()
+            .position(|q| q.partition == Some(index))
+            .unwrap_or(usize::MAX);
+        placed.push((at, &p.sources, &p.ones));
+    }
+    placed.sort_by_key(|(at, _, _)| *at);
+    placed.into_iter().map(|(_, s, o)| (s, o)).collect()
 }
 
 /// The body of a stream's one-event delivery (`ev`): straight to the callbacks and to each
@@ -147,28 +172,23 @@ fn deliver_one(
 ) -> TokenStream {
     let buffer = ident(&format!("__in_{}", s.rust.to_snake_case()));
     let deliver_fn = deliver(&s.rust);
-    // The readers in the order `consume` gives chunks to them: partitions, then queries.
+    // The readers in the order `consume` gives chunks to them: definition order.
     let reading = |sources: &[(String, Ident)]| sources.iter().any(|(name, _)| *name == s.name);
     let one_of = |ones: &'_ [(String, Ident)]| {
         ones.iter()
             .find(|(name, _)| *name == s.name)
             .map(|(_, one)| one.clone())
     };
-    let mut readers = 0;
+    let mut count = 0;
     let mut ones: Vec<Ident> = Vec::new();
-    for p in partitions.iter().filter(|p| reading(&p.sources)) {
-        readers += 1;
-        ones.extend(one_of(&p.ones));
-    }
-    for q in queries
-        .iter()
-        .filter(|q| q.partition.is_none() && reading(&q.sources))
-    {
-        readers += 1;
-        ones.extend(one_of(&q.ones));
+    for (sources, reader_ones) in readers(queries, partitions) {
+        if reading(sources) {
+            count += 1;
+            ones.extend(one_of(reader_ones));
+        }
     }
     let direct = s.fault.is_none()
-        && ones.len() == readers
+        && ones.len() == count
         && !aggregations.iter().any(|a| a.source == s.name);
     if !direct {
         return quote! {

@@ -1453,8 +1453,26 @@ fn join_input(
                     let name = quote::format_ident!("__Cond{}_{}{}", index, prefix, i);
                     window_code = Some(window(w, &s.schema, &event, &name, q.span, statics)?);
                 }
+                // A `#log` before the side's window logs each event that passed the filters
+                // before it: a step of the filter chain that always holds.
+                HandlerPlan::Function(StreamFunctionPlan::Log { args })
+                    if window_code.is_none() =>
+                {
+                    let args = args
+                        .iter()
+                        .map(|a| {
+                            let v = expr::emit(a, &cx, statics)?;
+                            Ok(quote!(__ef::to_value(#v)))
+                        })
+                        .collect::<Result<Vec<_>, Unsupported>>()?;
+                    let query = &q.name;
+                    filters.push(quote!({
+                        __ef::log_event(#query, &[#(#args),*], ev.kind, ev.timestamp, &e.to_values());
+                        true
+                    }));
+                }
                 HandlerPlan::Function(_) => {
-                    return Err(unsupported("stream functions (#log)"));
+                    return Err(unsupported("this stream function on a join side"));
                 }
             }
         }
@@ -1718,7 +1736,7 @@ fn sink(
                 let message = t.duplicate_message();
                 quote! {
                     if let Err(row) = self.#tf.try_insert(e.data) {
-                        self.__errors.push(#message);
+                        __ef::report_duplicate_key(&#message);
                     }
                 }
             };

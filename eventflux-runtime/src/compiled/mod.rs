@@ -54,6 +54,12 @@ pub fn report_error(stream: &str, message: &str) {
     eprintln!("error: processing an event of stream '{stream}': {message}");
 }
 
+/// Logs an event a table dropped because its primary key is taken: as in Siddhi, the insert
+/// is logged and dropped, and is no processing error (it never reaches a fault stream).
+pub fn report_duplicate_key(message: &str) {
+    eprintln!("error: {message}; the event is dropped");
+}
+
 /// Logs one event passing a `#log(...)` stream function of query `query`: the function's
 /// arguments, the event's kind and timestamp and its attribute values (both paths log alike).
 pub fn log_event(

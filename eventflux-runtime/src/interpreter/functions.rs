@@ -52,14 +52,15 @@ fn java_double(s: &str) -> Option<f64> {
     t.parse::<f64>().ok()
 }
 
-/// `value` as type `ty` without conversion (`cast`): null when it is not of that type, except
-/// that numbers are re-typed.
+/// `value` as type `ty` without conversion (`cast`): a value of that type as it is, a number
+/// re-typed, and any other value unchanged (Siddhi's cast only relabels).
 pub fn cast(value: &Value, ty: Type) -> Value {
     match (ty, value) {
         (Type::Object, v) => v.clone(),
         (t, v) if v.ty() == Some(t) => v.clone(),
         (t, v) if t.is_numeric() && v.ty().is_some_and(|vt| vt.is_numeric()) => v.to_numeric(t),
-        _ => Value::Null,
+        // As Siddhi's cast, which only relabels: a value of another kind passes unchanged.
+        (_, v) => v.clone(),
     }
 }
 

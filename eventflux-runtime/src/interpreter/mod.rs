@@ -1001,7 +1001,7 @@ impl App {
                                 .iter()
                                 .filter_map(|p| e.data.get(*p).map(Value::to_text))
                                 .collect();
-                            self.errors.push(format!(
+                            crate::compiled::report_duplicate_key(&format!(
                                 "table '{table}' already has a row with primary key ({})",
                                 key.join(", ")
                             ));
