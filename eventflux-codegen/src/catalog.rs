@@ -730,6 +730,8 @@ pub enum ParamKind {
     Duration,
     /// A constant int or long (a timestamp).
     Timestamp,
+    /// A constant int or long, or a long attribute read from the first event (a start time).
+    TimestampOrLongAttribute,
     /// A constant bool.
     Flag,
     /// A constant number (a rate).
@@ -754,6 +756,7 @@ impl ParamKind {
             ParamKind::Length => "an int constant, 0 or more",
             ParamKind::Duration => "a time value",
             ParamKind::Timestamp => "a long constant",
+            ParamKind::TimestampOrLongAttribute => "a long constant or a long attribute",
             ParamKind::Flag => "a bool constant",
             ParamKind::Number => "a numeric constant",
             ParamKind::Text => "a string constant",
@@ -879,18 +882,18 @@ pub const WINDOWS: &[WindowInfo] = &[
             &[
                 p("timestamp", K::LongAttribute),
                 p("window.time", K::Duration),
-                p("start.time", K::Timestamp),
+                p("start.time", K::TimestampOrLongAttribute),
             ],
             &[
                 p("timestamp", K::LongAttribute),
                 p("window.time", K::Duration),
-                p("start.time", K::Timestamp),
+                p("start.time", K::TimestampOrLongAttribute),
                 p("timeout", K::Duration),
             ],
             &[
                 p("timestamp", K::LongAttribute),
                 p("window.time", K::Duration),
-                p("start.time", K::Timestamp),
+                p("start.time", K::TimestampOrLongAttribute),
                 p("timeout", K::Duration),
                 p("replace.with.batchtime", K::Flag),
             ],

@@ -315,6 +315,13 @@ impl<E: Data + PartialEq, K: Clone + Eq + Hash, A, W: Window<E>> WindowSide<E, K
         self.window.as_ref().and_then(|w| w.next_due())
     }
 
+    /// Moves the window's idle periodic timer past `horizon` (see [`Window::skip_idle`]).
+    pub fn skip_idle(&mut self, horizon: i64) {
+        if let Some(w) = &mut self.window {
+            w.skip_idle(horizon);
+        }
+    }
+
     /// Applies what the window emitted to the held events and the index (unless matches are
     /// found in the window's contents).
     fn track(&mut self, emitted: &Chunk<E>) {

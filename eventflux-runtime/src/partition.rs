@@ -190,6 +190,16 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
     }
 }
 
+/// A partition key of a partition whose keys have several types: its text, as Siddhi keys its
+/// instances (an int 100 and a string "100" are one key; null stays null, belonging to none).
+pub fn text_key(key: crate::value::Value) -> crate::value::Value {
+    match key {
+        crate::value::Value::Null => crate::value::Value::Null,
+        crate::value::Value::String(_) => key,
+        other => crate::value::Value::String(std::sync::Arc::from(other.to_text())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

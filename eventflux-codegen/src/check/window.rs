@@ -80,6 +80,20 @@ impl Checker {
                     );
                     return None;
                 }
+                // Siddhi's session window refuses an allowed latency beyond its gap.
+                if info.kind == WindowKind::Session
+                    && let [WindowArg::Duration(gap), _, WindowArg::Duration(latency)] =
+                        args.as_slice()
+                    && latency > gap
+                {
+                    self.err(
+                        call.args[2].span,
+                        format!(
+                            "window 'session': the allowed latency ({latency} ms) is greater than the session gap ({gap} ms)"
+                        ),
+                    );
+                    return None;
+                }
                 // `frequent`/`lossyFrequent` without key attributes key on every attribute.
                 let keyed = matches!(info.kind, WindowKind::Frequent | WindowKind::LossyFrequent);
                 if keyed
@@ -149,6 +163,13 @@ impl Checker {
         schema: &Schema,
     ) -> Option<WindowArg> {
         match kind {
+            ParamKind::TimestampOrLongAttribute => {
+                if matches!(arg.kind, ExprKind::Attribute { .. }) {
+                    self.window_arg(ParamKind::LongAttribute, arg, source, schema)
+                } else {
+                    self.window_arg(ParamKind::Timestamp, arg, source, schema)
+                }
+            }
             ParamKind::Attribute | ParamKind::LongAttribute | ParamKind::StringAttribute => {
                 if !matches!(arg.kind, ExprKind::Attribute { .. }) {
                     return None;

@@ -166,7 +166,8 @@ pub fn emit(
             let v = expr::emit(e, &cx, statics)?;
             Ok(match kind {
                 KeyKind::Typed(t) => key_value(v, t),
-                KeyKind::Value => quote!(__ef::to_value(#v)),
+                // Keys of several types are their text, as in Siddhi.
+                KeyKind::Value => quote!(__ef::partition::text_key(__ef::to_value(#v))),
             })
         };
         let keyed = p.keys.iter().any(|key| key.stream == *stream);

@@ -376,11 +376,19 @@ pub fn window(
                 }
                 _ => quote!(None),
             };
+            // `start.time` as an attribute is read from the first event.
+            let start_attribute = match w.attribute(2) {
+                Some(_) => {
+                    let at = attr_time(2)?;
+                    quote!(.with_start_attribute(#at))
+                }
+                None => quote!(),
+            };
             Window {
                 ty: quote!(__ef::window::ExternalTimeBatchWindow<#event, fn(&#event) -> i64>),
                 init: quote!(__ef::window::ExternalTimeBatchWindow::new(
                     #time, #period, #start, #timeout, #replace
-                )),
+                )#start_attribute),
                 items: quote!(),
             }
         }
@@ -1609,6 +1617,7 @@ fn join_input(
     let mut snapshots = Vec::new();
     let mut restores = Vec::new();
     let mut dues = Vec::new();
+    let mut skips = Vec::new();
     let mut on_time = Vec::new();
     for (side, name, other, join_fn) in [
         (&left, &left_name, &right, &join_left),
@@ -1623,6 +1632,7 @@ fn join_input(
         snapshots.push(quote!(self.#name.snapshot()?));
         restores.push(quote!(self.#name.restore(&parts.next().ok_or_else(mismatch)?)?;));
         dues.push(quote!(self.#name.next_due()));
+        skips.push(quote!(self.#name.skip_idle(horizon);));
         on_time.push(quote! {
             if self.#field.#name.next_due().is_some_and(|due| due <= now) {
                 let emitted = self.#field.#name.on_time(now);
@@ -1639,7 +1649,7 @@ fn join_input(
         snapshots,
         restores,
         dues,
-        skip_idle: quote!(),
+        skip_idle: quote!(#(#skips)*),
         methods: quote!(#(#methods)*),
         on_time: quote! {
             let mut pairs: #pairs_ty = ::std::default::Default::default();

@@ -398,6 +398,13 @@ impl JoinRt {
         matched(pairs)
     }
 
+    /// Moves the side windows' idle periodic timers past `horizon`.
+    pub fn skip_idle(&mut self, horizon: i64) {
+        for side in &mut self.sides {
+            side.side.skip_idle(horizon);
+        }
+    }
+
     /// When a side window next needs [`JoinRt::on_time`].
     pub fn next_due(&self) -> Option<i64> {
         self.sides.iter().filter_map(|s| s.side.next_due()).min()

@@ -188,6 +188,9 @@ struct PartitionRt {
     /// Whether its queries read a stream it does not key: such events go to every instance
     /// that exists, so an instance is kept even while it holds nothing.
     reads_unkeyed: bool,
+    /// Whether its keys are of several types: then, as in Siddhi, which keys instances by a
+    /// key's text, a key is its text (an int 100 and a string "100" are one key).
+    text_keys: bool,
     /// One instance of the partition's queries per key.
     instances: Partitioned<Value, Vec<QueryRt>>,
 }
@@ -417,7 +420,18 @@ impl App {
             sources.sort();
             sources.dedup();
             let reads_unkeyed = sources.iter().any(|s| !keys.contains_key(s));
+            let mut key_types: Vec<Type> = p
+                .keys
+                .iter()
+                .map(|k| match &k.kind {
+                    PartitionKeyKind::Value(e) => e.ty,
+                    PartitionKeyKind::Range(_) => Type::String,
+                })
+                .collect();
+            key_types.dedup();
+            let text_keys = key_types.len() > 1;
             app.partitions.push(PartitionRt {
+                text_keys,
                 keys,
                 templates,
                 reads_unkeyed,
@@ -1101,12 +1115,20 @@ impl App {
         row: &Row,
         timestamp: i64,
     ) -> Option<SmallVec<[Value; 1]>> {
-        let key = self.partitions[p].keys.get(source)?;
+        let part = &self.partitions[p];
+        let key = part.keys.get(source)?;
         let inputs = [std::slice::from_ref(row)];
         let c = Ctx::single(&inputs, timestamp, &self.tables);
         Some(match key {
             // An event whose key is null belongs to no instance (Siddhi drops it).
-            KeyRt::Value(e) => Some(e(&c)).filter(|k| !k.is_null()).into_iter().collect(),
+            KeyRt::Value(e) => Some(e(&c))
+                .filter(|k| !k.is_null())
+                .map(|k| match part.text_keys {
+                    true => Value::String(Arc::from(k.to_text())),
+                    false => k,
+                })
+                .into_iter()
+                .collect(),
             KeyRt::Range(ranges) => ranges
                 .iter()
                 .filter(|(pred, _)| pred(&c))

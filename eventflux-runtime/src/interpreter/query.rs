@@ -516,12 +516,16 @@ impl QueryRt {
 
     /// Moves idle periodic timers (an empty batch window, an empty rate limiter) past `horizon`.
     pub fn skip_idle(&mut self, horizon: i64) {
-        if let InputRt::Single(stages) = &mut self.input {
-            for stage in stages {
-                if let Stage::Window(w) = stage {
-                    w.skip_idle(horizon);
+        match &mut self.input {
+            InputRt::Single(stages) => {
+                for stage in stages {
+                    if let Stage::Window(w) = stage {
+                        w.skip_idle(horizon);
+                    }
                 }
             }
+            InputRt::Join(join) => join.skip_idle(horizon),
+            InputRt::State(_) => {}
         }
         if let Some(rate) = &mut self.rate {
             rate.skip_idle(horizon);

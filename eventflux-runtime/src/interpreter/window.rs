@@ -173,13 +173,17 @@ pub fn build_window(plan: &WindowPlan) -> Result<Box<dyn Window<Single>>, Compil
                         e.0 = Arc::from(values);
                     }) as crate::window::BatchTimeSetter<Single>
                 });
-            Box::new(ExternalTimeBatchWindow::new(
+            let window = ExternalTimeBatchWindow::new(
                 time_of(ts),
                 plan.duration(1).unwrap_or(0),
                 plan.timestamp(2),
                 plan.duration(3),
                 replace,
-            ))
+            );
+            Box::new(match plan.attribute(2) {
+                Some(start) => window.with_start_attribute(time_of(start)),
+                None => window,
+            })
         }
         WindowKind::Session => {
             let gap = plan.duration(0).unwrap_or(0);

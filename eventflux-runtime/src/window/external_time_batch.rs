@@ -29,6 +29,9 @@ pub struct ExternalTimeBatchWindow<E, A> {
     timestamp: A,
     period: i64,
     start_time: Option<i64>,
+    /// An attribute holding the start time, read from the first event (`start.time` given as
+    /// an attribute): the first batch ends one period after it.
+    start_attribute: Option<A>,
     timeout: Option<i64>,
     replace: Option<BatchTimeSetter<E>>,
     state: State<E>,
@@ -66,6 +69,7 @@ impl<E, A> ExternalTimeBatchWindow<E, A> {
             timestamp,
             period: period.max(1),
             start_time,
+            start_attribute: None,
             timeout: timeout.filter(|t| *t > 0),
             replace,
             state: State {
@@ -79,6 +83,13 @@ impl<E, A> ExternalTimeBatchWindow<E, A> {
             },
             _data: PhantomData,
         }
+    }
+
+    /// The window with its start time read from the first event through `start` (Siddhi's
+    /// `start.time` given as an attribute).
+    pub fn with_start_attribute(mut self, start: A) -> Self {
+        self.start_attribute = Some(start);
+        self
     }
 
     /// The first batch end after `ts`, aligned to `start` (Java arithmetic, as Siddhi).
@@ -151,9 +162,13 @@ impl<E: Data, A: Accessor<E, i64>> Window<E> for ExternalTimeBatchWindow<E, A> {
         }
         if self.state.end.is_none() {
             let ts = self.timestamp.get(&first.data);
-            let end = match self.start_time {
-                Some(start) => self.end_after(ts, start),
-                None => {
+            let end = match (&self.start_attribute, self.start_time) {
+                (Some(start), _) => {
+                    self.state.start = start.get(&first.data);
+                    self.state.start.wrapping_add(self.period)
+                }
+                (None, Some(start)) => self.end_after(ts, start),
+                (None, None) => {
                     self.state.start = ts;
                     ts.wrapping_add(self.period)
                 }
@@ -227,13 +242,17 @@ impl<E: Data, A: Accessor<E, i64>> Window<E> for ExternalTimeBatchWindow<E, A> {
     }
 
     fn fresh(&self) -> Box<dyn Window<E>> {
-        Box::new(ExternalTimeBatchWindow::new(
+        let fresh = ExternalTimeBatchWindow::new(
             self.timestamp.clone(),
             self.period,
             self.start_time,
             self.timeout,
             self.replace.clone(),
-        ))
+        );
+        Box::new(match &self.start_attribute {
+            Some(start) => fresh.with_start_attribute(start.clone()),
+            None => fresh,
+        })
     }
 }
 
