@@ -666,20 +666,13 @@ fn single_input(
             }
             HandlerPlan::Function(StreamFunctionPlan::Log { args }) => {
                 one_ok = false;
-                let args = args
-                    .iter()
-                    .map(|a| {
-                        let v = expr::emit(a, &filter_cx, statics)?;
-                        Ok(quote!(__ef::to_value(#v)))
-                    })
-                    .collect::<Result<Vec<_>, Unsupported>>()?;
-                let query = &q.name;
+                let log = log_call(&q.name, args, &filter_cx, statics)?;
                 stage_code.push(quote! {
                     if start <= #i {
                         for ev in chunk.iter() {
                             let e = &ev.data;
                             let __ts = ev.timestamp;
-                            __ef::log_event(#query, &[#(#args),*], ev.kind, ev.timestamp, &e.to_values());
+                            #log;
                         }
                     }
                 });
@@ -1215,6 +1208,23 @@ struct JoinSide {
     held: TokenStream,
 }
 
+/// The `#log(args)` call of query `query` for one event (`ev`, its data bound as `e`).
+fn log_call(
+    query: &str,
+    args: &[TypedExpr],
+    cx: &Cx,
+    statics: &mut Statics,
+) -> Result<TokenStream, Unsupported> {
+    let args = args
+        .iter()
+        .map(|a| {
+            let v = expr::emit(a, cx, statics)?;
+            Ok(quote!(__ef::to_value(#v)))
+        })
+        .collect::<Result<Vec<_>, Unsupported>>()?;
+    Ok(quote!(__ef::log_event(#query, &[#(#args),*], ev.kind, ev.timestamp, &e.to_values())))
+}
+
 /// A join of two sources: a stream side (its filters and an optional window) is the runtime's
 /// `WindowSide` over the stream's struct, hash-indexed by the condition's equalities; a table
 /// side is looked up by key where the condition allows. The selector reads `Pair<Left, Right>`.
@@ -1466,16 +1476,9 @@ fn join_input(
                 HandlerPlan::Function(StreamFunctionPlan::Log { args })
                     if window_code.is_none() =>
                 {
-                    let args = args
-                        .iter()
-                        .map(|a| {
-                            let v = expr::emit(a, &cx, statics)?;
-                            Ok(quote!(__ef::to_value(#v)))
-                        })
-                        .collect::<Result<Vec<_>, Unsupported>>()?;
-                    let query = &q.name;
+                    let log = log_call(&q.name, args, &cx, statics)?;
                     filters.push(quote!({
-                        __ef::log_event(#query, &[#(#args),*], ev.kind, ev.timestamp, &e.to_values());
+                        #log;
                         true
                     }));
                 }
