@@ -60,6 +60,7 @@ fn stream_struct(s: &Stream) -> TokenStream {
         .collect();
     let count = fields.len();
     let indexes: Vec<usize> = (0..count).collect();
+    let locals: Vec<Ident> = (0..count).map(|i| super::names::private("d", i)).collect();
     let doc = format!(
         "An event of stream `{stream}` {}. `None` is null.",
         s.schema
@@ -81,6 +82,14 @@ fn stream_struct(s: &Stream) -> TokenStream {
             /// An event with every attribute set.
             pub fn new(#(#fields: impl Into<#types>),*) -> Self {
                 #name { #(#fields: Some(#fields.into()),)* }
+            }
+
+            /// Drops the event attribute by attribute, so that a hot path that discards it
+            /// keeps its attributes in registers (the struct's drop glue takes its address).
+            #[doc(hidden)]
+            #[inline(always)]
+            pub fn __discard(self) {
+                let #name { #(#fields: #locals,)* } = self;
             }
 
             /// The attribute names and types.
@@ -161,15 +170,22 @@ fn readers<'a>(
     placed.into_iter().map(|(_, s, o)| (s, o)).collect()
 }
 
-/// The body of a stream's one-event delivery (`ev`): straight to the callbacks and to each
-/// reader's one-event method when every reader has one (and errors go to the log, not a fault
-/// stream), as a chunk of one through the stream's buffer otherwise.
+/// A stream's one-event delivery: the body of its method (taking `ev`) and the method it hands
+/// the event to when a stream callback or a cycle needs it (empty if none).
+struct DeliverOne {
+    body: TokenStream,
+    observed: TokenStream,
+}
+
+/// A stream's one-event delivery (`ev`): straight to the callbacks and to each reader's
+/// one-event method when every reader has one (and errors go to the log, not a fault stream),
+/// as a chunk of one through the stream's buffer otherwise.
 fn deliver_one(
     aggregations: &[AggregationCode],
     queries: &[QueryCode],
     partitions: &[PartitionCode],
     s: &Stream,
-) -> TokenStream {
+) -> DeliverOne {
     let buffer = ident(&format!("__in_{}", s.rust.to_snake_case()));
     let deliver_fn = deliver(&s.rust);
     // The readers in the order `consume` gives chunks to them: definition order.
@@ -191,13 +207,16 @@ fn deliver_one(
         && ones.len() == count
         && !aggregations.iter().any(|a| a.source == s.name);
     if !direct {
-        return quote! {
-            let mut chunk = ::std::mem::take(&mut self.#buffer);
-            chunk.clear();
-            chunk.push(ev);
-            self.#deliver_fn(&mut chunk);
-            chunk.clear();
-            self.#buffer = chunk;
+        return DeliverOne {
+            body: quote! {
+                let mut chunk = ::std::mem::take(&mut self.#buffer);
+                chunk.clear();
+                chunk.push(ev);
+                self.#deliver_fn(&mut chunk);
+                chunk.clear();
+                self.#buffer = chunk;
+            },
+            observed: quote!(),
         };
     }
     let stream = &s.name;
@@ -205,10 +224,13 @@ fn deliver_one(
     if ones.is_empty() {
         // Only callbacks see the event: they cannot send to the app, so nothing can raise an
         // error or close a cycle here.
-        return quote! {
-            for callback in self.#cb.iter_mut() {
-                callback(&ev);
-            }
+        return DeliverOne {
+            body: quote! {
+                for callback in self.#cb.iter_mut() {
+                    callback(&ev);
+                }
+            },
+            observed: quote!(),
         };
     }
     let calls = ones.iter().enumerate().map(|(k, one)| {
@@ -218,23 +240,48 @@ fn deliver_one(
             quote!(self.#one(now, ev.clone());)
         }
     });
-    quote! {
-        if self.__depth >= __ef::MAX_DELIVERY_DEPTH {
-            self.__errors.push(__ef::cycle_message(#stream));
-            return;
-        }
-        self.__depth += 1;
-        let raised = self.__errors.len();
-        for callback in self.#cb.iter_mut() {
-            callback(&ev);
-        }
-        let now = self.__clock;
-        #(#calls)*
-        if self.__errors.len() > raised {
-            let message = self.__errors.drain(raised..).collect::<Vec<_>>().join("; ");
-            __ef::report_error(#stream, &message);
-        }
-        self.__depth -= 1;
+    let calls: Vec<TokenStream> = calls.collect();
+    let observed = super::names::deliver_one_observed(&s.rust);
+    let name = ident(&s.rust);
+    // The usual path neither returns early nor lends the event to callbacks, so the event
+    // stays in registers; a cycle or a stream callback takes the observed path.
+    DeliverOne {
+        body: quote! {
+            if self.__depth >= __ef::MAX_DELIVERY_DEPTH || !self.#cb.is_empty() {
+                self.#observed(ev);
+                return;
+            }
+            self.__depth += 1;
+            let raised = self.__errors.len();
+            let now = self.__clock;
+            #(#calls)*
+            if self.__errors.len() > raised {
+                let message = self.__errors.drain(raised..).collect::<Vec<_>>().join("; ");
+                __ef::report_error(#stream, &message);
+            }
+            self.__depth -= 1;
+        },
+        observed: quote! {
+            #[inline(never)]
+            fn #observed(&mut self, ev: __ef::Event<#name>) {
+                if self.__depth >= __ef::MAX_DELIVERY_DEPTH {
+                    self.__errors.push(__ef::cycle_message(#stream));
+                    return;
+                }
+                self.__depth += 1;
+                let raised = self.__errors.len();
+                for callback in self.#cb.iter_mut() {
+                    callback(&ev);
+                }
+                let now = self.__clock;
+                #(#calls)*
+                if self.__errors.len() > raised {
+                    let message = self.__errors.drain(raised..).collect::<Vec<_>>().join("; ");
+                    __ef::report_error(#stream, &message);
+                }
+                self.__depth -= 1;
+            }
+        },
     }
 }
 
@@ -621,7 +668,10 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         let internal_send = quote::format_ident!("__send_{}", send);
         let consume = consume(&aggregations, &queries, &partitions, &s.name);
         let deliver_one_fn = super::names::deliver_one(&s.rust);
-        let deliver_one_body = deliver_one(&aggregations, &queries, &partitions, s);
+        let DeliverOne {
+            body: deliver_one_body,
+            observed: deliver_one_observed,
+        } = deliver_one(&aggregations, &queries, &partitions, s);
         let buffer = ident(&format!("__in_{}", s.rust.to_snake_case()));
         let (keep, report) = match &s.fault {
             Some((_, fault)) => {
@@ -709,6 +759,8 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             fn #deliver_one_fn(&mut self, ev: __ef::Event<#name>) {
                 #deliver_one_body
             }
+
+            #deliver_one_observed
 
             fn #deliver_fn(&mut self, chunk: &mut __ef::Chunk<#name>) {
                 if chunk.is_empty() {

@@ -98,6 +98,12 @@ pub fn deliver_one(stream: &str) -> Ident {
     ident(&format!("__deliver1_{}", stream.to_snake_case()))
 }
 
+/// The `App` method that delivers one event of `stream` when a stream callback must see it or
+/// a cycle must be caught (kept out of the usual one-event path).
+pub fn deliver_one_observed(stream: &str) -> Ident {
+    ident(&format!("__observe1_{}", stream.to_snake_case()))
+}
+
 /// The `App` method that takes rows inserted into named window `index`.
 pub fn window_insert(index: usize) -> Ident {
     Ident::new(&format!("__window{index}_insert"), Span::call_site())

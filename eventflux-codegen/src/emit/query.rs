@@ -612,6 +612,7 @@ fn single_input(
                         let __ts = ev.timestamp;
                         !(#c)
                     } {
+                        ev.data.__discard();
                         return;
                     }
                 };
@@ -733,6 +734,7 @@ fn single_input(
             fn #one(&mut self, now: i64, ev: __ef::Event<#event>) {
                 #(#one_pre)*
                 if ev.kind != __ef::EventKind::Current {
+                    ev.data.__discard();
                     return;
                 }
                 let mut selected = ::std::mem::take(&mut self.#field.selected);
@@ -2365,6 +2367,7 @@ pub fn emit(
             }
             ones = vec![(source_key(source), one.clone())];
             quote! {
+                #[inline(always)]
                 fn #one(&mut self, now: i64, ev: __ef::Event<#in_ty>) {
                     #(#filters)*
                     let enabled = match ev.kind {
@@ -2373,6 +2376,7 @@ pub fn emit(
                         __ef::EventKind::Reset => false,
                     };
                     if !enabled {
+                        ev.data.__discard();
                         return;
                     }
                     let __ts = ev.timestamp;
