@@ -243,6 +243,18 @@ fn deliver_one(
     let calls: Vec<TokenStream> = calls.collect();
     let observed = super::names::deliver_one_observed(&s.rust);
     let name = ident(&s.rust);
+    // The readers run one level deeper; their errors are logged together.
+    let run = quote! {
+        self.__depth += 1;
+        let raised = self.__errors.len();
+        let now = self.__clock;
+        #(#calls)*
+        if self.__errors.len() > raised {
+            let message = self.__errors.drain(raised..).collect::<Vec<_>>().join("; ");
+            __ef::report_error(#stream, &message);
+        }
+        self.__depth -= 1;
+    };
     // The usual path neither returns early nor lends the event to callbacks, so the event
     // stays in registers; a cycle or a stream callback takes the observed path.
     DeliverOne {
@@ -251,15 +263,7 @@ fn deliver_one(
                 self.#observed(ev);
                 return;
             }
-            self.__depth += 1;
-            let raised = self.__errors.len();
-            let now = self.__clock;
-            #(#calls)*
-            if self.__errors.len() > raised {
-                let message = self.__errors.drain(raised..).collect::<Vec<_>>().join("; ");
-                __ef::report_error(#stream, &message);
-            }
-            self.__depth -= 1;
+            #run
         },
         observed: quote! {
             #[inline(never)]
@@ -268,18 +272,10 @@ fn deliver_one(
                     self.__errors.push(__ef::cycle_message(#stream));
                     return;
                 }
-                self.__depth += 1;
-                let raised = self.__errors.len();
                 for callback in self.#cb.iter_mut() {
                     callback(&ev);
                 }
-                let now = self.__clock;
-                #(#calls)*
-                if self.__errors.len() > raised {
-                    let message = self.__errors.drain(raised..).collect::<Vec<_>>().join("; ");
-                    __ef::report_error(#stream, &message);
-                }
-                self.__depth -= 1;
+                #run
             }
         },
     }
