@@ -257,7 +257,7 @@ pub const FUNCTIONS: &[FunctionInfo] = &[
         0,
         Some(0),
         "currentTimeMillis()",
-        "the wall-clock time in ms"
+        "the app's time in ms: in playback the time of the event being processed, else the wall clock"
     ),
     function!(
         Uuid,

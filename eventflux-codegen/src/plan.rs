@@ -130,6 +130,9 @@ pub struct Plan {
     pub partitions: Vec<PartitionPlan>,
     /// Every query in the order written.
     pub queries: Vec<QueryPlan>,
+    /// Whether some expression calls `currentTimeMillis()`: in playback the app then tells the
+    /// function its clock while it processes events (the runtime's `clock::PlaybackTime`).
+    pub reads_app_clock: bool,
 }
 
 impl Plan {

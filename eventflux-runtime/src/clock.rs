@@ -16,6 +16,42 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+thread_local! {
+    /// The time `currentTimeMillis()` gives on this thread while a playback app processes an
+    /// event or moves its clock (see [`PlaybackTime`]); `None`: the wall clock.
+    static PLAYBACK_NOW: std::cell::Cell<Option<i64>> = const { std::cell::Cell::new(None) };
+}
+
+/// While alive, `currentTimeMillis()` gives `time` on this thread: a playback app holds one
+/// while it processes an event (or moves its clock) to `time`, as Siddhi's function gives the
+/// last event's time in playback, also to the timers that fire on the way. Dropping it puts
+/// back what was there before (an app called from another app's callback).
+#[must_use = "the time holds only while the guard is alive"]
+pub struct PlaybackTime {
+    previous: Option<i64>,
+}
+
+impl PlaybackTime {
+    /// Makes `currentTimeMillis()` give `time` until the guard is dropped.
+    pub fn enter(time: i64) -> Self {
+        PlaybackTime {
+            previous: PLAYBACK_NOW.replace(Some(time)),
+        }
+    }
+}
+
+impl Drop for PlaybackTime {
+    fn drop(&mut self) {
+        PLAYBACK_NOW.set(self.previous);
+    }
+}
+
+/// What `currentTimeMillis()` gives: the time of the event a playback app is processing, the
+/// wall clock otherwise.
+pub fn current_time_millis() -> i64 {
+    PLAYBACK_NOW.get().unwrap_or_else(now_ms)
+}
+
 /// The time an event sent to `stream` gets: in playback its own `timestamp` (or the clock),
 /// refused when older than the clock; otherwise the wall clock (or `timestamp`), never before
 /// the clock.
@@ -50,9 +86,15 @@ pub fn earlier(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 }
 
 /// Finds the earliest of the timers offered to it (each a due time, `None` for no timer, and
-/// what to fire), and the due time of the next one after it.
+/// what to fire), and the horizon after it: the next due time of a timer outside its group.
+/// Timers of one group (the instances of one partitioned query, one per key) do not bound
+/// each other's horizon, so that idle instances skip a clock jump in one step each instead of
+/// taking turns period by period (what one instance emits on a timer goes to its own key's
+/// instances, not into another key's window).
 pub struct Earliest<T> {
-    best: Option<(i64, T)>,
+    /// The earliest timer: its due time, itself and its group.
+    best: Option<(i64, T, Option<u64>)>,
+    /// The earliest due time among timers outside the best one's group.
     second: Option<i64>,
 }
 
@@ -66,26 +108,42 @@ impl<T> Default for Earliest<T> {
 }
 
 impl<T> Earliest<T> {
-    /// Considers a timer due at `due` (`None`: nothing pending).
+    /// Considers a timer due at `due` (`None`: nothing pending), in a group of its own.
     pub fn offer(&mut self, due: Option<i64>, timer: T) {
+        self.offer_grouped(due, timer, None);
+    }
+
+    /// Considers a timer due at `due` (`None`: nothing pending) of group `group` (`None`: a
+    /// group of its own).
+    pub fn offer_grouped(&mut self, due: Option<i64>, timer: T, group: Option<u64>) {
         let Some(due) = due else {
             return;
         };
+        let other_group = |best: Option<u64>| group.is_none() || group != best;
         match &self.best {
-            Some((b, _)) if due >= *b => self.second = earlier(self.second, Some(due)),
+            Some((b, _, g)) if due >= *b => {
+                if other_group(*g) {
+                    self.second = earlier(self.second, Some(due));
+                }
+            }
             _ => {
-                if let Some((b, _)) = &self.best {
+                // A new best of the same group leaves the horizon as it was; of another group,
+                // the old best bounds it.
+                if let Some((b, _, g)) = &self.best
+                    && other_group(*g)
+                {
                     self.second = earlier(self.second, Some(*b));
                 }
-                self.best = Some((due, timer));
+                self.best = Some((due, timer, group));
             }
         }
     }
 
-    /// The earliest timer, its due time and the next due time after it.
+    /// The earliest timer, its due time and its horizon (the next due time outside its
+    /// group).
     pub fn finish(self) -> Option<(i64, T, Option<i64>)> {
         let second = self.second;
-        self.best.map(|(due, timer)| (due, timer, second))
+        self.best.map(|(due, timer, _)| (due, timer, second))
     }
 }
 
@@ -146,6 +204,38 @@ mod tests {
         };
         assert_eq!(earliest(&timers), Some((10, 'c', Some(20))));
         assert_eq!(earliest(&[(None, 'x')]), None);
+    }
+
+    #[test]
+    fn the_horizon_skips_timers_of_the_earliest_ones_group() {
+        let earliest = |timers: &[(Option<i64>, char, Option<u64>)]| {
+            let mut e = Earliest::default();
+            for (due, timer, group) in timers {
+                e.offer_grouped(*due, *timer, *group);
+            }
+            e.finish()
+        };
+        // Three instances of one partitioned query due together, and a trigger later.
+        let timers = [
+            (Some(10), 'a', Some(1)),
+            (Some(10), 'b', Some(1)),
+            (Some(50), 't', None),
+            (Some(5), 'c', Some(1)),
+        ];
+        assert_eq!(earliest(&timers), Some((5, 'c', Some(50))));
+        // Another group's timer bounds the horizon, whichever comes first.
+        let timers = [
+            (Some(10), 'a', Some(1)),
+            (Some(20), 'x', Some(2)),
+            (Some(5), 'c', Some(1)),
+        ];
+        assert_eq!(earliest(&timers), Some((5, 'c', Some(20))));
+        let timers = [
+            (Some(20), 'x', Some(2)),
+            (Some(10), 'a', Some(1)),
+            (Some(30), 'b', Some(1)),
+        ];
+        assert_eq!(earliest(&timers), Some((10, 'a', Some(20))));
     }
 
     #[test]

@@ -877,7 +877,11 @@ impl Checker {
             | F::InstanceOfInteger
             | F::InstanceOfLong
             | F::InstanceOfString => Some(Type::Bool),
-            F::EventTimestamp | F::CurrentTimeMillis => Some(Type::Long),
+            F::EventTimestamp => Some(Type::Long),
+            F::CurrentTimeMillis => {
+                self.plan.reads_app_clock = true;
+                Some(Type::Long)
+            }
             F::Uuid => Some(Type::String),
             F::CreateSet => expect(
                 self,

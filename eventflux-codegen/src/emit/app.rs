@@ -366,6 +366,19 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         }
     }
     errors.extend(super::clashes::check(plan));
+    // `currentTimeMillis()` gives the time being processed to, in playback.
+    let (playback_time_at_ts, playback_time_at_time) = if plan.reads_app_clock {
+        (
+            quote!(let _time = self.__playback.then(|| __ef::PlaybackTime::enter(ts));),
+            quote! {
+                let _time = self
+                    .__playback
+                    .then(|| __ef::PlaybackTime::enter(time.max(self.__clock)));
+            },
+        )
+    } else {
+        (quote!(), quote!())
+    };
     let streams: Vec<Stream> = plan
         .streams
         .iter()
@@ -477,6 +490,8 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let partition_inits = partitions.iter().map(|p| &p.inits);
     let partition_methods = partitions.iter().map(|p| &p.methods);
     let partition_variants = partitions.iter().map(|p| &p.timer_variants);
+    let partition_at_variants = partitions.iter().map(|p| &p.timer_at_variants);
+    let partition_owned_arms = partitions.iter().map(|p| &p.timer_owned_arms);
     let partition_timers = partitions.iter().map(|p| &p.timers);
     let partition_fire = partitions.iter().map(|p| &p.fire_arms);
     let partition_anchors = partitions.iter().map(|p| &p.anchor);
@@ -746,6 +761,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             #[inline]
             fn #internal_send(&mut self, timestamp: Option<i64>, row: #name) -> Result<(), __ef::SendError> {
                 let ts = __ef::stamp(#stream, self.__playback, self.__clock, timestamp)?;
+                #playback_time_at_ts
                 self.advance_to(ts);
                 self.#deliver_one_fn(__ef::Event::current(ts, row));
                 Ok(())
@@ -951,6 +967,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             /// Moves the clock to `time`, firing every timer due on the way, in order.
             #[inline]
             pub fn advance_to(&mut self, time: i64) {
+                #playback_time_at_time
                 __ef::advance_to(self, time)
             }
 
@@ -1047,17 +1064,40 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             #(#partition_variants)*
         }
 
+        /// A timer while timers are compared: partition keys borrowed, copied only for the
+        /// one that fires.
+        #[doc(hidden)]
+        #[derive(Clone, Debug)]
+        #[allow(non_camel_case_types, dead_code)]
+        pub enum __TimerAt<'a> {
+            Fixed(usize),
+            #(#partition_at_variants)*
+            #[doc(hidden)]
+            __Unused(::std::marker::PhantomData<&'a ()>),
+        }
+
+        #[allow(clippy::all)]
+        impl __TimerAt<'_> {
+            fn owned(self) -> __Timer {
+                match self {
+                    __TimerAt::Fixed(i) => __Timer::Fixed(i),
+                    #(#partition_owned_arms)*
+                    __TimerAt::__Unused(_) => __Timer::Fixed(usize::MAX),
+                }
+            }
+        }
+
         #[allow(clippy::all)]
         impl __ef::Timers for App {
             type Timer = __Timer;
             fn next_timer(&self) -> Option<(i64, __Timer, Option<i64>)> {
                 // Straight-line offers: this runs on every event sent.
                 let mut earliest = __ef::Earliest::default();
-                #(earliest.offer(self.#trigger_next, __Timer::Fixed(#trigger_index));)*
-                #(earliest.offer(__ef::Window::next_due(&self.#window_fields), __Timer::Fixed(#window_index));)*
-                #(earliest.offer(self.#free_fields.next_due(), __Timer::Fixed(#timer_index));)*
+                #(earliest.offer(self.#trigger_next, __TimerAt::Fixed(#trigger_index));)*
+                #(earliest.offer(__ef::Window::next_due(&self.#window_fields), __TimerAt::Fixed(#window_index));)*
+                #(earliest.offer(self.#free_fields.next_due(), __TimerAt::Fixed(#timer_index));)*
                 #(#partition_timers)*
-                earliest.finish()
+                earliest.finish().map(|(due, timer, next)| (due, timer.owned(), next))
             }
             fn fire(&mut self, timer: __Timer, due: i64, horizon: i64) {
                 let timer = match timer {

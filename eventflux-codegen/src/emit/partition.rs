@@ -43,7 +43,11 @@ pub struct PartitionCode {
     pub ones: Vec<(String, Ident)>,
     /// The `__Timer` variants of its timers (`Pn(Key, usize)`, `PurgeN`).
     pub timer_variants: TokenStream,
-    /// Statements offering each of its timers (due time and `__Timer`) to `earliest`, an
+    /// The same variants in `__TimerAt<'a>`, which borrows the key (`Pn(&'a Key, usize)`).
+    pub timer_at_variants: TokenStream,
+    /// Match arms turning its `__TimerAt` variants into `__Timer` ones (copying the key).
+    pub timer_owned_arms: TokenStream,
+    /// Statements offering each of its timers (due time and `__TimerAt`) to `earliest`, an
     /// `__ef::Earliest`.
     pub timers: TokenStream,
     /// Match arms firing its timers (`due`, `horizon` in scope).
@@ -132,6 +136,11 @@ pub fn emit(
         .map(|q| format_ident!("{}_on_time", q.field))
         .collect();
     let member_index: Vec<usize> = (0..members.len()).collect();
+    // Each member query's timers across keys form one group (see `__ef::Earliest`).
+    let groups: Vec<u64> = member_index
+        .iter()
+        .map(|i| ((index as u64) << 32) | *i as u64)
+        .collect();
     let timer = format_ident!("P{}", index);
     let purge = format_ident!("Purge{}", index);
 
@@ -429,11 +438,20 @@ pub fn emit(
         sources,
         ones,
         timer_variants: quote!(#timer(#key_ty, usize), #purge,),
+        timer_at_variants: quote!(#timer(&'a #key_ty, usize), #purge,),
+        timer_owned_arms: quote! {
+            __TimerAt::#timer(key, i) => __Timer::#timer(key.clone(), i),
+            __TimerAt::#purge => __Timer::#purge,
+        },
         timers: quote! {
             for (key, instance) in self.#map.timed() {
-                #(earliest.offer(instance.#q_fields.next_due(), __Timer::#timer(key.clone(), #member_index));)*
+                #(earliest.offer_grouped(
+                    instance.#q_fields.next_due(),
+                    __TimerAt::#timer(key, #member_index),
+                    Some(#groups),
+                );)*
             }
-            earliest.offer(self.#map.next_due(), __Timer::#purge);
+            earliest.offer(self.#map.next_due(), __TimerAt::#purge);
         },
         fire_arms: quote! {
             __Timer::#purge => {

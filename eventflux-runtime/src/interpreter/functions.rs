@@ -158,13 +158,9 @@ pub fn compile_call(
             })
         }
         F::EventTimestamp => Arc::new(|c: &Ctx| Value::Long(c.timestamp)),
-        F::CurrentTimeMillis => Arc::new(|_: &Ctx| {
-            Value::Long(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis() as i64),
-            )
-        }),
+        F::CurrentTimeMillis => {
+            Arc::new(|_: &Ctx| Value::Long(crate::clock::current_time_millis()))
+        }
         F::Uuid => {
             Arc::new(|_: &Ctx| Value::String(Arc::from(uuid::Uuid::new_v4().to_string().as_str())))
         }

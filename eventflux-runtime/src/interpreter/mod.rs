@@ -217,6 +217,15 @@ impl Timer<&Value> {
             Timer::Purge(p) => Timer::Purge(p),
         }
     }
+
+    /// The timer's group for [`crate::clock::Earliest`]: the instances of one partitioned
+    /// query share one.
+    fn group(&self) -> Option<u64> {
+        match self {
+            Timer::PartitionQuery(p, _, i) => Some(((*p as u64) << 32) | *i as u64),
+            _ => None,
+        }
+    }
 }
 
 /// The interpreter's timers as [`crate::clock::advance_to`] drives them.
@@ -650,6 +659,7 @@ impl App {
         let id = input.stream;
         let row = self.validate(id, values)?;
         let ts = crate::clock::stamp(&input.name, self.playback, self.clock, timestamp)?;
+        let _time = self.playback_time(ts);
         self.advance_to(ts);
         let mut chunk = std::mem::take(&mut self.spare_chunk);
         chunk.push(Event::current(ts, Single(row)));
@@ -693,10 +703,18 @@ impl App {
     /// Moves the clock to `time`, firing every timer due on the way, in order.
     pub fn advance_to(&mut self, time: i64) {
         if self.next_due().is_some_and(|due| due <= time) {
+            let _time = self.playback_time(time.max(self.clock));
             crate::clock::advance_to(&mut TimersOf(self), time)
         } else {
             self.clock = self.clock.max(time);
         }
+    }
+
+    /// Makes `currentTimeMillis()` give `time` while the app processes events up to it, in
+    /// playback when the app calls that function (see [`crate::clock::PlaybackTime`]).
+    fn playback_time(&self, time: i64) -> Option<crate::clock::PlaybackTime> {
+        (self.playback && self.plan.reads_app_clock)
+            .then(|| crate::clock::PlaybackTime::enter(time))
     }
 
     /// Advances the clock to the wall-clock time (outside playback).
@@ -716,7 +734,10 @@ impl App {
     /// The earliest timer, and the due time of the next one after it.
     fn next_timer(&self) -> Option<(i64, Timer, Option<i64>)> {
         let mut earliest = crate::clock::Earliest::default();
-        self.visit_timers(|due, timer| earliest.offer(due, timer));
+        self.visit_timers(|due, timer| {
+            let group = timer.group();
+            earliest.offer_grouped(due, timer, group)
+        });
         earliest
             .finish()
             .map(|(due, timer, next)| (due, timer.owned(), next))
