@@ -949,7 +949,7 @@ pub enum ExprNode {
 /// limiter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SnapshotKind {
-    /// No window: the last row (of each group).
+    /// No window: the last current row (of each group).
     Last,
     /// A window and no aggregate output: the rows in the window.
     Window,
@@ -1029,6 +1029,36 @@ impl TypedExpr {
             }
             ExprNode::InTable { condition, .. } => condition.mark_inputs(out),
             ExprNode::Call { args, .. } => args.iter().for_each(|a| a.mark_inputs(out)),
+        }
+    }
+
+    /// Replaces every `ExprNode::Aggregate(index)` in the expression with `with`.
+    pub fn replace_aggregate(&mut self, index: usize, with: &TypedExpr) {
+        match &mut self.kind {
+            ExprNode::Aggregate(i) => {
+                if *i == index {
+                    *self = with.clone();
+                }
+            }
+            ExprNode::Const(_)
+            | ExprNode::Attr(_)
+            | ExprNode::EventIsNull { .. }
+            | ExprNode::InputTimestamp(_) => {}
+            ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => {
+                a.replace_aggregate(index, with)
+            }
+            ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
+                lhs.replace_aggregate(index, with);
+                rhs.replace_aggregate(index, with);
+            }
+            ExprNode::And(a, b) | ExprNode::Or(a, b) => {
+                a.replace_aggregate(index, with);
+                b.replace_aggregate(index, with);
+            }
+            ExprNode::InTable { condition, .. } => condition.replace_aggregate(index, with),
+            ExprNode::Call { args, .. } => args
+                .iter_mut()
+                .for_each(|a| a.replace_aggregate(index, with)),
         }
     }
 

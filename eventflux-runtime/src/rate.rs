@@ -119,8 +119,9 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
         }
     }
 
-    /// Takes a chunk's rows; appends the rows to emit now to `out`.
-    pub fn process(&mut self, rows: Vec<Selected<K, O>>, out: &mut Vec<Selected<K, O>>) {
+    /// Takes a chunk's rows, selected when the app's clock was at `now`; appends the rows to
+    /// emit now to `out`.
+    pub fn process(&mut self, rows: Vec<Selected<K, O>>, now: i64, out: &mut Vec<Selected<K, O>>) {
         let st = &mut self.state;
         match self.limit {
             Limit::Events(Mode::All, n) => {
@@ -160,12 +161,15 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
                     keep_last(&mut st.held, row, self.grouped);
                 }
             }
+            // The period runs from the clock when a row was let through, not from the row's
+            // own time (Siddhi's `FirstPerTimeOutputRateLimiter` reads the app's current time;
+            // a batch window's rows keep their arrival times).
             Limit::Time(Mode::First, period) => {
                 for row in rows {
                     let group = if self.grouped { row.key.clone() } else { None };
                     let until = st.per_group.entry(group).or_insert(i64::MIN);
-                    if row.event.timestamp >= *until {
-                        *until = row.event.timestamp.saturating_add(period);
+                    if now >= *until {
+                        *until = now.saturating_add(period);
                         out.push(row);
                     }
                 }
@@ -215,7 +219,13 @@ impl<K: Data + Eq + Hash, O: Data + PartialEq> RateLimiter<K, O> {
         let st = &mut self.state;
         let current = row.event.kind == EventKind::Current;
         match kind {
-            SnapshotKind::Last => keep_last(&mut st.held, row, self.grouped),
+            // Only current rows are kept (Siddhi's `PerSnapshotOutputRateLimiter` and its group
+            // by twin): the expired rows a named window sends to its readers are not.
+            SnapshotKind::Last => {
+                if current {
+                    keep_last(&mut st.held, row, self.grouped)
+                }
+            }
             SnapshotKind::Window => {
                 if current {
                     st.held.push(row);
@@ -373,7 +383,7 @@ mod tests {
         let mut l = RateLimiter::new(Limit::Time(Mode::First, 1000), false);
         let mut out = Vec::new();
         for (t, v) in [(0, 1), (10, 2), (1100, 3), (1110, 4), (2200, 5)] {
-            l.process(vec![row(t, 'k', v)], &mut out);
+            l.process(vec![row(t, 'k', v)], t, &mut out);
         }
         assert_eq!(values(&out), vec![1, 3, 5]);
     }
@@ -384,6 +394,7 @@ mod tests {
         let mut out = Vec::new();
         l.process(
             vec![row(1, 'a', 1), row(1, 'b', 2), row(1, 'a', 3)],
+            1,
             &mut out,
         );
         assert_eq!(values(&out), vec![3, 2]);
@@ -399,10 +410,10 @@ mod tests {
             false,
         );
         let mut out = Vec::new();
-        l.process(vec![row(0, 'k', 1), row(100, 'k', 2)], &mut out);
+        l.process(vec![row(0, 'k', 1), row(100, 'k', 2)], 100, &mut out);
         let mut gone = row(200, 'k', 1);
         gone.event.kind = EventKind::Expired;
-        l.process(vec![gone], &mut out);
+        l.process(vec![gone], 200, &mut out);
         assert!(out.is_empty());
         assert_eq!(l.next_due(), Some(1000));
         l.on_time(1000, &mut out);

@@ -1,6 +1,8 @@
 //! In-memory tables: rows in insertion order, a primary-key index and secondary indexes, so that
 //! a lookup on `@PrimaryKey` or `@Index` attributes does not scan. Generic over the row type and
-//! the key type; keys are computed by the accessors given at construction.
+//! the key type; keys are computed by the accessors given at construction. A table whose
+//! primary key is one numeric attribute is scanned in ascending key order, as Siddhi keeps such
+//! rows in a sorted map (see [`Table::with_scan_order`]).
 
 use crate::state::{self, StateError};
 use crate::window::Data;
@@ -15,12 +17,31 @@ pub type KeyFn<R, K> = Arc<dyn Fn(&R) -> K + Send + Sync>;
 /// A secondary index: its key function and the ids of the rows under each key.
 type Index<R, K> = (KeyFn<R, K>, HashMap<K, BTreeSet<u64>>);
 
+/// A numeric primary key as the scan order compares it: null first, then by value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ScanKey {
+    /// A null key.
+    Null,
+    /// An int or long key.
+    Long(i64),
+    /// A float or double key (in Java's `Double.compareTo` order).
+    Double(crate::aggregate::TotalF64),
+}
+
+/// Computes a row's place in the scan order.
+pub type ScanKeyFn<R> = Arc<dyn Fn(&R) -> ScanKey + Send + Sync>;
+
+/// A scan order: the key function and the row ids by key.
+type ScanOrder<R> = (ScanKeyFn<R>, BTreeSet<(ScanKey, u64)>);
+
 /// A table of rows `R` with keys `K`.
 pub struct Table<R, K> {
     rows: BTreeMap<u64, R>,
     next_id: u64,
     primary: Option<(KeyFn<R, K>, HashMap<K, u64>)>,
     indexes: Vec<Index<R, K>>,
+    /// The scan order by numeric primary key, when the table has one (row ids by key).
+    scan_order: Option<ScanOrder<R>>,
     /// The changes not yet taken by [`Table::take_changes`], when the table records them.
     journal: Option<Vec<Change<R>>>,
 }
@@ -58,6 +79,7 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
             rows: BTreeMap::new(),
             next_id: 0,
             primary: primary.map(|f| (f, HashMap::new())),
+            scan_order: None,
             indexes: indexes.into_iter().map(|f| (f, HashMap::new())).collect(),
             journal: None,
         }
@@ -104,6 +126,9 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
         if let Some((_, map)) = &mut self.primary {
             map.clear();
         }
+        if let Some((_, sorted)) = &mut self.scan_order {
+            sorted.clear();
+        }
         for (_, map) in &mut self.indexes {
             map.clear();
         }
@@ -119,9 +144,26 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
         self.rows.is_empty()
     }
 
-    /// Every row, in insertion order.
+    /// Scans the table in the order of `key` (a numeric primary key) instead of insertion
+    /// order.
+    pub fn with_scan_order(mut self, key: ScanKeyFn<R>) -> Self {
+        let sorted = self.rows.iter().map(|(id, r)| (key(r), *id)).collect();
+        self.scan_order = Some((key, sorted));
+        self
+    }
+
+    /// The row ids in scan order: by numeric primary key where the table has one, else in
+    /// insertion order.
+    fn scan_ids(&self) -> Box<dyn Iterator<Item = u64> + '_> {
+        match &self.scan_order {
+            Some((_, sorted)) => Box::new(sorted.iter().map(|(_, id)| *id)),
+            None => Box::new(self.rows.keys().copied()),
+        }
+    }
+
+    /// Every row, in scan order (insertion order, or by numeric primary key).
     pub fn rows(&self) -> impl Iterator<Item = &R> {
-        self.rows.values()
+        self.scan_ids().filter_map(|id| self.rows.get(&id))
     }
 
     /// Whether the table has a primary key.
@@ -171,13 +213,16 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
                 .get(*i)
                 .and_then(|(_, map)| map.get(key))
                 .is_some_and(|ids| ids.iter().filter_map(|id| self.rows.get(id)).any(visit)),
-            Lookup::Scan => self.rows.values().any(visit),
+            Lookup::Scan => self.rows().any(visit),
         }
     }
 
     fn index(&mut self, id: u64, row: &R) {
         if let Some((key_of, map)) = &mut self.primary {
             map.insert(key_of(row), id);
+        }
+        if let Some((key_of, sorted)) = &mut self.scan_order {
+            sorted.insert((key_of(row), id));
         }
         for (key_of, map) in &mut self.indexes {
             map.entry(key_of(row)).or_default().insert(id);
@@ -187,6 +232,9 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
     fn unindex(&mut self, id: u64, row: &R) {
         if let Some((key_of, map)) = &mut self.primary {
             map.remove(&key_of(row));
+        }
+        if let Some((key_of, sorted)) = &mut self.scan_order {
+            sorted.remove(&(key_of(row), id));
         }
         for (key_of, map) in &mut self.indexes {
             let key = key_of(row);
@@ -214,7 +262,7 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
                 .and_then(|(_, map)| map.get(key))
                 .map(|ids| ids.iter().copied().collect())
                 .unwrap_or_default(),
-            Lookup::Scan => self.rows.keys().copied().collect(),
+            Lookup::Scan => self.scan_ids().collect(),
         }
     }
 

@@ -509,9 +509,10 @@ impl Checker {
             }
         }
         let scope = Scope::single(&source.name, source.schema.clone(), "select clause");
-        let Some((select, schema)) = self.selector(selector, scope) else {
+        let Some((mut select, schema)) = self.selector(selector, scope) else {
             return;
         };
+        incremental_averages(&mut select);
         for call in &select.aggregates {
             if !catalog::aggregator(call.kind.name()).is_some_and(|a| a.incremental) {
                 self.err(
@@ -519,6 +520,23 @@ impl Checker {
                     format!(
                         "aggregate function '{}' cannot be kept incrementally; use sum, count, avg, min, max or distinctCount",
                         call.kind.name()
+                    ),
+                );
+                return;
+            }
+            // Siddhi's incremental aggregators keep attributes: "Incremental aggregator
+            // expected a variable".
+            if call
+                .args
+                .iter()
+                .any(|a| !matches!(a.kind, ExprNode::Attr(AttrRef::Input { .. })))
+            {
+                self.err(
+                    d.span,
+                    format!(
+                        "aggregate function '{}' in an aggregation takes an attribute of '{}', not an expression; compute the value in a query that feeds the aggregation",
+                        call.kind.name(),
+                        source.name
                     ),
                 );
                 return;
@@ -594,6 +612,9 @@ impl Checker {
             );
             return;
         }
+        if !self.purge_annotation(d, &durations) {
+            return;
+        }
         let mut agg_schema = Schema::new([("AGG_TIMESTAMP".to_string(), Type::Long)]);
         agg_schema.attributes.extend(schema.attributes);
         self.plan.aggregations.push(AggregationInfo {
@@ -606,6 +627,172 @@ impl Checker {
             schema: agg_schema,
             span: d.span,
         });
+    }
+}
+
+impl Checker {
+    /// Checks an aggregation's `@purge(enable=..., interval=..., @retentionPeriod(...))` as
+    /// Siddhi's `IncrementalDataPurger#init` does: `enable` is true or false; a retention names
+    /// a duration the aggregation keeps, and is `all` or at least that duration's minimum.
+    fn purge_annotation(&mut self, d: &ast::Definition, durations: &[TimeUnit]) -> bool {
+        let Some(purge) = d
+            .annotations
+            .iter()
+            .find(|a| a.namespace.is_none() && a.name.name.eq_ignore_ascii_case("purge"))
+        else {
+            return true;
+        };
+        let text = |l: &Literal| match l {
+            Literal::String(s) => s.clone(),
+            Literal::Bool(b) => b.to_string(),
+            other => format!("{other:?}"),
+        };
+        let mut ok = true;
+        let mut enabled = true;
+        for e in &purge.elements {
+            let value = text(&e.value);
+            match e.key.as_deref().map(str::to_ascii_lowercase).as_deref() {
+                Some("enable") => match value.to_ascii_lowercase().as_str() {
+                    "true" => enabled = true,
+                    "false" => enabled = false,
+                    _ => {
+                        self.err(
+                            e.span,
+                            format!("@purge: enable must be true or false, found '{value}'"),
+                        );
+                        ok = false;
+                    }
+                },
+                Some("interval") if purge_time_ms(&value).is_none() => {
+                    self.err(
+                        e.span,
+                        format!("@purge: interval '{value}' is not a time such as '15 min'"),
+                    );
+                    ok = false;
+                }
+                _ => {}
+            }
+        }
+        if !enabled {
+            return ok;
+        }
+        let retentions = purge
+            .nested
+            .iter()
+            .filter(|a| a.name.name.eq_ignore_ascii_case("retentionPeriod"));
+        for e in retentions.flat_map(|r| &r.elements) {
+            let key = e.key.clone().unwrap_or_default();
+            let value = text(&e.value);
+            let Some(unit) = purge_duration(&key) else {
+                self.err(
+                    e.span,
+                    format!("@retentionPeriod: '{key}' is not a duration (sec, min, hours, days, months or years)"),
+                );
+                ok = false;
+                continue;
+            };
+            if !durations.contains(&unit) {
+                self.err(
+                    e.span,
+                    format!(
+                        "@retentionPeriod: the aggregation does not keep {} granularity, so it cannot purge it",
+                        granularity_name(unit)
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+            if value.eq_ignore_ascii_case("all") {
+                continue;
+            }
+            let minimum = minimum_retention_ms(unit);
+            match purge_time_ms(&value) {
+                Some(ms) if ms >= minimum => {}
+                Some(_) => {
+                    self.err(
+                        e.span,
+                        format!(
+                            "@retentionPeriod: a retention of '{value}' for {} granularity is below its minimum of {} minutes",
+                            granularity_name(unit),
+                            minimum / 60_000
+                        ),
+                    );
+                    ok = false;
+                }
+                None => {
+                    self.err(
+                        e.span,
+                        format!(
+                            "@retentionPeriod: '{value}' is not a time such as '120 sec' or 'all'"
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok
+    }
+}
+
+/// A duration word of `@purge` (Siddhi's `Expression.Time#normalizeDuration`).
+fn purge_duration(word: &str) -> Option<TimeUnit> {
+    Some(match word.trim().to_ascii_lowercase().as_str() {
+        "sec" | "second" | "seconds" => TimeUnit::Second,
+        "min" | "minute" | "minutes" => TimeUnit::Minute,
+        "h" | "hour" | "hours" => TimeUnit::Hour,
+        "day" | "days" => TimeUnit::Day,
+        "month" | "months" => TimeUnit::Month,
+        "year" | "years" => TimeUnit::Year,
+        _ => return None,
+    })
+}
+
+/// A `@purge` time such as `'120 sec'` in ms (Siddhi's `Expression.Time#timeToLong`: the
+/// first number and the first word; a month is 30 days, a year 365).
+fn purge_time_ms(text: &str) -> Option<i64> {
+    let digits: String = text
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let word: String = text
+        .chars()
+        .skip_while(|c| c.is_ascii_digit())
+        .take_while(|c| !c.is_ascii_digit())
+        .collect();
+    let n: i64 = digits.parse().ok()?;
+    let unit: i64 = match purge_duration(&word)? {
+        TimeUnit::Second => 1_000,
+        TimeUnit::Minute => 60_000,
+        TimeUnit::Hour => 3_600_000,
+        TimeUnit::Day => 86_400_000,
+        TimeUnit::Month => 30 * 86_400_000,
+        _ => 365 * 86_400_000,
+    };
+    n.checked_mul(unit)
+}
+
+/// A granularity as the `per` clause names it: `seconds` ... `years`.
+fn granularity_name(unit: TimeUnit) -> &'static str {
+    match unit {
+        TimeUnit::Second => "seconds",
+        TimeUnit::Minute => "minutes",
+        TimeUnit::Hour => "hours",
+        TimeUnit::Day => "days",
+        TimeUnit::Month => "months",
+        _ => "years",
+    }
+}
+
+/// The shortest retention Siddhi allows for a granularity.
+fn minimum_retention_ms(unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Second => 120_000,
+        TimeUnit::Minute => 120 * 60_000,
+        TimeUnit::Hour => 25 * 3_600_000,
+        TimeUnit::Day => 32 * 86_400_000,
+        TimeUnit::Month => 13 * 30 * 86_400_000,
+        _ => 0,
     }
 }
 
@@ -641,4 +828,47 @@ pub(crate) fn validate_cron(expr: &str) -> Result<(), String> {
     <cron::Schedule as std::str::FromStr>::from_str(expr.trim())
         .map(|_| ())
         .map_err(|e| e.to_string())
+}
+
+/// Turns each `avg(x)` of an aggregation definition into `sum(x) / count()` (in double):
+/// Siddhi's incremental average divides the sum of the values by the count of every event,
+/// null values included (`AvgIncrementalAttributeAggregator`: `AGG_SUM / AGG_COUNT`, where
+/// `AGG_COUNT` starts at 1 for each event).
+fn incremental_averages(select: &mut SelectPlan) {
+    for index in 0..select.aggregates.len() {
+        let call = &select.aggregates[index];
+        if call.kind != catalog::AggregatorKind::Avg {
+            continue;
+        }
+        let sum_ty = catalog::AggregatorKind::Sum.result_type(call.args.first().map(|a| a.ty));
+        let count = select.aggregates.len();
+        select.aggregates[index] = AggregateCall {
+            kind: catalog::AggregatorKind::Sum,
+            args: select.aggregates[index].args.clone(),
+            ty: sum_ty,
+        };
+        select.aggregates.push(AggregateCall {
+            kind: catalog::AggregatorKind::Count,
+            args: Vec::new(),
+            ty: Type::Long,
+        });
+        let average = TypedExpr {
+            kind: ExprNode::Arith {
+                op: ast::BinaryOp::Div,
+                operand: Type::Double,
+                lhs: Box::new(TypedExpr {
+                    kind: ExprNode::Aggregate(index),
+                    ty: sum_ty,
+                }),
+                rhs: Box::new(TypedExpr {
+                    kind: ExprNode::Aggregate(count),
+                    ty: Type::Long,
+                }),
+            },
+            ty: Type::Double,
+        };
+        for (_, item) in &mut select.items {
+            item.replace_aggregate(index, &average);
+        }
+    }
 }

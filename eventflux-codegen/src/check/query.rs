@@ -420,9 +420,9 @@ impl Checker {
         };
         let within = match &j.within {
             Some((start, end)) => {
-                let start = self.within_bound(start, &mut scope)?;
+                let start = self.within_bound(start, end.is_none(), &mut scope)?;
                 let end = match end {
-                    Some(e) => Some(self.within_bound(e, &mut scope)?),
+                    Some(e) => Some(self.within_bound(e, false, &mut scope)?),
                     None => None,
                 };
                 Some((start, end))
@@ -473,16 +473,28 @@ impl Checker {
         ))
     }
 
-    fn within_bound(&mut self, e: &ast::Expr, scope: &mut Scope) -> Option<TypedExpr> {
+    /// A bound of a join's `within` on an aggregation: a single `within` takes a date string
+    /// (possibly with `**` fields), each of two bounds a long timestamp or a date string (as
+    /// Siddhi's `IncrementalStartTimeEndTimeFunctionExecutor` requires; an int is refused).
+    fn within_bound(
+        &mut self,
+        e: &ast::Expr,
+        single: bool,
+        scope: &mut Scope,
+    ) -> Option<TypedExpr> {
         let typed = self.expr(e, scope)?;
-        if !matches!(typed.ty, Type::Int | Type::Long | Type::String) {
-            self.err(
-                e.span,
-                format!(
-                    "'within' needs a long timestamp or a date string, found {}",
-                    typed.ty
-                ),
-            );
+        let fits = match single {
+            true => typed.ty == Type::String,
+            false => matches!(typed.ty, Type::Long | Type::String),
+        };
+        if !fits {
+            let needs = match single {
+                true => "a single 'within' needs a date string such as \"2017-06-** **:**:**\"",
+                false => {
+                    "each 'within' bound needs a long timestamp (such as 1496200000000L) or a date string"
+                }
+            };
+            self.err(e.span, format!("{needs}, found {}", typed.ty));
             return None;
         }
         Some(typed)
@@ -1042,6 +1054,8 @@ impl Checker {
                 ok = false;
                 continue;
             }
+            // Siddhi keeps one value per attribute (a map by position): the last one written.
+            out.retain(|(position, _)| *position != tp);
             out.push((tp, value));
         }
         // As Siddhi applies them: in attribute order, each on the row the ones before changed.
@@ -1231,7 +1245,12 @@ fn assignable(from: Type, to: Type) -> bool {
 
 /// The aggregation granularity named by a `per` string.
 pub(crate) fn granularity(text: &str) -> Option<TimeUnit> {
-    let unit = TimeUnit::from_word(text.trim())?;
+    let text = text.trim();
+    // Siddhi's `Expression.Time#normalizeDuration` also takes "h" for hours.
+    if text.eq_ignore_ascii_case("h") {
+        return Some(TimeUnit::Hour);
+    }
+    let unit = TimeUnit::from_word(text)?;
     (unit >= TimeUnit::Second && unit != TimeUnit::Week).then_some(unit)
 }
 

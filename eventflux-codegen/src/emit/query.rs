@@ -2272,7 +2272,8 @@ pub fn emit(
     let rate_apply = if rated {
         quote! {
             let mut limited = Vec::new();
-            self.#field.rate.process(::std::mem::take(&mut selected), &mut limited);
+            let now = self.__clock;
+            self.#field.rate.process(::std::mem::take(&mut selected), now, &mut limited);
             let mut selected = limited;
         }
     } else {

@@ -119,7 +119,29 @@ impl TableCode<'_> {
             let v = value(*p);
             quote!(::std::sync::Arc::new(|r: &#row| #key::#variant(#v)) as __ef::table::KeyFn<#row, #key>)
         });
-        quote!(__ef::table::Table::new(#primary, vec![#(#indexes),*]))
+        // A single numeric primary key orders scans (as Siddhi's sorted map of such rows).
+        let scan_order = match self.info.primary_key[..] {
+            [p] if self.info.schema.attributes[p].ty.is_numeric() => {
+                let a = &self.info.schema.attributes[p];
+                let f = ident(&a.name);
+                let key = match a.ty {
+                    Type::Float | Type::Double => {
+                        quote!(__ef::table::ScanKey::Double(__ef::aggregate::TotalF64(
+                            f64::from(v)
+                        )))
+                    }
+                    _ => quote!(__ef::table::ScanKey::Long(i64::from(v))),
+                };
+                quote! {
+                    .with_scan_order(::std::sync::Arc::new(|r: &#row| match r.#f {
+                        Some(v) => #key,
+                        None => __ef::table::ScanKey::Null,
+                    }))
+                }
+            }
+            _ => quote!(),
+        };
+        quote!(__ef::table::Table::new(#primary, vec![#(#indexes),*]) #scan_order)
     }
 
     /// The lookup for a condition with these `(table attribute, value)` equalities, the values

@@ -314,12 +314,12 @@ impl QueryRt {
             InputRt::Join(join) => {
                 let (matched, groups) = join.arrive(now, source, inner, chunk, tables);
                 chunk.clear();
-                self.select_groups(matched, &groups, tables)
+                self.select_groups(matched, &groups, now, tables)
             }
             InputRt::State(state) => {
                 let matched = state.arrive(source, chunk);
                 chunk.clear();
-                self.select(matched, tables)
+                self.select(matched, now, tables)
             }
         }
     }
@@ -402,17 +402,17 @@ impl QueryRt {
             self.selector.step(&event, tables, &mut selected, 0);
         }
         self.selector.finish(&mut selected, 0);
-        self.limit(selected)
+        self.limit(selected, now)
     }
 
-    fn select(&mut self, chunk: Chunk<Matched>, tables: &TableSet) -> Vec<Event<Row>> {
+    fn select(&mut self, chunk: Chunk<Matched>, now: i64, tables: &TableSet) -> Vec<Event<Row>> {
         if chunk.is_empty() {
             return Vec::new();
         }
         let mut selected = std::mem::take(&mut self.selected);
         selected.clear();
         self.selector.process(&chunk, tables, &mut selected);
-        self.limit(selected)
+        self.limit(selected, now)
     }
 
     /// Selects a join's pairs group by group (see [`crate::join::Joined`]).
@@ -420,6 +420,7 @@ impl QueryRt {
         &mut self,
         chunk: Chunk<Matched>,
         ends: &[usize],
+        now: i64,
         tables: &TableSet,
     ) -> Vec<Event<Row>> {
         if chunk.is_empty() {
@@ -429,17 +430,17 @@ impl QueryRt {
         selected.clear();
         self.selector
             .process_groups(&chunk, ends, tables, &mut selected);
-        self.limit(selected)
+        self.limit(selected, now)
     }
 
     /// The selected rows through the rate limiter, if any; the selection buffer is kept for
     /// the next chunk.
-    fn limit(&mut self, mut selected: Vec<Selected<GroupKey, Row>>) -> Vec<Event<Row>> {
+    fn limit(&mut self, mut selected: Vec<Selected<GroupKey, Row>>, now: i64) -> Vec<Event<Row>> {
         let rows = match &mut self.rate {
             None => selected.drain(..).map(|s| s.event).collect(),
             Some(rate) => {
                 let mut out = Vec::new();
-                rate.process(std::mem::take(&mut selected), &mut out);
+                rate.process(std::mem::take(&mut selected), now, &mut out);
                 out.into_iter().map(|s| s.event).collect()
             }
         };
@@ -496,13 +497,13 @@ impl QueryRt {
             && join.next_due().is_some_and(|due| due <= now)
         {
             let (matched, groups) = join.on_time(now, tables);
-            rows.extend(self.select_groups(matched, &groups, tables));
+            rows.extend(self.select_groups(matched, &groups, now, tables));
         }
         if let InputRt::State(state) = &mut self.input
             && state.next_due().is_some_and(|due| due <= now)
         {
             let matched = state.on_time(now);
-            rows.extend(self.select(matched, tables));
+            rows.extend(self.select(matched, now, tables));
         }
         if let Some(rate) = &mut self.rate
             && rate.next_due().is_some_and(|due| due <= now)

@@ -2,8 +2,9 @@
 //! primary key or an indexed attribute become key lookups, anything else scans.
 
 use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
+use crate::aggregate::TotalF64;
 use crate::store::{StoreConfig, StoreError, StoreLink, StoreRegistry};
-use crate::table::{KeyFn, Lookup, Table};
+use crate::table::{KeyFn, Lookup, ScanKey, Table};
 use crate::value::Value;
 use eventflux_codegen::plan::{TableInfo, TypedExpr};
 use std::collections::BTreeMap;
@@ -32,9 +33,25 @@ impl InterpTable {
         };
         let primary = (!info.primary_key.is_empty()).then(|| key(info.primary_key.clone()));
         let indexes = info.indexes.iter().map(|p| key(vec![*p])).collect();
+        let mut table = Table::new(primary, indexes);
+        if let [p] = info.primary_key[..]
+            && info
+                .schema
+                .attributes
+                .get(p)
+                .is_some_and(|a| a.ty.is_numeric())
+        {
+            table = table.with_scan_order(Arc::new(move |row: &Row| match row.get(p) {
+                Some(Value::Int(v)) => ScanKey::Long(i64::from(*v)),
+                Some(Value::Long(v)) => ScanKey::Long(*v),
+                Some(Value::Float(v)) => ScanKey::Double(TotalF64(f64::from(*v))),
+                Some(Value::Double(v)) => ScanKey::Double(TotalF64(*v)),
+                _ => ScanKey::Null,
+            }));
+        }
         InterpTable {
             info: info.clone(),
-            table: Table::new(primary, indexes),
+            table,
             store: None,
         }
     }
