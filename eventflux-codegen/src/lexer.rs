@@ -194,7 +194,7 @@ pub enum Token {
     #[regex(r"[0-9]+[lL]", long)]
     Long(i64),
     /// A float literal (`1.5f`).
-    #[regex(r"([0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?)[fF]", float)]
+    #[regex(r"([0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?)[fF]", float)]
     #[regex(r"\.[0-9]+([eE][+-]?[0-9]+)?[fF]", float)]
     Float(f32),
     /// A double literal (`1.5`, `1e3`, `2d`).
@@ -202,6 +202,9 @@ pub enum Token {
     #[regex(r"\.[0-9]+([eE][+-]?[0-9]+)?[dD]?", double)]
     #[regex(r"[0-9]+[eE][+-]?[0-9]+[dD]?", double)]
     #[regex(r"[0-9]+[dD]", double)]
+    // Siddhi's `DIGIT+ ('.' DIGIT*)?`: a trailing dot before an exponent or a suffix.
+    #[regex(r"[0-9]+\.[eE][+-]?[0-9]+[dD]?", double)]
+    #[regex(r"[0-9]+\.[dD]", double)]
     Double(f64),
     /// A string literal, without its quotes.
     #[token("'", |lex| quoted(lex, "'"))]

@@ -334,8 +334,21 @@ pub struct AggregationInfo {
     pub durations: Vec<TimeUnit>,
     /// What a join reads: `AGG_TIMESTAMP long` then the select outputs.
     pub schema: Schema,
+    /// How old buckets are dropped (`None`: `@purge(enable='false')`).
+    pub purge: Option<PurgePlan>,
     /// Where it was defined.
     pub span: Span,
+}
+
+/// How an aggregation drops old buckets, as Siddhi's `IncrementalDataPurger` (on unless
+/// `@purge(enable='false')`): every `interval_ms` of wall-clock time, the buckets of each
+/// granularity that start more than its retention before the wall clock.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PurgePlan {
+    /// How often a purge runs, in wall-clock ms (15 minutes unless `interval` says).
+    pub interval_ms: i64,
+    /// Each kept granularity's retention in ms (`None`: all kept).
+    pub retention: Vec<(TimeUnit, Option<i64>)>,
 }
 
 /// A script function (`define function f[lang] return type { ... }`).
@@ -639,6 +652,8 @@ pub struct EventSlot {
     pub alias: Option<String>,
     /// The stream.
     pub stream: String,
+    /// Whether it is an inner stream of the query's partition (`#stream`).
+    pub inner: bool,
     /// Its schema.
     pub schema: Schema,
     /// Whether the slot holds several events (counting, `+`, `*`).

@@ -177,7 +177,24 @@ impl<E> Latest<E> {
 pub struct Buckets<K, B> {
     durations: Vec<TimeUnit>,
     by_unit: BTreeMap<TimeUnit, BTreeMap<i64, BTreeMap<K, B>>>,
+    purge: Option<Purge>,
 }
+
+/// When and what a store purges (see [`Buckets::with_purge`]).
+#[derive(Clone, Debug)]
+struct Purge {
+    /// Wall-clock ms between purges.
+    interval: i64,
+    /// Each granularity's retention in ms (`None`: kept).
+    retention: Vec<(TimeUnit, Option<i64>)>,
+    /// The wall-clock time of the next purge (set at the first event).
+    next: Option<i64>,
+    /// Events taken since the wall clock was last read.
+    since_check: u32,
+}
+
+/// How many events a store takes between two readings of the wall clock for its purge.
+const PURGE_CHECK_EVERY: u32 = 256;
 
 impl<K: Ord + Clone, B> Buckets<K, B> {
     /// An empty store keeping the granularities `durations`.
@@ -185,6 +202,55 @@ impl<K: Ord + Clone, B> Buckets<K, B> {
         Buckets {
             durations,
             by_unit: BTreeMap::new(),
+            purge: None,
+        }
+    }
+
+    /// Purges the store every `interval` ms of wall-clock time, as Siddhi's
+    /// `IncrementalDataPurger`: each granularity with a retention loses the buckets that start
+    /// more than that retention before the wall clock.
+    pub fn with_purge(mut self, interval: i64, retention: Vec<(TimeUnit, Option<i64>)>) -> Self {
+        self.purge = Some(Purge {
+            interval: interval.max(1),
+            retention,
+            next: None,
+            since_check: 0,
+        });
+        self
+    }
+
+    /// Drops, in each granularity with a retention, the buckets that start more than that
+    /// retention before `now`.
+    pub fn purge_before(&mut self, now: i64) {
+        let Some(purge) = &self.purge else {
+            return;
+        };
+        for (unit, retention) in &purge.retention {
+            if let (Some(retention), Some(starts)) = (retention, self.by_unit.get_mut(unit)) {
+                *starts = starts.split_off(&now.saturating_sub(*retention));
+            }
+        }
+    }
+
+    /// Runs the purge when its wall-clock time has come (reading the clock every
+    /// [`PURGE_CHECK_EVERY`] events).
+    fn purge_when_due(&mut self) {
+        let Some(purge) = &mut self.purge else {
+            return;
+        };
+        purge.since_check += 1;
+        if purge.next.is_some() && purge.since_check < PURGE_CHECK_EVERY {
+            return;
+        }
+        purge.since_check = 0;
+        let now = crate::clock::now_ms();
+        match purge.next {
+            None => purge.next = Some(now.saturating_add(purge.interval)),
+            Some(next) if now >= next => {
+                purge.next = Some(now.saturating_add(purge.interval));
+                self.purge_before(now);
+            }
+            Some(_) => {}
         }
     }
 
@@ -197,6 +263,7 @@ impl<K: Ord + Clone, B> Buckets<K, B> {
         mut new: impl FnMut() -> B,
         mut add: impl FnMut(&mut B),
     ) {
+        self.purge_when_due();
         for unit in &self.durations {
             let starts = self.by_unit.entry(*unit).or_default();
             let groups = starts.entry(bucket_start(time, *unit)).or_default();
@@ -348,6 +415,27 @@ mod tests {
             vec![]
         );
         assert_eq!(counts(&b, TimeUnit::Hour, None, None), vec![]);
+    }
+
+    #[test]
+    fn a_purge_drops_each_granularitys_buckets_older_than_its_retention() {
+        let mut b: Buckets<&'static str, u32> =
+            Buckets::new(vec![TimeUnit::Second, TimeUnit::Minute]).with_purge(
+                1_000,
+                vec![(TimeUnit::Second, Some(120_000)), (TimeUnit::Minute, None)],
+            );
+        for t in [1_000, 59_000, 61_000, 200_000] {
+            b.add(t, &"a", || 0, |n| *n += 1);
+        }
+        b.purge_before(181_000);
+        assert_eq!(
+            counts(&b, TimeUnit::Second, None, None),
+            vec![(61_000, 1), (200_000, 1)]
+        );
+        assert_eq!(
+            counts(&b, TimeUnit::Minute, None, None),
+            vec![(0, 2), (60_000, 1), (180_000, 1)]
+        );
     }
 
     #[test]

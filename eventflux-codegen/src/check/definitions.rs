@@ -229,6 +229,14 @@ impl Checker {
                 });
             }
             DefinitionKind::Trigger { name, at } => {
+                // Siddhi's grammar takes no annotations before `define trigger`.
+                if let Some(a) = d.annotations.first() {
+                    self.err(
+                        a.span,
+                        "syntax error: a trigger definition takes no annotations",
+                    );
+                    return;
+                }
                 if let Some((kind, first)) = self.id_kind(&name.name) {
                     // A plain stream defined as the trigger's stream `(triggered_time long)`
                     // becomes the trigger's: its events and the trigger's go to the same readers.
@@ -612,9 +620,9 @@ impl Checker {
             );
             return;
         }
-        if !self.purge_annotation(d, &durations) {
+        let Some(purge) = self.purge_annotation(d, &durations) else {
             return;
-        }
+        };
         let mut agg_schema = Schema::new([("AGG_TIMESTAMP".to_string(), Type::Long)]);
         agg_schema.attributes.extend(schema.attributes);
         self.plan.aggregations.push(AggregationInfo {
@@ -625,6 +633,7 @@ impl Checker {
             timestamp,
             durations,
             schema: agg_schema,
+            purge,
             span: d.span,
         });
     }
@@ -632,15 +641,28 @@ impl Checker {
 
 impl Checker {
     /// Checks an aggregation's `@purge(enable=..., interval=..., @retentionPeriod(...))` as
-    /// Siddhi's `IncrementalDataPurger#init` does: `enable` is true or false; a retention names
-    /// a duration the aggregation keeps, and is `all` or at least that duration's minimum.
-    fn purge_annotation(&mut self, d: &ast::Definition, durations: &[TimeUnit]) -> bool {
+    /// Siddhi's `IncrementalDataPurger#init` does (`enable` is true or false; a retention names
+    /// a duration the aggregation keeps, and is `all` or at least that duration's minimum) and
+    /// gives the purge plan: Siddhi's defaults where the annotation is silent, `Some(None)`
+    /// when purging is off, `None` after an error.
+    fn purge_annotation(
+        &mut self,
+        d: &ast::Definition,
+        durations: &[TimeUnit],
+    ) -> Option<Option<PurgePlan>> {
+        let mut plan = PurgePlan {
+            interval_ms: 15 * 60_000,
+            retention: durations
+                .iter()
+                .map(|u| (*u, default_retention_ms(*u)))
+                .collect(),
+        };
         let Some(purge) = d
             .annotations
             .iter()
             .find(|a| a.namespace.is_none() && a.name.name.eq_ignore_ascii_case("purge"))
         else {
-            return true;
+            return Some(Some(plan));
         };
         let text = |l: &Literal| match l {
             Literal::String(s) => s.clone(),
@@ -663,18 +685,21 @@ impl Checker {
                         ok = false;
                     }
                 },
-                Some("interval") if purge_time_ms(&value).is_none() => {
-                    self.err(
-                        e.span,
-                        format!("@purge: interval '{value}' is not a time such as '15 min'"),
-                    );
-                    ok = false;
-                }
+                Some("interval") => match purge_time_ms(&value) {
+                    Some(ms) if ms > 0 => plan.interval_ms = ms,
+                    _ => {
+                        self.err(
+                            e.span,
+                            format!("@purge: interval '{value}' is not a time such as '15 min'"),
+                        );
+                        ok = false;
+                    }
+                },
                 _ => {}
             }
         }
         if !enabled {
-            return ok;
+            return ok.then_some(None);
         }
         let retentions = purge
             .nested
@@ -702,12 +727,20 @@ impl Checker {
                 ok = false;
                 continue;
             }
+            let kept = plan.retention.iter_mut().find(|(u, _)| *u == unit);
             if value.eq_ignore_ascii_case("all") {
+                if let Some((_, retention)) = kept {
+                    *retention = None;
+                }
                 continue;
             }
             let minimum = minimum_retention_ms(unit);
             match purge_time_ms(&value) {
-                Some(ms) if ms >= minimum => {}
+                Some(ms) if ms >= minimum => {
+                    if let Some((_, retention)) = kept {
+                        *retention = Some(ms);
+                    }
+                }
                 Some(_) => {
                     self.err(
                         e.span,
@@ -730,7 +763,18 @@ impl Checker {
                 }
             }
         }
-        ok
+        ok.then_some(Some(plan))
+    }
+}
+
+/// How long Siddhi keeps a granularity's buckets unless `@retentionPeriod` says (`None`: all).
+fn default_retention_ms(unit: TimeUnit) -> Option<i64> {
+    match unit {
+        TimeUnit::Second => Some(120_000),
+        TimeUnit::Minute => Some(24 * 3_600_000),
+        TimeUnit::Hour => Some(30 * 86_400_000),
+        TimeUnit::Day => Some(365 * 86_400_000),
+        _ => None,
     }
 }
 

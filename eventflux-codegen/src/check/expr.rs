@@ -320,7 +320,16 @@ impl Checker {
                     // Strings and bools compare for equality only (as in Siddhi).
                     lt
                 } else if equality && (lt == Type::Object || rt == Type::Object) {
-                    Type::Object
+                    // Siddhi's `ExpressionParser#parseEqualCompare`: "OBJECT cannot be used in
+                    // equal comparisons".
+                    self.error(
+                        Diagnostic::new(
+                            span,
+                            format!("an object cannot be compared using '{}'", op.symbol()),
+                        )
+                        .with_hint("cast it to the type it holds first, e.g. cast(o, 'double')"),
+                    );
+                    return None;
                 } else {
                     self.err(
                         span,

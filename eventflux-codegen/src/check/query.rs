@@ -1119,6 +1119,24 @@ impl Checker {
     /// Checks a partition and its queries.
     pub(crate) fn partition(&mut self, p: &ast::Partition) {
         let index = self.plan.partitions.len();
+        // Queries and partitions share one name space (Siddhi's `SiddhiApp#addPartition`).
+        if let Some(element) = p
+            .annotations
+            .iter()
+            .find(|a| a.is("info"))
+            .and_then(|a| a.element("name"))
+        {
+            let name = super::definitions::literal_text(&element.value);
+            if self.query_names_seen.contains(&name) {
+                self.err(
+                    element.span,
+                    format!(
+                        "partition name '{name}' is already used by another query or partition"
+                    ),
+                );
+            }
+            self.query_names_seen.push(name);
+        }
         let mut keys = Vec::new();
         let mut ok = true;
         for key in &p.keys {
@@ -1201,11 +1219,19 @@ impl Checker {
     }
 
     fn purge(&mut self, a: &ast::Annotation) -> Option<PurgeConfig> {
-        let enabled = a.element("enable").is_none_or(|e| {
-            super::definitions::literal_text(&e.value).eq_ignore_ascii_case("true")
-        });
-        if !enabled {
-            return None;
+        if let Some(e) = a.element("enable") {
+            let value = super::definitions::literal_text(&e.value);
+            match value.to_ascii_lowercase().as_str() {
+                "true" => {}
+                "false" => return None,
+                _ => {
+                    self.err(
+                        e.span,
+                        format!("@purge: enable must be true or false, found '{value}'"),
+                    );
+                    return None;
+                }
+            }
         }
         let mut times = [0i64; 2];
         for (slot, key) in times.iter_mut().zip(["interval", "idle.period"]) {

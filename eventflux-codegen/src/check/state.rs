@@ -241,6 +241,7 @@ impl Checker {
         slots.push(EventSlot {
             alias: alias.map(|a| a.name.clone()),
             stream: id.name.clone(),
+            inner: input.source.inner,
             schema,
             collection,
         });

@@ -133,6 +133,22 @@ pub fn emit(
         }
         _ => quote!(ev.timestamp),
     };
+    // Siddhi's purge of old buckets (on unless `@purge(enable='false')`).
+    let purge = match &a.purge {
+        Some(p) => {
+            let interval = p.interval_ms;
+            let retention = p.retention.iter().map(|(u, ms)| {
+                let u = ident(&format!("{u:?}"));
+                let ms = match ms {
+                    Some(ms) => quote!(Some(#ms)),
+                    None => quote!(None),
+                };
+                quote!((__ef::plan::TimeUnit::#u, #ms))
+            });
+            quote!(.with_purge(#interval, vec![#(#retention),*]))
+        }
+        None => quote!(),
+    };
     let key_ty = quote!((#(#key_types,)*));
     let bucket = quote::format_ident!("__Bucket{}", index);
     let (field, add, row_fn) = (
@@ -148,7 +164,7 @@ pub fn emit(
         source: a.input.name.clone(),
         field: field.clone(),
         ty: quote!(__ef::incremental::Buckets<#key_ty, #bucket>),
-        init: quote!(__ef::incremental::Buckets::new(vec![#(#durations),*])),
+        init: quote!(__ef::incremental::Buckets::new(vec![#(#durations),*]) #purge),
         items: quote! {
             #[doc(hidden)]
             #[allow(non_camel_case_types)]

@@ -819,7 +819,10 @@ fn plain_stream(plan: &Plan, stream: &str) -> bool {
 /// per variant (`s0()`, ...) giving that stream's struct.
 struct PatternEvents {
     name: Ident,
+    /// The streams read, by the key they are delivered under (`#name` for an inner stream).
     streams: Vec<String>,
+    /// Each stream's struct.
+    structs: Vec<Ident>,
     /// The stream index of each slot.
     slot_stream: Vec<usize>,
 }
@@ -1026,18 +1029,29 @@ fn pattern_events(
     q: &QueryPlan,
 ) -> Result<PatternEvents, Unsupported> {
     let mut streams: Vec<String> = Vec::new();
+    let mut structs: Vec<Ident> = Vec::new();
     let mut slot_stream = Vec::new();
     for slot in &sp.slots {
-        if !plain_stream(plan, &slot.stream) {
-            return Err(Unsupported::new(
-                "patterns over anything but streams (tables, named windows, triggers, fault or inner streams)",
-                q.span,
-            ));
-        }
-        let k = match streams.iter().position(|s| *s == slot.stream) {
+        let (key, st) = match (slot.inner, q.partition) {
+            (true, Some(p)) => (
+                format!("#{}", slot.stream),
+                super::names::inner_struct(p, &slot.stream),
+            ),
+            (false, _) if plain_stream(plan, &slot.stream) => {
+                (slot.stream.clone(), ident(&slot.stream))
+            }
+            _ => {
+                return Err(Unsupported::new(
+                    "patterns over anything but streams (tables, named windows, triggers or fault streams)",
+                    q.span,
+                ));
+            }
+        };
+        let k = match streams.iter().position(|s| *s == key) {
             Some(k) => k,
             None => {
-                streams.push(slot.stream.clone());
+                streams.push(key);
+                structs.push(st);
                 streams.len() - 1
             }
         };
@@ -1046,6 +1060,7 @@ fn pattern_events(
     Ok(PatternEvents {
         name: private("Ev", index),
         streams,
+        structs,
         slot_stream,
     })
 }
@@ -1082,7 +1097,7 @@ fn pattern_input(
     let accessors: Vec<Ident> = (0..events.streams.len())
         .map(PatternEvents::accessor)
         .collect();
-    let structs: Vec<Ident> = events.streams.iter().map(|s| ident(s)).collect();
+    let structs = &events.structs;
     let sequence = sp.kind == StateKind::Sequence;
     let within = match sp.within_ms {
         Some(w) => quote!(Some(#w)),

@@ -75,7 +75,11 @@ impl AggregationRt {
                 .iter()
                 .map(compile)
                 .collect::<Result<_, _>>()?,
-            buckets: Buckets::new(info.durations.clone()),
+            buckets: match &info.purge {
+                Some(p) => Buckets::new(info.durations.clone())
+                    .with_purge(p.interval_ms, p.retention.clone()),
+                None => Buckets::new(info.durations.clone()),
+            },
         })
     }
 

@@ -4,7 +4,7 @@
 use super::functions;
 use super::table::TableSet;
 use crate::value::Value;
-use eventflux_codegen::plan::{AttrRef, EventIndex, ExprNode, Function, TypedExpr};
+use eventflux_codegen::plan::{AttrRef, EventIndex, ExprNode, Function, Type, TypedExpr};
 use std::sync::Arc;
 
 /// A row of the interpreter: the attribute values of one event, shared between the operators
@@ -194,6 +194,15 @@ pub fn compile(e: &TypedExpr) -> Result<Eval, CompileError> {
         ExprNode::Call { function, args } => {
             let args: Vec<Eval> = args.iter().map(compile).collect::<Result<_, _>>()?;
             match function {
+                // A function returning bool never gives null: Siddhi wraps such a call in a
+                // `BoolConditionExpressionExecutor`, which turns null into false.
+                Function::Builtin(f) if e.ty == Type::Bool => {
+                    let call = functions::compile_call(*f, args, e)?;
+                    Arc::new(move |c: &Ctx| match call(c) {
+                        Value::Null => Value::Bool(false),
+                        v => v,
+                    })
+                }
                 Function::Builtin(f) => functions::compile_call(*f, args, e)?,
                 Function::Script(name) => {
                     return Err(CompileError::Unsupported(format!(

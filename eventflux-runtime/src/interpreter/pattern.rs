@@ -15,12 +15,14 @@ use std::sync::Arc;
 /// A pattern or sequence input.
 pub struct StateRt {
     machine: StateMachine<Row>,
-    sources: Vec<String>,
+    /// The streams read, each with whether it is an inner stream.
+    sources: Vec<(String, bool)>,
 }
 
 struct Builder<'a> {
     plan: &'a StatePlan,
-    sources: Vec<String>,
+    /// The streams read, each with whether it is an inner stream.
+    sources: Vec<(String, bool)>,
     steps: Vec<Step<Row>>,
     keys: Vec<Option<StepKey<Row>>>,
     every: Vec<EveryRange>,
@@ -75,7 +77,7 @@ impl Builder<'_> {
             .plan
             .slots
             .get(slot)
-            .map(|s| s.stream.clone())
+            .map(|s| (s.stream.clone(), s.inner))
             .unwrap_or_default();
         let stream = match self.sources.iter().position(|s| *s == stream_name) {
             Some(i) => i,
@@ -191,7 +193,7 @@ impl StateRt {
 
     /// The streams the pattern reads.
     pub fn sources(&self) -> Vec<(String, bool)> {
-        self.sources.iter().map(|s| (s.clone(), false)).collect()
+        self.sources.clone()
     }
 
     /// Restarts the machine at the app's start (a leading absent step counts from there).
@@ -200,8 +202,12 @@ impl StateRt {
     }
 
     /// Takes a chunk from `source`; returns the completed matches.
-    pub fn arrive(&mut self, source: &str, chunk: &Chunk<Single>) -> Chunk<Matched> {
-        let Some(stream) = self.sources.iter().position(|s| s == source) else {
+    pub fn arrive(&mut self, source: &str, inner: bool, chunk: &Chunk<Single>) -> Chunk<Matched> {
+        let Some(stream) = self
+            .sources
+            .iter()
+            .position(|(name, i)| name == source && *i == inner)
+        else {
             return Vec::new();
         };
         let mut matches = Vec::new();

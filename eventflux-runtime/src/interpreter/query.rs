@@ -317,7 +317,7 @@ impl QueryRt {
                 self.select_groups(matched, &groups, now, tables)
             }
             InputRt::State(state) => {
-                let matched = state.arrive(source, chunk);
+                let matched = state.arrive(source, inner, chunk);
                 chunk.clear();
                 self.select(matched, now, tables)
             }
