@@ -1159,11 +1159,13 @@ impl Checker {
                 Some((IdKind::Stream, _)) => {
                     self.plan.stream(&stream.name).map(|s| s.schema.clone())
                 }
+                // A trigger's ticks are events of its stream (Siddhi partitions them too).
+                Some((IdKind::Trigger, _)) => Some(super::trigger_schema()),
                 Some((kind, _)) => {
                     self.err(
                         stream.span,
                         format!(
-                            "only streams can be partitioned; '{}' is a {}",
+                            "only streams and triggers can be partitioned; '{}' is a {}",
                             stream.name,
                             kind.describe()
                         ),

@@ -156,11 +156,14 @@ pub fn emit(
     let mut methods = Vec::new();
     let mut sources = Vec::new();
     let mut ones = Vec::new();
+    let ticks = crate::check::trigger_schema();
     for (k, stream) in streams.iter().enumerate() {
-        let schema = plan
-            .stream(stream)
-            .map(|s| &s.schema)
-            .ok_or_else(|| unsupported("a partitioned stream the app does not define"))?;
+        // A trigger's ticks come on its stream, `(triggered_time long)`.
+        let schema = match plan.stream(stream) {
+            Some(s) => &s.schema,
+            None if plan.triggers.iter().any(|t| t.name == *stream) => &ticks,
+            None => return Err(unsupported("a partitioned stream the app does not define")),
+        };
         let st = ident(stream);
         let cx = Cx {
             input: Some(Inputs::Single(schema)),
@@ -258,13 +261,16 @@ pub fn emit(
                         #keys
                         keys
                     };
+                    // An event in two ranges of one label goes through that instance twice.
+                    let mut fresh = true;
                     for key in keys {
-                        if run_key.as_ref() != Some(&key) {
+                        if run_key.as_ref() != Some(&key) || !fresh {
                             if let Some(done) = run_key.take() {
                                 self.#run_method(now, &done, &mut run);
                             }
                             run_key = Some(key);
                         }
+                        fresh = false;
                         run.push(ev.clone());
                     }
                 }

@@ -1174,10 +1174,16 @@ impl App {
             let keys = self
                 .partition_keys(p, source, &event.data.0, event.timestamp)
                 .unwrap_or_default();
+            // An event in two ranges of one label goes through that instance twice, apart.
+            let mut fresh = true;
             for key in keys {
                 match &mut run {
-                    Some((k, events)) if *k == key => events.push(event.clone()),
+                    Some((k, events)) if *k == key && fresh => {
+                        fresh = false;
+                        events.push(event.clone())
+                    }
                     _ => {
+                        fresh = false;
                         if let Some((k, events)) = run.take() {
                             self.partition_run(p, k, source, events);
                         }
