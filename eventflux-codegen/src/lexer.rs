@@ -193,6 +193,14 @@ pub enum Token {
     /// A long literal (`10L`).
     #[regex(r"[0-9]+[lL]", long)]
     Long(i64),
+    /// `2147483648`: an int literal only after a minus (`-2147483648`, Java's
+    /// `Integer.MIN_VALUE`, which Siddhi parses sign and digits together).
+    #[token("2147483648")]
+    IntMinMagnitude,
+    /// `9223372036854775808L`: a long literal only after a minus (`Long.MIN_VALUE`).
+    #[token("9223372036854775808L")]
+    #[token("9223372036854775808l")]
+    LongMinMagnitude,
     /// A float literal (`1.5f`).
     #[regex(r"([0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?)[fF]", float)]
     #[regex(r"\.[0-9]+([eE][+-]?[0-9]+)?[fF]", float)]
@@ -483,6 +491,12 @@ impl std::fmt::Display for Token {
             Token::Unit(u) => write!(f, "'{}'", u.text),
             Token::Int(v) => write!(f, "'{v}'"),
             Token::Long(v) => write!(f, "'{v}L'"),
+            Token::IntMinMagnitude => {
+                f.write_str("'2147483648' (out of range for int; only -2147483648 is one)")
+            }
+            Token::LongMinMagnitude => f.write_str(
+                "'9223372036854775808L' (out of range for long; only -9223372036854775808L is one)",
+            ),
             Token::Float(v) => write!(f, "'{v}f'"),
             Token::Double(v) => write!(f, "'{v:?}'"),
             Token::Str(s) => write!(f, "string '{s}'"),

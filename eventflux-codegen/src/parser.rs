@@ -195,7 +195,15 @@ fn describe_expected(expected: &[String]) -> String {
             let e = e.trim_matches('"');
             let literal = matches!(
                 e,
-                "ident" | "int" | "long" | "float" | "double" | "str" | "body"
+                "ident"
+                    | "int"
+                    | "long"
+                    | "float"
+                    | "double"
+                    | "int_min"
+                    | "long_min"
+                    | "str"
+                    | "body"
             );
             !(wants_name && !literal && e.chars().all(|c| c.is_ascii_alphabetic()))
         })
@@ -204,7 +212,9 @@ fn describe_expected(expected: &[String]) -> String {
             match e {
                 "ident" => "a name".to_string(),
                 "unit" => "a time unit".to_string(),
-                "int" | "long" | "float" | "double" => "a number".to_string(),
+                "int" | "long" | "float" | "double" | "int_min" | "long_min" => {
+                    "a number".to_string()
+                }
                 "str" => "a string".to_string(),
                 "body" => "'{'".to_string(),
                 other => format!("'{other}'"),
