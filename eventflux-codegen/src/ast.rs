@@ -707,6 +707,17 @@ impl TimeUnit {
         }
     }
 
+    /// The unit a duration word names where Siddhi reads it as text (`per` values, `@purge`
+    /// times): any word [`TimeUnit::from_word`] takes, and `h` for hours
+    /// (`Expression.Time#normalizeDuration`); surrounding spaces ignored.
+    pub fn from_duration_word(word: &str) -> Option<TimeUnit> {
+        let word = word.trim();
+        if word.eq_ignore_ascii_case("h") {
+            return Some(TimeUnit::Hour);
+        }
+        TimeUnit::from_word(word)
+    }
+
     /// The unit named by `word` (any spelling EventFluxQL accepts, case-insensitive).
     pub fn from_word(word: &str) -> Option<TimeUnit> {
         Some(match word.to_ascii_lowercase().as_str() {

@@ -1047,33 +1047,33 @@ impl TypedExpr {
         }
     }
 
-    /// Replaces every `ExprNode::Aggregate(index)` in the expression with `with`.
-    pub fn replace_aggregate(&mut self, index: usize, with: &TypedExpr) {
+    /// Calls `f` with each direct subexpression.
+    fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut TypedExpr)) {
         match &mut self.kind {
-            ExprNode::Aggregate(i) => {
-                if *i == index {
-                    *self = with.clone();
-                }
-            }
             ExprNode::Const(_)
             | ExprNode::Attr(_)
+            | ExprNode::Aggregate(_)
             | ExprNode::EventIsNull { .. }
             | ExprNode::InputTimestamp(_) => {}
-            ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => {
-                a.replace_aggregate(index, with)
-            }
+            ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => f(a),
             ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
-                lhs.replace_aggregate(index, with);
-                rhs.replace_aggregate(index, with);
+                f(lhs);
+                f(rhs);
             }
             ExprNode::And(a, b) | ExprNode::Or(a, b) => {
-                a.replace_aggregate(index, with);
-                b.replace_aggregate(index, with);
+                f(a);
+                f(b);
             }
-            ExprNode::InTable { condition, .. } => condition.replace_aggregate(index, with),
-            ExprNode::Call { args, .. } => args
-                .iter_mut()
-                .for_each(|a| a.replace_aggregate(index, with)),
+            ExprNode::InTable { condition, .. } => f(condition),
+            ExprNode::Call { args, .. } => args.iter_mut().for_each(f),
+        }
+    }
+
+    /// Replaces every `ExprNode::Aggregate(index)` in the expression with `with`.
+    pub fn replace_aggregate(&mut self, index: usize, with: &TypedExpr) {
+        match self.kind {
+            ExprNode::Aggregate(i) if i == index => *self = with.clone(),
+            _ => self.for_each_child_mut(|c| c.replace_aggregate(index, with)),
         }
     }
 
@@ -1090,18 +1090,7 @@ impl TypedExpr {
                     *slot = to;
                 }
             }
-            ExprNode::Const(_) | ExprNode::Attr(_) | ExprNode::Aggregate(_) => {}
-            ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => a.retarget_input(from, to),
-            ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
-                lhs.retarget_input(from, to);
-                rhs.retarget_input(from, to);
-            }
-            ExprNode::And(a, b) | ExprNode::Or(a, b) => {
-                a.retarget_input(from, to);
-                b.retarget_input(from, to);
-            }
-            ExprNode::InTable { condition, .. } => condition.retarget_input(from, to),
-            ExprNode::Call { args, .. } => args.iter_mut().for_each(|a| a.retarget_input(from, to)),
+            _ => self.for_each_child_mut(|c| c.retarget_input(from, to)),
         }
     }
 

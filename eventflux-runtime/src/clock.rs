@@ -147,6 +147,12 @@ impl<T> Earliest<T> {
     }
 }
 
+/// The [`Earliest`] group of the timers of query `query` of partition `partition`, one per key
+/// instance.
+pub const fn partition_timer_group(partition: usize, query: usize) -> u64 {
+    ((partition as u64) << 32) | query as u64
+}
+
 /// An app's timers and clock, as [`advance_to`] drives them.
 pub trait Timers {
     /// What identifies one timer.

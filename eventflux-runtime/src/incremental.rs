@@ -39,12 +39,7 @@ pub fn bucket_start(time: i64, unit: TimeUnit) -> i64 {
 
 /// The granularity a `per` value names (`'seconds'`, `'minutes'`, ...).
 pub fn granularity(word: &str) -> Option<TimeUnit> {
-    let word = word.trim();
-    // Siddhi's `Expression.Time#normalizeDuration` also takes "h" for hours.
-    if word.eq_ignore_ascii_case("h") {
-        return Some(TimeUnit::Hour);
-    }
-    TimeUnit::from_word(word)
+    TimeUnit::from_duration_word(word)
 }
 
 /// A bound of a join's `within`, as written: milliseconds, or a date as text.

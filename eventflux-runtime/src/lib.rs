@@ -45,7 +45,9 @@ macro_rules! include_app {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::aggregate::{self, Aggregator, TotalF32, TotalF64};
-    pub use crate::clock::{Earliest, PlaybackTime, Timers, advance_to, now_ms, stamp};
+    pub use crate::clock::{
+        Earliest, PlaybackTime, Timers, advance_to, now_ms, partition_timer_group, stamp,
+    };
     pub use crate::compiled::{
         BuiltinCall, CallArg, Callback, Convert, Field, Str, cycle_message, field_from, from_value,
         log_event, ops, report_cycle, report_duplicate_key, report_error, to_value,

@@ -28,6 +28,32 @@ pub enum ScanKey {
     Double(crate::aggregate::TotalF64),
 }
 
+impl ScanKey {
+    /// The key of an int or long value (`None`: null).
+    pub fn long(v: Option<i64>) -> Self {
+        v.map_or(ScanKey::Null, ScanKey::Long)
+    }
+
+    /// The key of a float or double value (`None`: null).
+    pub fn double(v: Option<f64>) -> Self {
+        v.map_or(ScanKey::Null, |v| {
+            ScanKey::Double(crate::aggregate::TotalF64(v))
+        })
+    }
+
+    /// The key of a dynamically typed value (anything but a number is null).
+    pub fn of_value(v: &crate::value::Value) -> Self {
+        use crate::value::Value;
+        match v {
+            Value::Int(v) => ScanKey::long(Some(i64::from(*v))),
+            Value::Long(v) => ScanKey::long(Some(*v)),
+            Value::Float(v) => ScanKey::double(Some(f64::from(*v))),
+            Value::Double(v) => ScanKey::double(Some(*v)),
+            _ => ScanKey::Null,
+        }
+    }
+}
+
 /// Computes a row's place in the scan order.
 pub type ScanKeyFn<R> = Arc<dyn Fn(&R) -> ScanKey + Send + Sync>;
 
@@ -154,11 +180,14 @@ impl<R: Data, K: Clone + Eq + Hash> Table<R, K> {
 
     /// The row ids in scan order: by numeric primary key where the table has one, else in
     /// insertion order.
-    fn scan_ids(&self) -> Box<dyn Iterator<Item = u64> + '_> {
-        match &self.scan_order {
-            Some((_, sorted)) => Box::new(sorted.iter().map(|(_, id)| *id)),
-            None => Box::new(self.rows.keys().copied()),
-        }
+    fn scan_ids(&self) -> impl Iterator<Item = u64> + '_ {
+        let sorted = self.scan_order.as_ref().map(|(_, sorted)| sorted);
+        let inserted = sorted.is_none().then(|| self.rows.keys());
+        sorted
+            .into_iter()
+            .flatten()
+            .map(|(_, id)| *id)
+            .chain(inserted.into_iter().flatten().copied())
     }
 
     /// Every row, in scan order (insertion order, or by numeric primary key).

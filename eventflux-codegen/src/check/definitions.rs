@@ -640,6 +640,26 @@ impl Checker {
 }
 
 impl Checker {
+    /// Whether a `@purge` annotation (of an aggregation or a partition) enables purging:
+    /// `enable` is `true` (the default) or `false`; anything else is an error (`None`).
+    pub(crate) fn purge_enabled(&mut self, purge: &ast::Annotation) -> Option<bool> {
+        let Some(e) = purge.element("enable") else {
+            return Some(true);
+        };
+        let value = literal_text(&e.value);
+        match value.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => {
+                self.err(
+                    e.span,
+                    format!("@purge: enable must be true or false, found '{value}'"),
+                );
+                None
+            }
+        }
+    }
+
     /// Checks an aggregation's `@purge(enable=..., interval=..., @retentionPeriod(...))` as
     /// Siddhi's `IncrementalDataPurger#init` does (`enable` is true or false; a retention names
     /// a duration the aggregation keeps, and is `all` or at least that duration's minimum) and
@@ -657,58 +677,31 @@ impl Checker {
                 .map(|u| (*u, default_retention_ms(*u)))
                 .collect(),
         };
-        let Some(purge) = d
-            .annotations
-            .iter()
-            .find(|a| a.namespace.is_none() && a.name.name.eq_ignore_ascii_case("purge"))
-        else {
+        let Some(purge) = d.annotations.iter().find(|a| a.is("purge")) else {
             return Some(Some(plan));
         };
-        let text = |l: &Literal| match l {
-            Literal::String(s) => s.clone(),
-            Literal::Bool(b) => b.to_string(),
-            other => format!("{other:?}"),
-        };
+        if !self.purge_enabled(purge)? {
+            return Some(None);
+        }
         let mut ok = true;
-        let mut enabled = true;
-        for e in &purge.elements {
-            let value = text(&e.value);
-            match e.key.as_deref().map(str::to_ascii_lowercase).as_deref() {
-                Some("enable") => match value.to_ascii_lowercase().as_str() {
-                    "true" => enabled = true,
-                    "false" => enabled = false,
-                    _ => {
-                        self.err(
-                            e.span,
-                            format!("@purge: enable must be true or false, found '{value}'"),
-                        );
-                        ok = false;
-                    }
-                },
-                Some("interval") => match purge_time_ms(&value) {
-                    Some(ms) if ms > 0 => plan.interval_ms = ms,
-                    _ => {
-                        self.err(
-                            e.span,
-                            format!("@purge: interval '{value}' is not a time such as '15 min'"),
-                        );
-                        ok = false;
-                    }
-                },
-                _ => {}
+        if let Some(e) = purge.element("interval") {
+            let value = literal_text(&e.value);
+            match purge_time_ms(&value) {
+                Some(ms) if ms > 0 => plan.interval_ms = ms,
+                _ => {
+                    self.err(
+                        e.span,
+                        format!("@purge: interval '{value}' is not a time such as '15 min'"),
+                    );
+                    ok = false;
+                }
             }
         }
-        if !enabled {
-            return ok.then_some(None);
-        }
-        let retentions = purge
-            .nested
-            .iter()
-            .filter(|a| a.name.name.eq_ignore_ascii_case("retentionPeriod"));
+        let retentions = purge.nested.iter().filter(|a| a.is("retentionPeriod"));
         for e in retentions.flat_map(|r| &r.elements) {
             let key = e.key.clone().unwrap_or_default();
-            let value = text(&e.value);
-            let Some(unit) = purge_duration(&key) else {
+            let value = literal_text(&e.value);
+            let Some(unit) = super::query::granularity(&key) else {
                 self.err(
                     e.span,
                     format!("@retentionPeriod: '{key}' is not a duration (sec, min, hours, days, months or years)"),
@@ -778,21 +771,8 @@ fn default_retention_ms(unit: TimeUnit) -> Option<i64> {
     }
 }
 
-/// A duration word of `@purge` (Siddhi's `Expression.Time#normalizeDuration`).
-fn purge_duration(word: &str) -> Option<TimeUnit> {
-    Some(match word.trim().to_ascii_lowercase().as_str() {
-        "sec" | "second" | "seconds" => TimeUnit::Second,
-        "min" | "minute" | "minutes" => TimeUnit::Minute,
-        "h" | "hour" | "hours" => TimeUnit::Hour,
-        "day" | "days" => TimeUnit::Day,
-        "month" | "months" => TimeUnit::Month,
-        "year" | "years" => TimeUnit::Year,
-        _ => return None,
-    })
-}
-
-/// A `@purge` time such as `'120 sec'` in ms (Siddhi's `Expression.Time#timeToLong`: the
-/// first number and the first word; a month is 30 days, a year 365).
+/// A `@purge` time such as `'120 sec'` or `'25 h'` in ms (Siddhi's `Expression.Time#timeToLong`:
+/// the first number and the first word, a granularity; a month is 30 days, a year 365).
 fn purge_time_ms(text: &str) -> Option<i64> {
     let digits: String = text
         .chars()
@@ -805,15 +785,7 @@ fn purge_time_ms(text: &str) -> Option<i64> {
         .take_while(|c| !c.is_ascii_digit())
         .collect();
     let n: i64 = digits.parse().ok()?;
-    let unit: i64 = match purge_duration(&word)? {
-        TimeUnit::Second => 1_000,
-        TimeUnit::Minute => 60_000,
-        TimeUnit::Hour => 3_600_000,
-        TimeUnit::Day => 86_400_000,
-        TimeUnit::Month => 30 * 86_400_000,
-        _ => 365 * 86_400_000,
-    };
-    n.checked_mul(unit)
+    n.checked_mul(super::query::granularity(&word)?.millis())
 }
 
 /// A granularity as the `per` clause names it: `seconds` ... `years`.

@@ -1221,19 +1221,8 @@ impl Checker {
     }
 
     fn purge(&mut self, a: &ast::Annotation) -> Option<PurgeConfig> {
-        if let Some(e) = a.element("enable") {
-            let value = super::definitions::literal_text(&e.value);
-            match value.to_ascii_lowercase().as_str() {
-                "true" => {}
-                "false" => return None,
-                _ => {
-                    self.err(
-                        e.span,
-                        format!("@purge: enable must be true or false, found '{value}'"),
-                    );
-                    return None;
-                }
-            }
+        if !self.purge_enabled(a)? {
+            return None;
         }
         let mut times = [0i64; 2];
         for (slot, key) in times.iter_mut().zip(["interval", "idle.period"]) {
@@ -1273,12 +1262,7 @@ fn assignable(from: Type, to: Type) -> bool {
 
 /// The aggregation granularity named by a `per` string.
 pub(crate) fn granularity(text: &str) -> Option<TimeUnit> {
-    let text = text.trim();
-    // Siddhi's `Expression.Time#normalizeDuration` also takes "h" for hours.
-    if text.eq_ignore_ascii_case("h") {
-        return Some(TimeUnit::Hour);
-    }
-    let unit = TimeUnit::from_word(text)?;
+    let unit = TimeUnit::from_duration_word(text)?;
     (unit >= TimeUnit::Second && unit != TimeUnit::Week).then_some(unit)
 }
 

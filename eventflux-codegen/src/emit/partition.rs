@@ -136,11 +136,6 @@ pub fn emit(
         .map(|q| format_ident!("{}_on_time", q.field))
         .collect();
     let member_index: Vec<usize> = (0..members.len()).collect();
-    // Each member query's timers across keys form one group (see `__ef::Earliest`).
-    let groups: Vec<u64> = member_index
-        .iter()
-        .map(|i| ((index as u64) << 32) | *i as u64)
-        .collect();
     let timer = format_ident!("P{}", index);
     let purge = format_ident!("Purge{}", index);
 
@@ -454,7 +449,7 @@ pub fn emit(
                 #(earliest.offer_grouped(
                     instance.#q_fields.next_due(),
                     __TimerAt::#timer(key, #member_index),
-                    Some(#groups),
+                    Some(__ef::partition_timer_group(#index, #member_index)),
                 );)*
             }
             earliest.offer(self.#map.next_due(), __TimerAt::#purge);

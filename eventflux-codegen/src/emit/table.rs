@@ -125,18 +125,11 @@ impl TableCode<'_> {
                 let a = &self.info.schema.attributes[p];
                 let f = ident(&a.name);
                 let key = match a.ty {
-                    Type::Float | Type::Double => {
-                        quote!(__ef::table::ScanKey::Double(__ef::aggregate::TotalF64(
-                            f64::from(v)
-                        )))
-                    }
-                    _ => quote!(__ef::table::ScanKey::Long(i64::from(v))),
+                    Type::Float | Type::Double => quote!(double(r.#f.map(f64::from))),
+                    _ => quote!(long(r.#f.map(i64::from))),
                 };
                 quote! {
-                    .with_scan_order(::std::sync::Arc::new(|r: &#row| match r.#f {
-                        Some(v) => #key,
-                        None => __ef::table::ScanKey::Null,
-                    }))
+                    .with_scan_order(::std::sync::Arc::new(|r: &#row| __ef::table::ScanKey::#key))
                 }
             }
             _ => quote!(),

@@ -222,7 +222,7 @@ impl Timer<&Value> {
     /// query share one.
     fn group(&self) -> Option<u64> {
         match self {
-            Timer::PartitionQuery(p, _, i) => Some(((*p as u64) << 32) | *i as u64),
+            Timer::PartitionQuery(p, _, i) => Some(crate::clock::partition_timer_group(*p, *i)),
             _ => None,
         }
     }
@@ -1178,18 +1178,15 @@ impl App {
             let mut fresh = true;
             for key in keys {
                 match &mut run {
-                    Some((k, events)) if *k == key && fresh => {
-                        fresh = false;
-                        events.push(event.clone())
-                    }
+                    Some((k, events)) if *k == key && fresh => events.push(event.clone()),
                     _ => {
-                        fresh = false;
                         if let Some((k, events)) = run.take() {
                             self.partition_run(p, k, source, events);
                         }
                         run = Some((key, vec![event.clone()]));
                     }
                 }
+                fresh = false;
             }
         }
         if let Some((k, events)) = run {

@@ -2,7 +2,6 @@
 //! primary key or an indexed attribute become key lookups, anything else scans.
 
 use super::expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
-use crate::aggregate::TotalF64;
 use crate::store::{StoreConfig, StoreError, StoreLink, StoreRegistry};
 use crate::table::{KeyFn, Lookup, ScanKey, Table};
 use crate::value::Value;
@@ -41,12 +40,8 @@ impl InterpTable {
                 .get(p)
                 .is_some_and(|a| a.ty.is_numeric())
         {
-            table = table.with_scan_order(Arc::new(move |row: &Row| match row.get(p) {
-                Some(Value::Int(v)) => ScanKey::Long(i64::from(*v)),
-                Some(Value::Long(v)) => ScanKey::Long(*v),
-                Some(Value::Float(v)) => ScanKey::Double(TotalF64(f64::from(*v))),
-                Some(Value::Double(v)) => ScanKey::Double(TotalF64(*v)),
-                _ => ScanKey::Null,
+            table = table.with_scan_order(Arc::new(move |row: &Row| {
+                row.get(p).map_or(ScanKey::Null, ScanKey::of_value)
             }));
         }
         InterpTable {
