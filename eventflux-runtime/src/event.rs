@@ -45,6 +45,13 @@ impl<E> Event<E> {
         }
     }
 
+    /// Makes this event the expired event of its data at `timestamp` (a window's departing
+    /// event, in place).
+    pub fn expire_at(&mut self, timestamp: i64) {
+        self.timestamp = timestamp;
+        self.kind = EventKind::Expired;
+    }
+
     /// A batch boundary at `timestamp` (the data is not read).
     pub fn reset(timestamp: i64, data: E) -> Self {
         Event {

@@ -32,11 +32,19 @@ pub struct Slot<I> {
     pub last_seen: i64,
 }
 
+/// A key's slot in the table, with whether the key is in the timed set (so that an event
+/// leaving an untimed instance untimed touches no ordered set).
+#[derive(Clone, Debug)]
+struct Held<I> {
+    slot: Slot<I>,
+    timed: bool,
+}
+
 /// The instances of a partition, by key.
 #[derive(Clone, Debug)]
 pub struct Partitioned<K, I> {
     /// The keys' slots, found by hash.
-    slots: HashMap<K, Slot<I>, KeyHasher>,
+    slots: HashMap<K, Held<I>, KeyHasher>,
     /// The keys in order: every visit of all keys (delivery without a key, snapshots) follows
     /// it, so that it does not depend on the hasher's seed.
     order: BTreeSet<K>,
@@ -72,36 +80,76 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
         now: i64,
         make: impl FnOnce() -> Result<I, E>,
     ) -> Result<&mut I, E> {
-        let slot = match self.slots.entry(key.clone()) {
+        let held = match self.slots.entry(key.clone()) {
             Entry::Occupied(o) => o.into_mut(),
             Entry::Vacant(v) => {
-                let slot = v.insert(Slot {
-                    instance: make()?,
-                    last_seen: now,
+                let held = v.insert(Held {
+                    slot: Slot {
+                        instance: make()?,
+                        last_seen: now,
+                    },
+                    timed: false,
                 });
                 self.order.insert(key.clone());
-                slot
+                held
             }
         };
-        slot.last_seen = slot.last_seen.max(now);
-        Ok(&mut slot.instance)
+        held.slot.last_seen = held.slot.last_seen.max(now);
+        Ok(&mut held.slot.instance)
     }
 
     /// Marks `key` as seen at `now`.
     pub fn touch(&mut self, key: &K, now: i64) {
-        if let Some(slot) = self.slots.get_mut(key) {
-            slot.last_seen = slot.last_seen.max(now);
+        if let Some(held) = self.slots.get_mut(key) {
+            held.slot.last_seen = held.slot.last_seen.max(now);
+        }
+    }
+
+    /// The instance of `key`, if it exists, marked as seen at `now`.
+    pub fn touched(&mut self, key: &K, now: i64) -> Option<&mut I> {
+        let held = self.slots.get_mut(key)?;
+        held.slot.last_seen = held.slot.last_seen.max(now);
+        Some(&mut held.slot.instance)
+    }
+
+    /// After `key`'s instance took events: drops it if `droppable` and `empty` says it holds
+    /// nothing, else records whether `timed` says it has pending timers (one lookup for both).
+    pub fn settle(
+        &mut self,
+        key: &K,
+        droppable: bool,
+        empty: impl FnOnce(&I) -> bool,
+        timed: impl FnOnce(&I) -> bool,
+    ) {
+        let Some(held) = self.slots.get_mut(key) else {
+            self.timed.remove(key);
+            return;
+        };
+        if droppable && empty(&held.slot.instance) {
+            self.slots.remove(key);
+            self.order.remove(key);
+            self.timed.remove(key);
+            return;
+        }
+        let now_timed = timed(&held.slot.instance);
+        if held.timed != now_timed {
+            held.timed = now_timed;
+            if now_timed {
+                self.timed.insert(key.clone());
+            } else {
+                self.timed.remove(key);
+            }
         }
     }
 
     /// The instance of `key`, if it exists.
     pub fn get_mut(&mut self, key: &K) -> Option<&mut I> {
-        self.slots.get_mut(key).map(|s| &mut s.instance)
+        self.slots.get_mut(key).map(|h| &mut h.slot.instance)
     }
 
     /// Drops `key`'s instance if `empty` says it holds nothing.
     pub fn drop_if(&mut self, key: &K, empty: impl FnOnce(&I) -> bool) {
-        if self.slots.get(key).is_some_and(|s| empty(&s.instance)) {
+        if self.slots.get(key).is_some_and(|h| empty(&h.slot.instance)) {
             self.slots.remove(key);
             self.order.remove(key);
             self.timed.remove(key);
@@ -110,10 +158,19 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
 
     /// Records whether `key`'s instance has pending timers (call after it changed).
     pub fn set_timed(&mut self, key: &K, timed: bool) {
-        if timed && self.slots.contains_key(key) {
-            self.timed.insert(key.clone());
-        } else {
-            self.timed.remove(key);
+        match self.slots.get_mut(key) {
+            Some(held) if held.timed != timed => {
+                held.timed = timed;
+                if timed {
+                    self.timed.insert(key.clone());
+                } else {
+                    self.timed.remove(key);
+                }
+            }
+            Some(_) => {}
+            None => {
+                self.timed.remove(key);
+            }
         }
     }
 
@@ -121,7 +178,7 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
     pub fn timed(&self) -> impl Iterator<Item = (&K, &I)> {
         self.timed
             .iter()
-            .filter_map(|k| self.slots.get(k).map(|s| (k, &s.instance)))
+            .filter_map(|k| self.slots.get(k).map(|h| (k, &h.slot.instance)))
     }
 
     /// The keys held, in order.
@@ -143,14 +200,14 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
     pub fn iter(&self) -> impl Iterator<Item = (&K, &Slot<I>)> {
         self.order
             .iter()
-            .filter_map(|k| self.slots.get_key_value(k))
+            .filter_map(|k| self.slots.get_key_value(k).map(|(k, h)| (k, &h.slot)))
     }
 
     /// Every key's instance, to change it, in key order.
     pub fn instances_mut(&mut self) -> impl Iterator<Item = (&K, &mut I)> {
-        let mut slots: Vec<(&K, &mut Slot<I>)> = self.slots.iter_mut().collect();
+        let mut slots: Vec<(&K, &mut Held<I>)> = self.slots.iter_mut().collect();
         slots.sort_by(|a, b| a.0.cmp(b.0));
-        slots.into_iter().map(|(k, s)| (k, &mut s.instance))
+        slots.into_iter().map(|(k, h)| (k, &mut h.slot.instance))
     }
 
     /// When the next purge is due.
@@ -166,7 +223,8 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
         if due > now {
             return;
         }
-        self.slots.retain(|_, s| now - s.last_seen < purge.idle);
+        self.slots
+            .retain(|_, h| now - h.slot.last_seen < purge.idle);
         let slots = &self.slots;
         self.order.retain(|k| slots.contains_key(k));
         self.timed.retain(|k| slots.contains_key(k));
@@ -184,7 +242,10 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
 
     /// Replaces every instance (restoring a snapshot).
     pub fn replace(&mut self, slots: impl IntoIterator<Item = (K, Slot<I>)>) {
-        self.slots = slots.into_iter().collect();
+        self.slots = slots
+            .into_iter()
+            .map(|(k, slot)| (k, Held { slot, timed: true }))
+            .collect();
         self.order = self.slots.keys().cloned().collect();
         self.timed = self.order.clone();
     }
@@ -223,5 +284,26 @@ mod tests {
         p.on_time(3_000);
         assert!(p.is_empty());
         assert_eq!(p.next_due(), Some(3_000));
+    }
+
+    #[test]
+    fn settling_tracks_timed_instances_and_drops_empty_ones() {
+        let mut p: Partitioned<&str, Vec<i32>> = Partitioned::new(None);
+        p.get_or_insert_with(&"a", 0, || Ok::<_, ()>(vec![1]))
+            .unwrap();
+        p.get_or_insert_with(&"b", 0, || Ok::<_, ()>(vec![]))
+            .unwrap();
+        p.settle(&"a", true, |i| i.is_empty(), |_| true);
+        assert_eq!(p.timed().map(|(k, _)| *k).collect::<Vec<_>>(), vec!["a"]);
+        p.settle(&"a", true, |i| i.is_empty(), |_| false);
+        assert_eq!(p.timed().count(), 0);
+        // An empty instance stays while it may not be dropped, and goes when it may.
+        p.settle(&"b", false, |i| i.is_empty(), |_| true);
+        assert_eq!(p.keys(), vec!["a", "b"]);
+        p.settle(&"b", true, |i| i.is_empty(), |_| true);
+        assert_eq!(p.keys(), vec!["a"]);
+        assert_eq!(p.timed().count(), 0);
+        assert_eq!(p.touched(&"a", 5).map(|i| i.len()), Some(1));
+        assert!(p.touched(&"b", 5).is_none());
     }
 }

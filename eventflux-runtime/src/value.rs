@@ -71,7 +71,14 @@ pub fn fit_row(values: &mut [Value], attributes: &[(String, Type)]) -> Result<()
 
 impl PartialEq for Value {
     fn eq(&self, other: &Self) -> bool {
-        self.total_cmp(other) == Ordering::Equal
+        // Same-kind text and integers (group, partition and join keys) skip the general
+        // comparison; the result is the one `total_cmp` gives.
+        match (self, other) {
+            (Value::String(a), Value::String(b)) => Arc::ptr_eq(a, b) || a == b,
+            (Value::Long(a), Value::Long(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            _ => self.total_cmp(other) == Ordering::Equal,
+        }
     }
 }
 

@@ -4,6 +4,7 @@ mod common;
 
 use common::collect;
 use eventflux_runtime::{App, SendError, Value};
+use std::sync::Arc;
 
 const APP: &str = "
 define stream Trades (sym string, price double, vol long);
@@ -149,6 +150,52 @@ fn input_handles_and_the_wall_clock() {
     app.tick();
     let rows = rows.lock().unwrap();
     assert_eq!(*rows, vec![vec![Value::Long(1)], vec![Value::Long(0)]]);
+}
+
+#[test]
+fn shared_rows_are_sent_checked_and_converted() {
+    let mut app = App::from_text(
+        "app",
+        "@app:playback define stream S (sym string, vol long); from S select sym, vol * 2 as d insert into O;",
+    )
+    .unwrap();
+    let rows = collect(&mut app, "O");
+    let input = app.input("S").unwrap();
+    // A row of the stream's types goes as it is.
+    let row: Arc<[Value]> = Arc::from([Value::from("a"), Value::Long(1)]);
+    app.send_row(&input, Some(10), row).unwrap();
+    // An int for a long attribute is widened, in place or in a copy when the row is shared.
+    app.send_row(
+        &input,
+        Some(20),
+        Arc::from([Value::from("b"), Value::Int(2)]),
+    )
+    .unwrap();
+    let shared: Arc<[Value]> = Arc::from([Value::from("c"), Value::Int(3)]);
+    app.send_row(&input, Some(30), shared.clone()).unwrap();
+    assert_eq!(shared[1], Value::Int(3), "the caller's row is not changed");
+    // A wrong row names the stream and the attribute, and nothing is sent.
+    let err = app
+        .send_row(
+            &input,
+            Some(40),
+            Arc::from([Value::from("d"), Value::from("x")]),
+        )
+        .unwrap_err();
+    assert!(matches!(err, SendError::Type { .. }), "{err}");
+    assert!(err.to_string().contains("vol"), "{err}");
+    let err = app
+        .send_row(&input, Some(50), Arc::from([Value::from("e")]))
+        .unwrap_err();
+    assert!(matches!(err, SendError::Arity { .. }), "{err}");
+    assert_eq!(
+        *rows.lock().unwrap(),
+        vec![
+            vec![Value::from("a"), Value::Long(2)],
+            vec![Value::from("b"), Value::Long(4)],
+            vec![Value::from("c"), Value::Long(6)],
+        ]
+    );
 }
 
 #[test]

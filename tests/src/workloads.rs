@@ -462,19 +462,27 @@ pub fn interpreted(
     let mut error = None;
     let sending = drive(
         data,
-        |i, e| match &t {
-            Some(t) if i % 2 == 1 => (t.clone(), vec![names[e.sym].clone(), Value::Long(e.vol)]),
-            _ => (
-                s.clone(),
-                vec![
-                    names[e.sym].clone(),
-                    Value::Double(e.price),
-                    Value::Long(e.vol),
-                ],
-            ),
+        |i, e| -> (bool, Arc<[Value]>) {
+            match &t {
+                Some(_) if i % 2 == 1 => {
+                    (true, Arc::from([names[e.sym].clone(), Value::Long(e.vol)]))
+                }
+                _ => (
+                    false,
+                    Arc::from([
+                        names[e.sym].clone(),
+                        Value::Double(e.price),
+                        Value::Long(e.vol),
+                    ]),
+                ),
+            }
         },
-        |i, (input, values)| {
-            if let Err(e) = app.send_to(&input, Some(i as i64), values)
+        |i, (to_t, row)| {
+            let input = match (&t, to_t) {
+                (Some(t), true) => t,
+                _ => &s,
+            };
+            if let Err(e) = app.send_row(input, Some(i as i64), row)
                 && error.is_none()
             {
                 error = Some(e.to_string());

@@ -606,13 +606,16 @@ fn single_input(
         match h {
             HandlerPlan::Filter(c) => {
                 let c = expr::condition(c, &filter_cx, statics)?;
+                // Before the window the filter owns the event (and drops it when it fails);
+                // after it, the window lends the event it holds.
+                let discard = one_window.is_none().then(|| quote!(ev.data.__discard();));
                 let check = quote! {
                     if ev.kind != __ef::EventKind::Reset && {
                         let e = &ev.data;
                         let __ts = ev.timestamp;
                         !(#c)
                     } {
-                        ev.data.__discard();
+                        #discard
                         return;
                     }
                 };
@@ -743,7 +746,7 @@ fn single_input(
                 let selector = &mut q.selector;
                 __ef::Window::process_each(&mut q.#w, now, ev, |ev| {
                     #(#one_post)*
-                    selector.step(&ev, &(), &mut selected, 0);
+                    selector.step(ev, &(), &mut selected, 0);
                 });
                 self.#field.selector.finish(&mut selected, 0);
                 self.#emit_fn(selected);

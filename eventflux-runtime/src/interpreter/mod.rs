@@ -183,7 +183,7 @@ enum KeyRt {
 }
 
 struct PartitionRt {
-    keys: HashMap<String, KeyRt>,
+    keys: HashMap<String, KeyRt, foldhash::fast::RandomState>,
     templates: Vec<QueryRt>,
     /// Whether its queries read a stream it does not key: such events go to every instance
     /// that exists, so an instance is kept even while it holds nothing.
@@ -283,9 +283,13 @@ pub struct App {
     depth: usize,
     /// Events delivered since the current input event arrived (see [`MAX_CASCADE_EVENTS`]).
     cascade: usize,
-    /// An empty chunk whose allocation the next send reuses.
-    spare_chunk: Chunk<Single>,
+    /// Empty chunks whose allocations later sends and deliveries reuse.
+    spare_chunks: Vec<Chunk<Single>>,
 }
+
+/// How many emptied chunks an app keeps for reuse (a delivery holds a few at once: the input's,
+/// a partition key's run, a query's output).
+const SPARE_CHUNKS: usize = 8;
 
 pub use crate::clock::MAX_TIMER_FIRINGS;
 
@@ -355,7 +359,7 @@ impl App {
             aggregations: Vec::new(),
             depth: 0,
             cascade: 0,
-            spare_chunk: Vec::new(),
+            spare_chunks: Vec::new(),
         };
         for s in &plan.streams {
             if matches!(s.kind, StreamKind::Inner { .. }) {
@@ -401,7 +405,7 @@ impl App {
             app.tables.add_aggregation(rt);
         }
         for (index, p) in plan.partitions.iter().enumerate() {
-            let mut keys = HashMap::new();
+            let mut keys = HashMap::default();
             for k in &p.keys {
                 let key = match &k.kind {
                     PartitionKeyKind::Value(e) => KeyRt::Value(compile(e)?),
@@ -656,12 +660,23 @@ impl App {
         timestamp: Option<i64>,
         values: Vec<Value>,
     ) -> Result<(), SendError> {
+        self.send_row(input, timestamp, Arc::from(values))
+    }
+
+    /// Sends one event whose values are already a shared row (see [`App::send`]): the row is
+    /// checked and converted in place when it is not shared, so the values are not copied.
+    pub fn send_row(
+        &mut self,
+        input: &InputHandle,
+        timestamp: Option<i64>,
+        row: Arc<[Value]>,
+    ) -> Result<(), SendError> {
         let id = input.stream;
-        let row = self.validate(id, values)?;
+        let row = self.validate(id, row)?;
         let ts = crate::clock::stamp(&input.name, self.playback, self.clock, timestamp)?;
         let _time = self.playback_time(ts);
         self.advance_to(ts);
-        let mut chunk = std::mem::take(&mut self.spare_chunk);
+        let mut chunk = self.spare_chunk();
         chunk.push(Event::current(ts, Single(row)));
         self.deliver(id, chunk);
         Ok(())
@@ -682,9 +697,11 @@ impl App {
         self.send(stream, timestamp, converted)
     }
 
-    fn validate(&self, id: usize, mut values: Vec<Value>) -> Result<Row, SendError> {
+    /// Checks `row` against the stream's attributes, converting values to their attribute's
+    /// type (in place when the row is not shared).
+    fn validate(&self, id: usize, mut row: Row) -> Result<Row, SendError> {
         let s = &self.streams[id];
-        crate::value::fit_row(&mut values, &s.types).map_err(|misfit| match misfit {
+        let misfit = |misfit| match misfit {
             RowMisfit::Arity { expected, found } => SendError::Arity {
                 stream: s.name.to_string(),
                 expected,
@@ -696,8 +713,23 @@ impl App {
                 expected: s.types[index].1,
                 problem,
             },
-        })?;
-        Ok(Arc::from(values))
+        };
+        match Arc::get_mut(&mut row) {
+            Some(values) => crate::value::fit_row(values, &s.types).map_err(misfit)?,
+            None => {
+                let fits = row.len() == s.types.len()
+                    && row
+                        .iter()
+                        .zip(&s.types)
+                        .all(|(v, (_, ty))| v.ty() == Some(*ty));
+                if !fits {
+                    let mut values = row.to_vec();
+                    crate::value::fit_row(&mut values, &s.types).map_err(misfit)?;
+                    row = Arc::from(values);
+                }
+            }
+        }
+        Ok(row)
     }
 
     /// Moves the clock to `time`, firing every timer due on the way, in order.
@@ -948,12 +980,18 @@ impl App {
         }
     }
 
-    /// Keeps a chunk's allocation for the next event sent, so that a send allocates no chunk.
+    /// Keeps a chunk's allocation for a later send or delivery, so that these allocate no
+    /// chunk.
     fn recycle(&mut self, mut chunk: Chunk<Single>) {
-        if self.spare_chunk.capacity() == 0 && chunk.capacity() > 0 {
+        if self.spare_chunks.len() < SPARE_CHUNKS && chunk.capacity() > 0 {
             chunk.clear();
-            self.spare_chunk = chunk;
+            self.spare_chunks.push(chunk);
         }
+    }
+
+    /// An empty chunk, reusing a recycled allocation when there is one.
+    fn spare_chunk(&mut self) -> Chunk<Single> {
+        self.spare_chunks.pop().unwrap_or_default()
     }
 
     fn window_emit(&mut self, w: usize, out: Chunk<Single>) {
@@ -1170,25 +1208,37 @@ impl App {
             return;
         }
         let mut run: Option<(Value, Chunk<Single>)> = None;
-        for event in chunk {
+        let mut chunk = chunk;
+        for event in chunk.drain(..) {
             let keys = self
                 .partition_keys(p, source, &event.data.0, event.timestamp)
                 .unwrap_or_default();
             // An event in two ranges of one label goes through that instance twice, apart.
-            let mut fresh = true;
-            for key in keys {
+            let last = keys.len().saturating_sub(1);
+            let mut event = Some(event);
+            for (j, key) in keys.into_iter().enumerate() {
+                // The event itself goes to its last key; earlier ones get copies.
+                let ev = match j == last {
+                    true => event.take(),
+                    false => event.clone(),
+                };
+                let Some(ev) = ev else {
+                    break;
+                };
                 match &mut run {
-                    Some((k, events)) if *k == key && fresh => events.push(event.clone()),
+                    Some((k, events)) if *k == key && j == 0 => events.push(ev),
                     _ => {
                         if let Some((k, events)) = run.take() {
                             self.partition_run(p, k, source, events);
                         }
-                        run = Some((key, vec![event.clone()]));
+                        let mut events = self.spare_chunk();
+                        events.push(ev);
+                        run = Some((key, events));
                     }
                 }
-                fresh = false;
             }
         }
+        self.recycle(chunk);
         if let Some((k, events)) = run {
             self.partition_run(p, k, source, events);
         }
@@ -1211,11 +1261,12 @@ impl App {
         }
         self.instance_deliver(p, &key, source, false, events);
         let part = &mut self.partitions[p];
-        if !part.reads_unkeyed {
-            part.instances
-                .drop_if(&key, |queries| queries.iter().all(QueryRt::is_empty));
-        }
-        self.note_timers(p, &key);
+        part.instances.settle(
+            &key,
+            !part.reads_unkeyed,
+            |queries| queries.iter().all(QueryRt::is_empty),
+            |queries| queries.iter().any(|q| q.next_due().is_some()),
+        );
     }
 
     /// Records whether partition `p`'s instance for `key` has pending timers.
@@ -1255,10 +1306,9 @@ impl App {
         mut chunk: Chunk<Single>,
     ) {
         let now = self.clock;
-        self.partitions[p].instances.touch(key, now);
         let count = self.partitions[p]
             .instances
-            .get_mut(key)
+            .touched(key, now)
             .map_or(0, |qs| qs.len());
         for i in 0..count {
             let Some(queries) = self.partitions[p].instances.get_mut(key) else {
@@ -1277,6 +1327,7 @@ impl App {
             let rows = q.process(now, source, inner, &mut events, &self.tables);
             let dest = q.destination.clone();
             let name = q.name.clone();
+            self.recycle(events);
             self.emit(&dest, &name, rows, Some((p, key.clone())));
         }
     }

@@ -58,19 +58,20 @@ impl<E: Data> Window<E> for LengthWindow<E> {
     }
 
     #[inline]
-    fn process_each<F: FnMut(Event<E>)>(&mut self, now: i64, event: Event<E>, mut emit: F) {
+    fn process_each<F: FnMut(&Event<E>)>(&mut self, now: i64, event: Event<E>, mut emit: F) {
         if self.length == 0 {
-            return pass_through(now, event, emit);
+            return pass_through(now, event, |e| emit(&e));
         }
         if self.held.len() >= self.length
-            && let Some(old) = self.held.pop_front()
+            && let Some(mut old) = self.held.pop_front()
         {
-            emit(Event::expired(now, old.data));
+            old.expire_at(now);
+            emit(&old);
         }
-        if self.length > 0 {
-            self.held.push_back(event.clone());
+        self.held.push_back(event);
+        if let Some(held) = self.held.back() {
+            emit(held);
         }
-        emit(event);
     }
 
     fn contents(&self) -> Vec<&Event<E>> {
@@ -130,7 +131,7 @@ mod tests {
             let mut chunk = Vec::new();
             a.process(t, vec![Event::current(t, v)], &mut chunk);
             let mut each = Vec::new();
-            b.process_each(t, Event::current(t, v), |e| each.push(e));
+            b.process_each(t, Event::current(t, v), |e| each.push(e.clone()));
             assert_eq!(chunk, each);
         }
         assert_eq!(a.contents(), b.contents());

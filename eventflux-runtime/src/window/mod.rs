@@ -91,16 +91,17 @@ pub trait Window<E: Data>: Send {
     fn process_from(&mut self, now: i64, input: &mut Chunk<E>, out: &mut Chunk<E>) {
         self.process(now, std::mem::take(input), out)
     }
-    /// As [`Window::process`] for a chunk of one event, handing each event the window emits to
+    /// As [`Window::process`] for a chunk of one event, lending each event the window emits to
     /// `emit` in order instead of appending it to a chunk. `Length` and `Time` windows do it
-    /// without a chunk; by default it goes through [`Window::process`].
-    fn process_each<F: FnMut(Event<E>)>(&mut self, now: i64, event: Event<E>, emit: F)
+    /// without a chunk and lend the event they hold (no clone of the event); by default it goes
+    /// through [`Window::process`].
+    fn process_each<F: FnMut(&Event<E>)>(&mut self, now: i64, event: Event<E>, emit: F)
     where
         Self: Sized,
     {
         let mut out = Vec::new();
         self.process(now, vec![event], &mut out);
-        out.into_iter().for_each(emit);
+        out.iter().for_each(emit);
     }
     /// Fires the timers due at or before `now`, appending what the window emits to `out`
     /// (windows without timers keep this default).

@@ -43,12 +43,16 @@ impl<E: Data> Window<E> for TimeWindow<E> {
     }
 
     #[inline]
-    fn process_each<F: FnMut(Event<E>)>(&mut self, now: i64, event: Event<E>, mut emit: F) {
-        while let Some((due, old)) = self.queue.pop_due(now) {
-            emit(Event::expired(due, old.data));
+    fn process_each<F: FnMut(&Event<E>)>(&mut self, now: i64, event: Event<E>, mut emit: F) {
+        while let Some((due, mut old)) = self.queue.pop_due(now) {
+            old.expire_at(due);
+            emit(&old);
         }
-        self.queue.held_mut().push_back(event.clone());
-        emit(event);
+        let held = self.queue.held_mut();
+        held.push_back(event);
+        if let Some(held) = held.back() {
+            emit(held);
+        }
     }
 
     fn on_time(&mut self, now: i64, out: &mut Chunk<E>) {
@@ -107,7 +111,7 @@ mod tests {
             let mut chunk = Vec::new();
             a.process(t, vec![Event::current(t, v)], &mut chunk);
             let mut each = Vec::new();
-            b.process_each(t, Event::current(t, v), |e| each.push(e));
+            b.process_each(t, Event::current(t, v), |e| each.push(e.clone()));
             assert_eq!(chunk, each);
         }
         assert_eq!(a.contents(), b.contents());
