@@ -285,6 +285,9 @@ pub struct App {
     cascade: usize,
     /// Empty chunks whose allocations later sends and deliveries reuse.
     spare_chunks: Vec<Chunk<Single>>,
+    /// Empty output-row buffers lent to partition instances' queries (see
+    /// [`QueryRt::recycle_rows`]).
+    spare_rows: Vec<Vec<Event<Row>>>,
 }
 
 /// How many emptied chunks an app keeps for reuse (a delivery holds a few at once: the input's,
@@ -360,6 +363,7 @@ impl App {
             depth: 0,
             cascade: 0,
             spare_chunks: Vec::new(),
+            spare_rows: Vec::new(),
         };
         for s in &plan.streams {
             if matches!(s.kind, StreamKind::Inner { .. }) {
@@ -823,7 +827,8 @@ impl App {
                 let rows = self.queries[i].on_time(due, &self.tables);
                 let dest = self.queries[i].destination.clone();
                 let name = self.queries[i].name.clone();
-                self.emit(&dest, &name, rows, None);
+                let rows = self.emit(&dest, &name, rows, None);
+                self.queries[i].recycle_rows(rows);
                 self.queries[i].skip_idle(horizon);
             }
             Timer::PartitionQuery(p, key, i) => {
@@ -924,6 +929,8 @@ impl App {
         if self.errors.len() > raised {
             let errors: Vec<String> = self.errors.drain(raised..).collect();
             self.report(id, chunk.unwrap_or_default(), errors);
+        } else if let Some(unread) = chunk {
+            self.recycle(unread);
         }
     }
 
@@ -964,7 +971,8 @@ impl App {
                 let rows = self.queries[q].process(now, source, false, &mut chunk, &self.tables);
                 let dest = self.queries[q].destination.clone();
                 let name = self.queries[q].name.clone();
-                self.emit(&dest, &name, rows, None);
+                let rows = self.emit(&dest, &name, rows, None);
+                self.queries[q].recycle_rows(rows);
                 chunk
             }
             Consumer::Partition(p) => {
@@ -1016,32 +1024,36 @@ impl App {
         }
     }
 
+    /// Sends a query's output rows on to its destination; returns the emptied buffer for the
+    /// query to reuse (see [`QueryRt::recycle_rows`]).
     fn emit(
         &mut self,
         dest: &Destination,
         query: &str,
-        rows: Vec<Event<Row>>,
+        mut rows: Vec<Event<Row>>,
         partition: Option<(usize, Value)>,
-    ) {
+    ) -> Vec<Event<Row>> {
         if rows.is_empty() {
-            return;
+            return rows;
         }
         match dest {
             Destination::Stream(name) => {
                 if let Some(id) = self.stream_ids.get(name).copied() {
-                    let chunk = rows
-                        .into_iter()
-                        .map(|e| Event::current(e.timestamp, Single(e.data)))
-                        .collect();
+                    let mut chunk = self.spare_chunk();
+                    chunk.extend(
+                        rows.drain(..)
+                            .map(|e| Event::current(e.timestamp, Single(e.data))),
+                    );
                     self.deliver(id, chunk);
                 }
             }
             Destination::Inner(name) => {
                 if let Some((p, key)) = partition {
-                    let chunk = rows
-                        .into_iter()
-                        .map(|e| Event::current(e.timestamp, Single(e.data)))
-                        .collect();
+                    let mut chunk = self.spare_chunk();
+                    chunk.extend(
+                        rows.drain(..)
+                            .map(|e| Event::current(e.timestamp, Single(e.data))),
+                    );
                     self.instance_deliver(p, &key, name, true, chunk);
                 }
             }
@@ -1049,21 +1061,32 @@ impl App {
                 if self.depth >= MAX_DELIVERY_DEPTH {
                     let message = dropped_in_cycle(&format!("window '{name}'"));
                     self.errors.push(message);
-                    return;
+                    return rows;
                 }
                 if let Some(w) = self.windows.iter().position(|w| w.name == *name) {
                     self.depth += 1;
                     let mut out = Vec::new();
                     let now = self.clock;
-                    let chunk = rows
-                        .into_iter()
-                        .map(|e| Event::current(e.timestamp, Single(e.data)))
-                        .collect();
+                    let mut chunk = self.spare_chunk();
+                    chunk.extend(
+                        rows.drain(..)
+                            .map(|e| Event::current(e.timestamp, Single(e.data))),
+                    );
                     self.windows[w].window.process(now, chunk, &mut out);
                     self.window_emit(w, out);
                     self.depth -= 1;
                 }
             }
+            _ => self.emit_to_table(dest, query, std::mem::take(&mut rows)),
+        }
+        rows
+    }
+
+    /// Applies a query's output rows to a table (insert, delete, update) or hands them to the
+    /// `return` callbacks.
+    fn emit_to_table(&mut self, dest: &Destination, query: &str, rows: Vec<Event<Row>>) {
+        match dest {
+            Destination::Stream(_) | Destination::Inner(_) | Destination::Window(_) => {}
             Destination::TableInsert(table) => {
                 if let Some(t) = self.tables.get_mut(table) {
                     for e in rows {
@@ -1324,11 +1347,21 @@ impl App {
             } else {
                 chunk.clone()
             };
+            // Instances share the app's row buffers: one is lent to the query for its output
+            // and comes back once the rows are sent on.
+            if q.lacks_rows_buffer()
+                && let Some(buffer) = self.spare_rows.pop()
+            {
+                q.recycle_rows(buffer);
+            }
             let rows = q.process(now, source, inner, &mut events, &self.tables);
             let dest = q.destination.clone();
             let name = q.name.clone();
             self.recycle(events);
-            self.emit(&dest, &name, rows, Some((p, key.clone())));
+            let rows = self.emit(&dest, &name, rows, Some((p, key.clone())));
+            if self.spare_rows.len() < SPARE_CHUNKS && rows.capacity() > 0 {
+                self.spare_rows.push(rows);
+            }
         }
     }
 

@@ -104,6 +104,9 @@ pub struct QueryRt {
     timed: Chunk<Single>,
     /// The buffer a window stage emits into, kept between chunks.
     window_out: Chunk<Single>,
+    /// The buffer of output rows, lent to the app for each chunk (see
+    /// [`QueryRt::recycle_rows`]).
+    rows: Vec<Event<Row>>,
     plan: Arc<QueryPlan>,
     /// The app's start time: rate limiter periods are anchored there.
     origin: i64,
@@ -263,6 +266,7 @@ impl QueryRt {
             selected: Vec::new(),
             timed: Vec::new(),
             window_out: Vec::new(),
+            rows: Vec::new(),
             destination: Arc::new(destination(&plan.output)?),
             plan: Arc::new(plan.clone()),
             origin: 0,
@@ -436,16 +440,32 @@ impl QueryRt {
     /// The selected rows through the rate limiter, if any; the selection buffer is kept for
     /// the next chunk.
     fn limit(&mut self, mut selected: Vec<Selected<GroupKey, Row>>, now: i64) -> Vec<Event<Row>> {
-        let rows = match &mut self.rate {
-            None => selected.drain(..).map(|s| s.event).collect(),
+        let mut rows = std::mem::take(&mut self.rows);
+        rows.clear();
+        match &mut self.rate {
+            None => rows.extend(selected.drain(..).map(|s| s.event)),
             Some(rate) => {
                 let mut out = Vec::new();
                 rate.process(std::mem::take(&mut selected), now, &mut out);
-                out.into_iter().map(|s| s.event).collect()
+                rows.extend(out.into_iter().map(|s| s.event));
             }
-        };
+        }
         self.selected = selected;
         rows
+    }
+
+    /// Whether the query holds no buffer for its output rows (its last one was not given back).
+    pub fn lacks_rows_buffer(&self) -> bool {
+        self.rows.capacity() == 0
+    }
+
+    /// Takes back the buffer of rows [`QueryRt::process`] returned, once they were sent on, so
+    /// that the next chunk's rows reuse its allocation.
+    pub fn recycle_rows(&mut self, mut rows: Vec<Event<Row>>) {
+        if self.rows.capacity() == 0 {
+            rows.clear();
+            self.rows = rows;
+        }
     }
 
     /// When this query next needs [`QueryRt::on_time`].

@@ -193,7 +193,8 @@ impl<I: Inputs> SelectLogic for RowLogic<I> {
     }
 
     fn project(&self, event: &Event<I>, state: &Vec<DynAggregator>, env: &TableSet) -> Row {
-        let values: Vec<Value> = state.iter().map(|a| a.value()).collect();
+        // The aggregates' values, on the stack for the usual few.
+        let values: smallvec::SmallVec<[Value; 4]> = state.iter().map(|a| a.value()).collect();
         event.data.with_inputs(|inputs| {
             let c = Ctx {
                 inputs,
