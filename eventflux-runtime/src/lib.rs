@@ -21,6 +21,7 @@ pub mod schedule;
 pub mod select;
 pub mod state;
 pub mod store;
+pub mod stream_function;
 pub mod table;
 pub mod value;
 pub mod window;
@@ -65,6 +66,7 @@ pub mod __private {
     pub use crate::select::{SelectLogic, Selected, Selector};
     pub use crate::state::{self, StateError};
     pub use crate::store;
+    pub use crate::stream_function;
     pub use crate::table;
     pub use crate::value::Value;
     pub use crate::window::{self, Window};

@@ -4,7 +4,7 @@
 //! then the select outputs) for joins to read.
 
 use super::Unsupported;
-use super::expr::{self, Cx, Inputs, Statics, convert, key_type, key_value};
+use super::expr::{self, Cx, Statics, convert, key_type, key_value};
 use super::names::{aggregation_add, aggregation_field, aggregation_row, ident, stream_rust_name};
 use super::query::aggregate;
 use crate::plan::{AggregationInfo, HandlerPlan, Plan, StreamKind, Type};
@@ -46,15 +46,7 @@ pub fn emit(
     let input = &a.input.schema;
     let event = ident(&stream_rust_name(&a.input.name));
     let row = ident(&a.name);
-    let cx = Cx {
-        input: Some(Inputs::Single(input)),
-        table: None,
-        tables: None,
-        output: None,
-        aggregates: false,
-        timestamp: quote!(__ts),
-        span: a.span,
-    };
+    let cx = Cx::event(input, None, a.span);
     let mut filters = Vec::new();
     for h in &a.input.handlers {
         match h {

@@ -129,6 +129,22 @@ pub struct Cx<'a> {
     pub span: Span,
 }
 
+impl<'a> Cx<'a> {
+    /// The context of an expression over one event `e` of `schema` (with `__ts`, its time),
+    /// reaching the app's `tables` when given.
+    pub fn event(schema: &'a Schema, tables: Option<&'a [TableCode<'a>]>, span: Span) -> Self {
+        Cx {
+            input: Some(Inputs::Single(schema)),
+            table: None,
+            tables,
+            output: None,
+            aggregates: false,
+            timestamp: quote!(__ts),
+            span,
+        }
+    }
+}
+
 /// `tokens`, an `Option` of `from`, as an `Option` of `to`.
 pub fn convert(tokens: TokenStream, from: Type, to: Type) -> TokenStream {
     if from == to {

@@ -10,7 +10,7 @@
 //! to every existing instance. Inner streams (`#Name`) stay within the active instance.
 
 use super::Unsupported;
-use super::expr::{self, Cx, Inputs, Statics, key_type, key_value};
+use super::expr::{self, Cx, Statics, key_type, key_value};
 use super::names::{ident, inner_deliver, inner_struct};
 use super::query::QueryCode;
 use crate::plan::{
@@ -160,15 +160,7 @@ pub fn emit(
             None => return Err(unsupported("a partitioned stream the app does not define")),
         };
         let st = ident(stream);
-        let cx = Cx {
-            input: Some(Inputs::Single(schema)),
-            table: None,
-            tables: None,
-            output: None,
-            aggregates: false,
-            timestamp: quote!(__ts),
-            span,
-        };
+        let cx = Cx::event(schema, None, span);
         let as_key = |e: &TypedExpr, statics: &mut Statics| -> Result<TokenStream, Unsupported> {
             let v = expr::emit(e, &cx, statics)?;
             Ok(match kind {

@@ -168,15 +168,7 @@ fn window_condition(
             span,
         ));
     };
-    let cx = Cx {
-        input: Some(Inputs::Single(schema)),
-        table: None,
-        tables: None,
-        output: None,
-        aggregates: false,
-        timestamp: quote!(__ts),
-        span,
-    };
+    let cx = Cx::event(schema, None, span);
     let aggregates = aggregates
         .iter()
         .enumerate()
@@ -571,9 +563,23 @@ fn single_input(
     statics: &mut Statics,
 ) -> Result<InputCode, Unsupported> {
     let input = &source.schema;
-    let event = {
-        let i = source_struct(source, q);
-        quote!(#i)
+    let source_ty = source_struct(source, q);
+    // A stream function adding attributes (`#pol2Cart`) gives the query a struct of its own:
+    // the source's attributes and the added ones, computed as each event enters (they depend
+    // on the event's attributes only, so computing them before the filters ahead of the
+    // function changes no result).
+    let adding = source.handlers.iter().find_map(|h| match h {
+        HandlerPlan::Function(StreamFunctionPlan::Pol2Cart { theta, rho, z }) => {
+            Some((theta, rho, z.as_ref()))
+        }
+        _ => None,
+    });
+    let event = match adding {
+        None => quote!(#source_ty),
+        Some(_) => {
+            let i = quote::format_ident!("__Q{}In", index);
+            quote!(#i)
+        }
     };
     let Names {
         field,
@@ -587,15 +593,7 @@ fn single_input(
     let mut one_window: Option<Ident> = None;
     let mut one_pre = Vec::new();
     let mut one_post = Vec::new();
-    let filter_cx = Cx {
-        input: Some(Inputs::Single(input)),
-        table: None,
-        tables: Some(tables),
-        output: None,
-        aggregates: false,
-        timestamp: quote!(__ts),
-        span: q.span,
-    };
+    let filter_cx = Cx::event(input, Some(tables), q.span);
     let mut stage_code = Vec::new();
     let mut window_fields = Vec::new();
     let mut window_types = Vec::new();
@@ -681,12 +679,8 @@ fn single_input(
                     }
                 });
             }
-            HandlerPlan::Function(StreamFunctionPlan::Pol2Cart { .. }) => {
-                return Err(Unsupported::new(
-                    "the stream function #pol2Cart (it adds attributes to the input's events)",
-                    q.span,
-                ));
-            }
+            // Computed as the event enters (see `adding`).
+            HandlerPlan::Function(StreamFunctionPlan::Pol2Cart { .. }) => {}
         }
     }
     let window_on_time = window_stages.iter().map(|(i, f)| {
@@ -717,7 +711,8 @@ fn single_input(
         fields.push(quote!(__spare: __ef::Chunk<#event>, __timed: __ef::Chunk<#event>,));
         inits.push(quote!(__spare: Vec::new(), __timed: Vec::new(),));
     }
-    let filters_only = (one_ok && one_window.is_none() && plain_select).then(|| one_pre.clone());
+    let filters_only = (one_ok && one_window.is_none() && plain_select && adding.is_none())
+        .then(|| one_pre.clone());
     let one_method = match (&one_window, one_ok) {
         (_, false) => quote!(),
         (None, true) if filters_only.is_some() => quote!(),
@@ -753,6 +748,26 @@ fn single_input(
             }
         },
     };
+    // The methods the source's deliveries call: the query's own, or ones that first give each
+    // event its added attributes.
+    let (source_run, source_one, entry_methods) = match adding {
+        None => (run.clone(), one.clone(), quote!()),
+        Some((theta, rho, z)) => {
+            let entry = AddedAttributes {
+                index,
+                field,
+                run: &run,
+                one: &one,
+                source_ty: &source_ty,
+                event: &event,
+            }
+            .pol2cart(source, q, theta, rho, z, tables, statics)?;
+            items.push(entry.item);
+            fields.push(quote!(__entry: __ef::Chunk<#event>,));
+            inits.push(quote!(__entry: Vec::new(),));
+            (entry.run, entry.one, entry.methods)
+        }
+    };
     Ok(InputCode {
         in_ty: event.clone(),
         items: quote!(#(#items)*),
@@ -777,18 +792,149 @@ fn single_input(
                 self.#select_fn(chunk);
             }
             #one_method
+            #entry_methods
         },
         on_time: quote!(#(#window_on_time)*),
         anchor: quote!(),
-        sources: vec![(source_key(source), run)],
+        sources: vec![(source_key(source), source_run)],
         windowed: source.window().is_some(),
         ones: if one_ok {
-            vec![(source_key(source), one)]
+            vec![(source_key(source), source_one)]
         } else {
             Vec::new()
         },
         filters_only,
     })
+}
+
+/// The names a query whose source's events gain attributes builds its entry from: the query's
+/// index and field, its run and one-event methods (taking its own struct), the source's struct
+/// and the query's.
+struct AddedAttributes<'a> {
+    index: usize,
+    field: &'a Ident,
+    run: &'a Ident,
+    one: &'a Ident,
+    source_ty: &'a Ident,
+    event: &'a TokenStream,
+}
+
+/// What gives a source's events the attributes a stream function adds: the query's struct
+/// (`item`), the `App` methods taking the source's chunks and single events (`run`, `one`) and
+/// their code (`methods`).
+struct Entry {
+    item: TokenStream,
+    methods: TokenStream,
+    run: Ident,
+    one: Ident,
+}
+
+impl AddedAttributes<'_> {
+    /// `#pol2Cart(theta, rho [, z])`: the query's struct holds the source's attributes and `x`,
+    /// `y` (and `z`); each event entering gets them from the runtime's
+    /// `stream_function::pol2cart`, as the interpreter's events do.
+    #[allow(clippy::too_many_arguments)]
+    fn pol2cart(
+        &self,
+        source: &SourcePlan,
+        q: &QueryPlan,
+        theta: &TypedExpr,
+        rho: &TypedExpr,
+        z: Option<&TypedExpr>,
+        tables: &[TableCode],
+        statics: &mut Statics,
+    ) -> Result<Entry, Unsupported> {
+        let AddedAttributes {
+            index,
+            field,
+            run,
+            one,
+            source_ty,
+            event,
+        } = self;
+        let added = if z.is_some() { 3 } else { 2 };
+        let all = &source.schema.attributes;
+        let kept = all.len().saturating_sub(added);
+        let base = Schema {
+            attributes: all[..kept].to_vec(),
+        };
+        let cx = Cx::event(&base, Some(tables), q.span);
+        let theta = expr::emit(theta, &cx, statics)?;
+        let rho = expr::emit(rho, &cx, statics)?;
+        let (z, z_field) = match z {
+            Some(z) => (expr::emit(z, &cx, statics)?, quote!(z,)),
+            None => (quote!(()), quote!()),
+        };
+        let fields: Vec<Ident> = all.iter().map(|a| ident(&a.name)).collect();
+        let types: Vec<TokenStream> = all.iter().map(|a| rust_type(a.ty)).collect();
+        let kept_fields = &fields[..kept];
+        let locals: Vec<Ident> = (0..fields.len()).map(|i| private("d", i)).collect();
+        let run_entry = quote::format_ident!("__q{}_run_entry", index);
+        let one_entry = quote::format_ident!("__q{}_one_entry", index);
+        let convert = quote::format_ident!("__q{}_entering", index);
+        let item = quote! {
+            #[doc(hidden)]
+            #[derive(Debug, Clone, PartialEq, Default, __ef::serde::Serialize, __ef::serde::Deserialize)]
+            #[serde(crate = "::eventflux_runtime::__private::serde")]
+            #[allow(non_snake_case, non_camel_case_types, dead_code)]
+            pub struct #event {
+                #(pub #fields: Option<#types>,)*
+            }
+
+            #[allow(non_snake_case, non_camel_case_types, dead_code, clippy::all)]
+            impl #event {
+                #[inline(always)]
+                fn __discard(self) {
+                    let #event { #(#fields: #locals,)* } = self;
+                }
+
+                fn to_values(&self) -> Vec<__ef::Value> {
+                    vec![#(__ef::Field::to_value(&self.#fields)),*]
+                }
+            }
+        };
+        let methods = quote! {
+            fn #run_entry(&mut self, start: usize, now: i64, chunk: &mut __ef::Chunk<#source_ty>) {
+                let mut input = ::std::mem::take(&mut self.#field.__entry);
+                input.clear();
+                for ev in chunk.drain(..) {
+                    let data = self.#convert(ev.timestamp, ev.data);
+                    input.push(__ef::Event { timestamp: ev.timestamp, kind: ev.kind, data });
+                }
+                self.#run(start, now, &mut input);
+                input.clear();
+                self.#field.__entry = input;
+            }
+
+            #[inline]
+            fn #one_entry(&mut self, now: i64, ev: __ef::Event<#source_ty>) {
+                let data = self.#convert(ev.timestamp, ev.data);
+                self.#one(now, __ef::Event { timestamp: ev.timestamp, kind: ev.kind, data });
+            }
+
+            #[inline(always)]
+            fn #convert(&self, __ts: i64, data: #source_ty) -> #event {
+                let (x, y, z) = {
+                    let e = &data;
+                    let (x, y) = __ef::stream_function::pol2cart(#theta, #rho);
+                    (x, y, #z)
+                };
+                let _ = &z;
+                #event {
+                    #z_field
+                    x,
+                    y,
+                    #(#kept_fields: data.#kept_fields,)*
+                }
+            }
+        };
+        Ok(Entry {
+            item,
+            methods,
+            run: run_entry,
+            one: one_entry,
+        })
+    }
 }
 
 /// The struct of a query's source events: the stream's, the fault stream's (`XFault`) or the
@@ -1472,15 +1618,7 @@ fn join_input(
                 held: quote!(&#held(&self.#tf)),
             });
         }
-        let cx = Cx {
-            input: Some(Inputs::Single(&s.schema)),
-            table: None,
-            tables: Some(tables),
-            output: None,
-            aggregates: false,
-            timestamp: quote!(__ts),
-            span: q.span,
-        };
+        let cx = Cx::event(&s.schema, Some(tables), q.span);
         let event = quote!(#own);
         let mut filters = Vec::new();
         let mut window_code = None;

@@ -618,17 +618,15 @@ impl QueryRt {
     }
 }
 
-/// The `x` and `y` that `#pol2Cart` adds: `rho * cos(theta)` and `rho * sin(theta)` (theta in
-/// degrees); null when theta or rho is.
+/// The `x` and `y` that `#pol2Cart` adds (see [`crate::stream_function::pol2cart`]).
 fn pol2cart(theta: &Value, rho: &Value) -> [Value; 2] {
-    match (theta, rho) {
-        (Value::Double(theta), Value::Double(rho)) => {
-            let radians = theta.to_radians();
-            [
-                Value::Double(rho * radians.cos()),
-                Value::Double(rho * radians.sin()),
-            ]
-        }
-        _ => [Value::Null, Value::Null],
-    }
+    let double = |v: &Value| match v {
+        Value::Double(d) => Some(*d),
+        _ => None,
+    };
+    let (x, y) = crate::stream_function::pol2cart(double(theta), double(rho));
+    [
+        x.map_or(Value::Null, Value::Double),
+        y.map_or(Value::Null, Value::Double),
+    ]
 }
