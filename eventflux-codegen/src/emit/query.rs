@@ -761,7 +761,7 @@ fn single_input(
                 source_ty: &source_ty,
                 event: &event,
             }
-            .pol2cart(source, q, theta, rho, z, tables, statics)?;
+            .pol2cart(source, q, theta, rho, z, one_ok, tables, statics)?;
             items.push(entry.item);
             fields.push(quote!(__entry: __ef::Chunk<#event>,));
             inits.push(quote!(__entry: Vec::new(),));
@@ -841,6 +841,7 @@ impl AddedAttributes<'_> {
         theta: &TypedExpr,
         rho: &TypedExpr,
         z: Option<&TypedExpr>,
+        one_ok: bool,
         tables: &[TableCode],
         statics: &mut Statics,
     ) -> Result<Entry, Unsupported> {
@@ -893,6 +894,17 @@ impl AddedAttributes<'_> {
                 }
             }
         };
+        // The one-event entry exists when the query has a one-event method to hand to.
+        let one_method = match one_ok {
+            true => quote! {
+                #[inline]
+                fn #one_entry(&mut self, now: i64, ev: __ef::Event<#source_ty>) {
+                    let data = self.#convert(ev.timestamp, ev.data);
+                    self.#one(now, __ef::Event { timestamp: ev.timestamp, kind: ev.kind, data });
+                }
+            },
+            false => quote!(),
+        };
         let methods = quote! {
             fn #run_entry(&mut self, start: usize, now: i64, chunk: &mut __ef::Chunk<#source_ty>) {
                 let mut input = ::std::mem::take(&mut self.#field.__entry);
@@ -906,11 +918,7 @@ impl AddedAttributes<'_> {
                 self.#field.__entry = input;
             }
 
-            #[inline]
-            fn #one_entry(&mut self, now: i64, ev: __ef::Event<#source_ty>) {
-                let data = self.#convert(ev.timestamp, ev.data);
-                self.#one(now, __ef::Event { timestamp: ev.timestamp, kind: ev.kind, data });
-            }
+            #one_method
 
             #[inline(always)]
             fn #convert(&self, __ts: i64, data: #source_ty) -> #event {
