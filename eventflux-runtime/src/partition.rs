@@ -100,9 +100,7 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
 
     /// Marks `key` as seen at `now`.
     pub fn touch(&mut self, key: &K, now: i64) {
-        if let Some(held) = self.slots.get_mut(key) {
-            held.slot.last_seen = held.slot.last_seen.max(now);
-        }
+        self.touched(key, now);
     }
 
     /// The instance of `key`, if it exists, marked as seen at `now`.
@@ -126,20 +124,18 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
             return;
         };
         if droppable && empty(&held.slot.instance) {
-            self.slots.remove(key);
-            self.order.remove(key);
-            self.timed.remove(key);
+            self.forget(key);
             return;
         }
         let now_timed = timed(&held.slot.instance);
-        if held.timed != now_timed {
-            held.timed = now_timed;
-            if now_timed {
-                self.timed.insert(key.clone());
-            } else {
-                self.timed.remove(key);
-            }
-        }
+        mark_timed(&mut self.timed, held, key, now_timed);
+    }
+
+    /// Drops `key` and its instance.
+    fn forget(&mut self, key: &K) {
+        self.slots.remove(key);
+        self.order.remove(key);
+        self.timed.remove(key);
     }
 
     /// The instance of `key`, if it exists.
@@ -150,24 +146,14 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
     /// Drops `key`'s instance if `empty` says it holds nothing.
     pub fn drop_if(&mut self, key: &K, empty: impl FnOnce(&I) -> bool) {
         if self.slots.get(key).is_some_and(|h| empty(&h.slot.instance)) {
-            self.slots.remove(key);
-            self.order.remove(key);
-            self.timed.remove(key);
+            self.forget(key);
         }
     }
 
     /// Records whether `key`'s instance has pending timers (call after it changed).
     pub fn set_timed(&mut self, key: &K, timed: bool) {
         match self.slots.get_mut(key) {
-            Some(held) if held.timed != timed => {
-                held.timed = timed;
-                if timed {
-                    self.timed.insert(key.clone());
-                } else {
-                    self.timed.remove(key);
-                }
-            }
-            Some(_) => {}
+            Some(held) => mark_timed(&mut self.timed, held, key, timed),
             None => {
                 self.timed.remove(key);
             }
@@ -248,6 +234,19 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
             .collect();
         self.order = self.slots.keys().cloned().collect();
         self.timed = self.order.clone();
+    }
+}
+
+/// Records in `held` and in the ordered `set` of timed keys whether `key` has pending timers,
+/// touching the set only when that changes.
+fn mark_timed<K: Ord + Clone, I>(set: &mut BTreeSet<K>, held: &mut Held<I>, key: &K, timed: bool) {
+    if held.timed != timed {
+        held.timed = timed;
+        if timed {
+            set.insert(key.clone());
+        } else {
+            set.remove(key);
+        }
     }
 }
 

@@ -757,11 +757,13 @@ fn single_input(
                 index,
                 field,
                 run: &run,
-                one: &one,
+                one: one_ok.then_some(&one),
                 source_ty: &source_ty,
                 event: &event,
+                tables,
+                span: q.span,
             }
-            .pol2cart(source, q, theta, rho, z, one_ok, tables, statics)?;
+            .pol2cart(source, theta, rho, z, statics)?;
             items.push(entry.item);
             fields.push(quote!(__entry: __ef::Chunk<#event>,));
             inits.push(quote!(__entry: Vec::new(),));
@@ -807,16 +809,19 @@ fn single_input(
     })
 }
 
-/// The names a query whose source's events gain attributes builds its entry from: the query's
-/// index and field, its run and one-event methods (taking its own struct), the source's struct
-/// and the query's.
+/// What a query whose source's events gain attributes builds its entry from: the query's
+/// index and field, its run and one-event methods (taking its own struct; no one-event method
+/// when the query has no one-event path), the source's struct and the query's, the app's
+/// tables and where the query is.
 struct AddedAttributes<'a> {
     index: usize,
     field: &'a Ident,
     run: &'a Ident,
-    one: &'a Ident,
+    one: Option<&'a Ident>,
     source_ty: &'a Ident,
     event: &'a TokenStream,
+    tables: &'a [TableCode<'a>],
+    span: Span,
 }
 
 /// What gives a source's events the attributes a stream function adds: the query's struct
@@ -833,16 +838,12 @@ impl AddedAttributes<'_> {
     /// `#pol2Cart(theta, rho [, z])`: the query's struct holds the source's attributes and `x`,
     /// `y` (and `z`); each event entering gets them from the runtime's
     /// `stream_function::pol2cart`, as the interpreter's events do.
-    #[allow(clippy::too_many_arguments)]
     fn pol2cart(
         &self,
         source: &SourcePlan,
-        q: &QueryPlan,
         theta: &TypedExpr,
         rho: &TypedExpr,
         z: Option<&TypedExpr>,
-        one_ok: bool,
-        tables: &[TableCode],
         statics: &mut Statics,
     ) -> Result<Entry, Unsupported> {
         let AddedAttributes {
@@ -852,6 +853,8 @@ impl AddedAttributes<'_> {
             one,
             source_ty,
             event,
+            tables,
+            span,
         } = self;
         let added = if z.is_some() { 3 } else { 2 };
         let all = &source.schema.attributes;
@@ -859,12 +862,15 @@ impl AddedAttributes<'_> {
         let base = Schema {
             attributes: all[..kept].to_vec(),
         };
-        let cx = Cx::event(&base, Some(tables), q.span);
+        let cx = Cx::event(&base, Some(tables), *span);
         let theta = expr::emit(theta, &cx, statics)?;
         let rho = expr::emit(rho, &cx, statics)?;
         let (z, z_field) = match z {
-            Some(z) => (expr::emit(z, &cx, statics)?, quote!(z,)),
-            None => (quote!(()), quote!()),
+            Some(z) => {
+                let z = expr::emit(z, &cx, statics)?;
+                (quote!(let z = #z;), quote!(z,))
+            }
+            None => (quote!(), quote!()),
         };
         let fields: Vec<Ident> = all.iter().map(|a| ident(&a.name)).collect();
         let types: Vec<TokenStream> = all.iter().map(|a| rust_type(a.ty)).collect();
@@ -895,15 +901,15 @@ impl AddedAttributes<'_> {
             }
         };
         // The one-event entry exists when the query has a one-event method to hand to.
-        let one_method = match one_ok {
-            true => quote! {
+        let one_method = match one {
+            Some(one) => quote! {
                 #[inline]
                 fn #one_entry(&mut self, now: i64, ev: __ef::Event<#source_ty>) {
                     let data = self.#convert(ev.timestamp, ev.data);
                     self.#one(now, __ef::Event { timestamp: ev.timestamp, kind: ev.kind, data });
                 }
             },
-            false => quote!(),
+            None => quote!(),
         };
         let methods = quote! {
             fn #run_entry(&mut self, start: usize, now: i64, chunk: &mut __ef::Chunk<#source_ty>) {
@@ -922,12 +928,9 @@ impl AddedAttributes<'_> {
 
             #[inline(always)]
             fn #convert(&self, __ts: i64, data: #source_ty) -> #event {
-                let (x, y, z) = {
-                    let e = &data;
-                    let (x, y) = __ef::stream_function::pol2cart(#theta, #rho);
-                    (x, y, #z)
-                };
-                let _ = &z;
+                let e = &data;
+                let (x, y) = __ef::stream_function::pol2cart(#theta, #rho);
+                #z
                 #event {
                     #z_field
                     x,

@@ -290,9 +290,9 @@ pub struct App {
     spare_rows: Vec<Vec<Event<Row>>>,
 }
 
-/// How many emptied chunks an app keeps for reuse (a delivery holds a few at once: the input's,
-/// a partition key's run, a query's output).
-const SPARE_CHUNKS: usize = 8;
+/// How many emptied chunks, and how many emptied row buffers, an app keeps for reuse (a
+/// delivery holds a few at once: the input's, a partition key's run, a query's output).
+const SPARE_BUFFERS: usize = 8;
 
 pub use crate::clock::MAX_TIMER_FIRINGS;
 
@@ -991,7 +991,7 @@ impl App {
     /// Keeps a chunk's allocation for a later send or delivery, so that these allocate no
     /// chunk.
     fn recycle(&mut self, mut chunk: Chunk<Single>) {
-        if self.spare_chunks.len() < SPARE_CHUNKS && chunk.capacity() > 0 {
+        if self.spare_chunks.len() < SPARE_BUFFERS && chunk.capacity() > 0 {
             chunk.clear();
             self.spare_chunks.push(chunk);
         }
@@ -1000,6 +1000,16 @@ impl App {
     /// An empty chunk, reusing a recycled allocation when there is one.
     fn spare_chunk(&mut self) -> Chunk<Single> {
         self.spare_chunks.pop().unwrap_or_default()
+    }
+
+    /// A query's output rows, taken out of `rows`, as a chunk of current events.
+    fn chunk_of(&mut self, rows: &mut Vec<Event<Row>>) -> Chunk<Single> {
+        let mut chunk = self.spare_chunk();
+        chunk.extend(
+            rows.drain(..)
+                .map(|e| Event::current(e.timestamp, Single(e.data))),
+        );
+        chunk
     }
 
     fn window_emit(&mut self, w: usize, out: Chunk<Single>) {
@@ -1039,21 +1049,13 @@ impl App {
         match dest {
             Destination::Stream(name) => {
                 if let Some(id) = self.stream_ids.get(name).copied() {
-                    let mut chunk = self.spare_chunk();
-                    chunk.extend(
-                        rows.drain(..)
-                            .map(|e| Event::current(e.timestamp, Single(e.data))),
-                    );
+                    let chunk = self.chunk_of(&mut rows);
                     self.deliver(id, chunk);
                 }
             }
             Destination::Inner(name) => {
                 if let Some((p, key)) = partition {
-                    let mut chunk = self.spare_chunk();
-                    chunk.extend(
-                        rows.drain(..)
-                            .map(|e| Event::current(e.timestamp, Single(e.data))),
-                    );
+                    let chunk = self.chunk_of(&mut rows);
                     self.instance_deliver(p, &key, name, true, chunk);
                 }
             }
@@ -1067,11 +1069,7 @@ impl App {
                     self.depth += 1;
                     let mut out = Vec::new();
                     let now = self.clock;
-                    let mut chunk = self.spare_chunk();
-                    chunk.extend(
-                        rows.drain(..)
-                            .map(|e| Event::current(e.timestamp, Single(e.data))),
-                    );
+                    let chunk = self.chunk_of(&mut rows);
                     self.windows[w].window.process(now, chunk, &mut out);
                     self.window_emit(w, out);
                     self.depth -= 1;
@@ -1223,7 +1221,7 @@ impl App {
     /// unkeyed stream's chunk goes whole to every instance that exists; a keyed stream's events
     /// go in runs, each run of consecutive events of one key as one chunk to that key's
     /// instance (created on its first event; an event of no key is dropped).
-    fn partition_deliver(&mut self, p: usize, source: &str, chunk: Chunk<Single>) {
+    fn partition_deliver(&mut self, p: usize, source: &str, mut chunk: Chunk<Single>) {
         if !self.partitions[p].keys.contains_key(source) {
             for key in self.partitions[p].instances.keys() {
                 self.partition_run(p, key, source, chunk.clone());
@@ -1231,7 +1229,6 @@ impl App {
             return;
         }
         let mut run: Option<(Value, Chunk<Single>)> = None;
-        let mut chunk = chunk;
         for event in chunk.drain(..) {
             let keys = self
                 .partition_keys(p, source, &event.data.0, event.timestamp)
@@ -1241,9 +1238,10 @@ impl App {
             let mut event = Some(event);
             for (j, key) in keys.into_iter().enumerate() {
                 // The event itself goes to its last key; earlier ones get copies.
-                let ev = match j == last {
-                    true => event.take(),
-                    false => event.clone(),
+                let ev = if j == last {
+                    event.take()
+                } else {
+                    event.clone()
                 };
                 let Some(ev) = ev else {
                     break;
@@ -1359,7 +1357,7 @@ impl App {
             let name = q.name.clone();
             self.recycle(events);
             let rows = self.emit(&dest, &name, rows, Some((p, key.clone())));
-            if self.spare_rows.len() < SPARE_CHUNKS && rows.capacity() > 0 {
+            if self.spare_rows.len() < SPARE_BUFFERS && rows.capacity() > 0 {
                 self.spare_rows.push(rows);
             }
         }
