@@ -100,7 +100,7 @@ pub enum Inputs<'a> {
     /// An expression window's condition: the newest event `e: &Struct` (input 0, `last`) and
     /// the oldest one held `first: &Struct` (input 1).
     Window(&'a Schema),
-    /// A pattern's slots, `slots: &[Vec<Enum>]`; in an element's condition, the candidate event
+    /// A pattern's slots, `slots: &[Slot<Enum>]`; in an element's condition, the candidate event
     /// `cand: &Enum` of the slot being matched, which unindexed references to that slot read.
     Slots {
         /// The slots, by index.
@@ -274,7 +274,7 @@ pub fn bind_inputs(inputs: Option<Inputs>, data: TokenStream) -> TokenStream {
             let l = (#data).left.as_ref();
             let r = (#data).right.as_ref();
         },
-        Some(Inputs::Slots { .. }) => quote!(let slots: &[Vec<_>] = &#data;),
+        Some(Inputs::Slots { .. }) => quote!(let slots: &[__ef::pattern::Slot<_>] = &#data;),
     }
 }
 

@@ -1054,7 +1054,7 @@ impl StepsBuilder<'_> {
             __ef::pattern::Unit {
                 stream: #stream,
                 slot: #slot,
-                predicate: ::std::sync::Arc::new(|slots: &[Vec<#ev>], cand: &#ev| -> bool {
+                predicate: ::std::sync::Arc::new(|slots: &[__ef::pattern::Slot<#ev>], cand: &#ev| -> bool {
                     true #(&& #conditions)*
                 }),
             }
@@ -1075,7 +1075,7 @@ impl StepsBuilder<'_> {
                 event: ::std::sync::Arc::new(|cand: &#ev| {
                     __ef::ops::hash_key(&cand.#own_a().and_then(|v| v.#own_f.as_ref()))
                 }),
-                partial: ::std::sync::Arc::new(|slots: &[Vec<#ev>]| {
+                partial: ::std::sync::Arc::new(|slots: &[__ef::pattern::Slot<#ev>]| {
                     __ef::ops::hash_key(
                         &slots
                             .get(#earlier)
@@ -1303,7 +1303,7 @@ fn pattern_input(
             if matches.is_empty() {
                 return;
             }
-            let chunk: __ef::Chunk<Vec<Vec<#ev>>> = matches
+            let chunk: __ef::Chunk<Vec<__ef::pattern::Slot<#ev>>> = matches
                 .into_iter()
                 .map(|(t, slots)| __ef::Event::current(t, slots))
                 .collect();
@@ -1332,7 +1332,7 @@ fn pattern_input(
         }
     };
     Ok(InputCode {
-        in_ty: quote!(Vec<Vec<#ev>>),
+        in_ty: quote!(Vec<__ef::pattern::Slot<#ev>>),
         items,
         fields: vec![quote!(machine: __ef::pattern::StateMachine<#ev>,)],
         inits: vec![quote! {

@@ -6,7 +6,7 @@ use super::expr::{CompileError, Ctx, Pred, Row, compile_predicate};
 use super::select::{Matched, Single};
 use super::table::TableSet;
 use crate::event::{Chunk, Event, EventKind};
-use crate::pattern::{EveryRange, Part, Predicate, StateMachine, Step, StepKey, Unit};
+use crate::pattern::{EveryRange, Part, Predicate, Slot, StateMachine, Step, StepKey, Unit};
 use crate::state::StateError;
 use crate::value::Value;
 use eventflux_codegen::plan::{LogicalOp, StateKind, StateNode, StatePlan, TypedExpr};
@@ -41,7 +41,7 @@ fn step_key(slot: usize, filters: &[TypedExpr]) -> Option<StepKey<Row>> {
     let (own, earlier, position) = equalities.first().copied()?;
     Some(StepKey {
         event: Arc::new(move |row: &Row| hash(row.get(own).unwrap_or(&Value::Null))),
-        partial: Arc::new(move |slots: &[Vec<Row>]| {
+        partial: Arc::new(move |slots: &[Slot<Row>]| {
             hash(
                 slots
                     .get(earlier)
@@ -59,7 +59,7 @@ fn predicate(slot: usize, filters: &[TypedExpr]) -> Result<Predicate<Row>, Compi
         .map(compile_predicate)
         .collect::<Result<_, _>>()?;
     let tables = Arc::new(TableSet::default());
-    Ok(Arc::new(move |slots: &[Vec<Row>], candidate: &Row| {
+    Ok(Arc::new(move |slots: &[Slot<Row>], candidate: &Row| {
         super::select::with_views(slots, |views| {
             let c = Ctx {
                 candidate: Some((slot, candidate)),

@@ -4,6 +4,7 @@ use super::expr::{CompileError, Ctx, Eval, GroupKey, Pred, Row, compile, compile
 use super::table::TableSet;
 use crate::aggregate::{Aggregator, DynAggregator};
 use crate::event::{Event, EventKind};
+use crate::pattern::Slot;
 use crate::select::SelectLogic;
 use crate::value::Value;
 use eventflux_codegen::catalog::AggregatorKind;
@@ -37,7 +38,7 @@ pub enum Matched {
     /// A join pair.
     Pair(Option<Row>, Option<Row>),
     /// The events of each pattern slot.
-    Slots(Vec<Vec<Row>>),
+    Slots(Vec<Slot<Row>>),
 }
 
 impl Inputs for Matched {
@@ -54,7 +55,7 @@ impl Inputs for Matched {
 }
 
 /// Calls `f` with each slot's events as a slice, without allocating for up to 8 slots.
-pub fn with_views<T>(slots: &[Vec<Row>], f: impl FnOnce(&[&[Row]]) -> T) -> T {
+pub fn with_views<T>(slots: &[Slot<Row>], f: impl FnOnce(&[&[Row]]) -> T) -> T {
     const INLINE: usize = 8;
     if slots.len() <= INLINE {
         let mut views: [&[Row]; INLINE] = [&[]; INLINE];
@@ -63,7 +64,7 @@ pub fn with_views<T>(slots: &[Vec<Row>], f: impl FnOnce(&[&[Row]]) -> T) -> T {
         }
         f(&views[..slots.len()])
     } else {
-        let views: Vec<&[Row]> = slots.iter().map(Vec::as_slice).collect();
+        let views: Vec<&[Row]> = slots.iter().map(|s| s.as_slice()).collect();
         f(&views)
     }
 }

@@ -39,15 +39,21 @@
 //! The number of live partials is bounded by [`StateMachine::MAX_PARTIALS`]: past it the oldest
 //! pending partial is dropped, and [`StateMachine::dropped`] counts how many were.
 
+mod arena;
+
 use crate::state::{self, StateError};
 use crate::window::Data;
+use arena::Arena;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+/// The events a slot of a partial match holds: usually one, held inline.
+pub type Slot<E> = SmallVec<[E; 1]>;
+
 /// A condition on a candidate event given the events matched so far (one list per slot).
-pub type Predicate<E> = Arc<dyn Fn(&[Vec<E>], &E) -> bool + Send + Sync>;
+pub type Predicate<E> = Arc<dyn Fn(&[Slot<E>], &E) -> bool + Send + Sync>;
 
 /// One stream element: which input stream it reads, which slot it fills, and its condition.
 #[derive(Clone)]
@@ -61,13 +67,13 @@ pub struct Unit<E> {
 }
 
 impl<E> Unit<E> {
-    fn accepts(&self, stream: usize, slots: &[Vec<E>], e: &E) -> bool {
+    fn accepts(&self, stream: usize, slots: &[Slot<E>], e: &E) -> bool {
         self.stream == stream && (self.predicate)(slots, e)
     }
 }
 
 /// Computes a partial match's key from the events it holds (one list per slot).
-pub type PartialKey<E> = Arc<dyn Fn(&[Vec<E>]) -> u64 + Send + Sync>;
+pub type PartialKey<E> = Arc<dyn Fn(&[Slot<E>]) -> u64 + Send + Sync>;
 
 /// An equality between a step's candidate event and an event matched earlier, as hashes:
 /// partials waiting at the step are indexed by `partial`, arriving events look up by `event`.
@@ -126,7 +132,7 @@ pub struct EveryRange {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(bound = "E: Data")]
 struct Partial<E> {
-    slots: Vec<Vec<E>>,
+    slots: Vec<Slot<E>>,
     step: usize,
     count: u32,
     start: Option<i64>,
@@ -142,7 +148,7 @@ struct Partial<E> {
 impl<E: Clone> Partial<E> {
     fn new(slots: usize) -> Self {
         Partial {
-            slots: vec![Vec::new(); slots],
+            slots: vec![Slot::new(); slots],
             step: 0,
             count: 0,
             start: None,
@@ -189,6 +195,12 @@ enum Filed {
     Scanned,
 }
 
+/// A live partial and where it is filed (kept so that removing it need not compute its key).
+struct Held<E> {
+    partial: Partial<E>,
+    filed: Filed,
+}
+
 /// A pattern or sequence over events of data `E`.
 pub struct StateMachine<E: Data> {
     steps: Vec<Step<E>>,
@@ -197,13 +209,10 @@ pub struct StateMachine<E: Data> {
     sequence: bool,
     within: Option<i64>,
     slots: usize,
-    /// Live partials by id (ids grow with creation).
-    partials: HashMap<u64, Partial<E>, foldhash::fast::RandomState>,
-    /// Ids in creation order, oldest first; may still hold ids of removed partials, which
-    /// [`StateMachine::tidy`] drops.
-    order: VecDeque<u64>,
-    next_id: u64,
-    scanned: BTreeSet<u64>,
+    /// Live partials by id, in creation order.
+    partials: Arena<Held<E>>,
+    /// The ids of the partials every event visits, ascending.
+    scanned: Vec<u64>,
     /// The ids filed under each (step, key), ascending: usually one or two, held inline.
     keyed: HashMap<(usize, u64), SmallVec<[u64; 2]>, foldhash::fast::RandomState>,
     deadlines: BTreeSet<(i64, u64)>,
@@ -215,7 +224,7 @@ pub struct StateMachine<E: Data> {
 }
 
 /// A completed match: the time it completed and the events of each slot.
-pub type Match<E> = (i64, Vec<Vec<E>>);
+pub type Match<E> = (i64, Vec<Slot<E>>);
 
 impl<E: Data> StateMachine<E> {
     /// Live partial matches kept at most (an app without `within` is bounded by it).
@@ -238,10 +247,8 @@ impl<E: Data> StateMachine<E> {
             sequence,
             within,
             slots,
-            partials: HashMap::default(),
-            order: VecDeque::new(),
-            next_id: 0,
-            scanned: BTreeSet::new(),
+            partials: Arena::new(),
+            scanned: Vec::new(),
             keyed: HashMap::default(),
             deadlines: BTreeSet::new(),
             dropped: 0,
@@ -261,7 +268,6 @@ impl<E: Data> StateMachine<E> {
 
     fn clear(&mut self) {
         self.partials.clear();
-        self.order.clear();
         self.scanned.clear();
         self.keyed.clear();
         self.deadlines.clear();
@@ -287,39 +293,59 @@ impl<E: Data> StateMachine<E> {
 
     /// Files `p` under a new id.
     fn insert(&mut self, p: Partial<E>) {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.order.push_back(id);
-        self.insert_as(id, p);
+        let filed = self.filed(&p);
+        let deadline = p.deadline;
+        let id = self.partials.push(Held { partial: p, filed });
+        self.index(id, filed, deadline);
     }
 
-    /// Drops the ids of removed partials from the creation order: those at its front at once,
-    /// the rest once they outnumber the live ones (so the order stays proportional to them).
+    /// Drops the holes removed partials left at the front of the creation order, and renumbers
+    /// the partials once holes elsewhere outnumber them (so the order stays proportional to the
+    /// live partials).
     fn tidy(&mut self) {
-        while let Some(id) = self.order.front()
-            && !self.partials.contains_key(id)
-        {
-            self.order.pop_front();
-        }
-        if self.order.len() > 2 * self.partials.len() + 32 {
-            let partials = &self.partials;
-            self.order.retain(|id| partials.contains_key(id));
+        self.partials.trim();
+        if self.partials.sparse() {
+            let held = self.partials.drain();
+            self.scanned.clear();
+            self.keyed.clear();
+            self.deadlines.clear();
+            for Held { partial, filed } in held {
+                let deadline = partial.deadline;
+                let id = self.partials.push(Held { partial, filed });
+                self.index(id, filed, deadline);
+            }
         }
     }
 
     /// The live partials in creation order.
     fn in_order(&self) -> impl Iterator<Item = (u64, &Partial<E>)> {
-        self.order
-            .iter()
-            .filter_map(|id| self.partials.get(id).map(|p| (*id, p)))
+        self.partials.iter().map(|(id, h)| (id, &h.partial))
+    }
+
+    /// The live partial `id`.
+    fn get(&self, id: u64) -> Option<&Partial<E>> {
+        self.partials.get(id).map(|h| &h.partial)
     }
 
     /// Files `p` under `id`, an id it had before (its place in the creation order is kept).
     fn insert_as(&mut self, id: u64, p: Partial<E>) {
-        match self.filed(&p) {
-            Filed::Scanned => {
-                self.scanned.insert(id);
-            }
+        let filed = self.filed(&p);
+        let deadline = p.deadline;
+        self.partials.put(id, Held { partial: p, filed });
+        self.index(id, filed, deadline);
+    }
+
+    /// Adds `id` to the index it is `filed` in, and to the deadlines.
+    fn index(&mut self, id: u64, filed: Filed, deadline: Option<i64>) {
+        match filed {
+            Filed::Scanned => match self.scanned.last() {
+                Some(last) if *last >= id => {
+                    if let Err(at) = self.scanned.binary_search(&id) {
+                        self.scanned.insert(at, id);
+                    }
+                }
+                _ => self.scanned.push(id),
+            },
             Filed::Keyed(step, key) => {
                 let ids = self.keyed.entry((step, key)).or_default();
                 if let Err(at) = ids.binary_search(&id) {
@@ -327,18 +353,19 @@ impl<E: Data> StateMachine<E> {
                 }
             }
         }
-        if let Some(d) = p.deadline {
+        if let Some(d) = deadline {
             self.deadlines.insert((d, id));
         }
-        self.partials.insert(id, p);
     }
 
     /// Takes partial `id` out.
     fn remove(&mut self, id: u64) -> Option<Partial<E>> {
-        let p = self.partials.remove(&id)?;
-        match self.filed(&p) {
+        let Held { partial: p, filed } = self.partials.take(id)?;
+        match filed {
             Filed::Scanned => {
-                self.scanned.remove(&id);
+                if let Ok(at) = self.scanned.binary_search(&id) {
+                    self.scanned.remove(at);
+                }
             }
             Filed::Keyed(step, key) => {
                 if let Some(ids) = self.keyed.get_mut(&(step, key)) {
@@ -382,16 +409,14 @@ impl<E: Data> StateMachine<E> {
 
     /// Whether a ready partial waits at `step` (ready partials are always scanned).
     fn ready_at(&self, step: usize) -> bool {
-        self.scanned.iter().any(|id| {
-            self.partials
-                .get(id)
-                .is_some_and(|k| k.ready && k.step == step)
-        })
+        self.scanned
+            .iter()
+            .any(|id| self.get(*id).is_some_and(|k| k.ready && k.step == step))
     }
 
     /// Whether a partial that has made progress waits at `step`.
     fn pending_at(&self, step: usize) -> bool {
-        self.partials.values().any(|k| !k.ready && k.step == step)
+        self.in_order().any(|(_, k)| !k.ready && k.step == step)
     }
 
     /// How many partial matches were dropped because of [`StateMachine::MAX_PARTIALS`].
@@ -663,12 +688,13 @@ impl<E: Data> StateMachine<E> {
 
     /// Takes progress `q` of `p`, handling `every` restarts: returns `q` to keep, and appends
     /// any restart copy that is due to `spawned`.
-    fn keep(&self, p: &Partial<E>, mut q: Partial<E>, spawned: &mut Vec<Partial<E>>) -> Partial<E> {
-        // The restart copy: a fresh one when `p` starts an `every` range, else the one `q`
+    fn keep(&self, p: Partial<E>, mut q: Partial<E>, spawned: &mut Vec<Partial<E>>) -> Partial<E> {
+        // The restart copy: `p` itself when it starts an `every` range, else the one `q`
         // carries. It is spawned at once when due, and carried otherwise.
-        let copy = if self.before_every(p) {
+        let step = p.step;
+        let copy = if self.before_every(&p) {
             q.respawn = None;
-            let mut copy = p.clone();
+            let mut copy = p;
             copy.respawn = None;
             Some(copy)
         } else {
@@ -679,7 +705,7 @@ impl<E: Data> StateMachine<E> {
                 .every
                 .iter()
                 .copied()
-                .find(|r| r.start <= p.step && p.step < r.end)
+                .find(|r| r.start <= step && step < r.end)
                 .is_some_and(|range| self.may_respawn(&q, range));
             if due {
                 spawned.push(copy);
@@ -731,7 +757,7 @@ impl<E: Data> StateMachine<E> {
         let mut candidates = std::mem::take(&mut self.candidate_ids);
         self.candidates(stream, e, &mut candidates);
         for id in candidates.drain(..) {
-            let Some(current) = self.partials.get(&id) else {
+            let Some(current) = self.get(id) else {
                 continue;
             };
             let expired = self.expired(current, t);
@@ -762,12 +788,12 @@ impl<E: Data> StateMachine<E> {
                     if self.sequence && p.ready {
                         starts.push((id, p, q));
                     } else {
-                        self.advance(id, &p, q, &mut spawned);
+                        self.advance(id, p, q, &mut spawned);
                     }
                 }
                 Outcome::Complete(mut q) => {
                     if self.before_every(&p) {
-                        let mut copy = p.clone();
+                        let mut copy = p;
                         copy.respawn = None;
                         spawned.push(copy);
                     } else if let Some(r) = q.respawn.take() {
@@ -791,7 +817,7 @@ impl<E: Data> StateMachine<E> {
             if self.pending_at(q.step) {
                 self.insert_as(id, p);
             } else {
-                self.advance(id, &p, q, &mut spawned);
+                self.advance(id, p, q, &mut spawned);
             }
         }
         self.candidate_ids = candidates;
@@ -814,7 +840,7 @@ impl<E: Data> StateMachine<E> {
 
     /// Files progress `q` of `p` under `p`'s id (keeping its place in creation order), with the
     /// `every` restart handling of [`StateMachine::keep`].
-    fn advance(&mut self, id: u64, p: &Partial<E>, q: Partial<E>, spawned: &mut Vec<Partial<E>>) {
+    fn advance(&mut self, id: u64, p: Partial<E>, q: Partial<E>, spawned: &mut Vec<Partial<E>>) {
         let q = self.keep(p, q, spawned);
         self.insert_as(id, q);
     }
@@ -825,14 +851,14 @@ impl<E: Data> StateMachine<E> {
     pub fn is_initial(&self) -> bool {
         self.deadlines.is_empty()
             && self.partials.len() == 1
-            && self.partials.values().all(|p| {
+            && self.in_order().all(|(_, p)| {
                 p.ready
                     && !p.refuse_next
                     && p.step == 0
                     && p.count == 0
                     && p.start.is_none()
                     && p.respawn.is_none()
-                    && p.slots.iter().all(Vec::is_empty)
+                    && p.slots.iter().all(|s| s.is_empty())
             })
     }
 
@@ -935,7 +961,7 @@ impl<E: Data> StateMachine<E> {
     pub fn snapshot(&self) -> Result<Vec<u8>, StateError> {
         state::encode(&MachineState {
             partials: self.in_order().map(|(id, p)| (id, p.clone())).collect(),
-            next_id: self.next_id,
+            next_id: self.partials.next_id(),
             dropped: self.dropped,
         })
     }
@@ -944,11 +970,10 @@ impl<E: Data> StateMachine<E> {
     pub fn restore(&mut self, bytes: &[u8]) -> Result<(), StateError> {
         let s: MachineState<E> = state::decode(bytes)?;
         self.clear();
-        for (id, p) in s.partials {
-            self.order.push_back(id);
-            self.insert_as(id, p);
+        // Ids only order the partials: they are numbered afresh, in the snapshot's order.
+        for (_, p) in s.partials {
+            self.insert(p);
         }
-        self.next_id = s.next_id;
         self.dropped = s.dropped;
         Ok(())
     }
