@@ -2,16 +2,15 @@
 //! key and the instance (the compiled path's generated query states, or the interpreter's).
 //!
 //! Keys that go quiet do not hold memory forever: an instance that holds nothing after an event
-//! can be dropped at once ([`Partitioned::drop_if`]), losing nothing, and with `@purge` an
+//! can be dropped at once ([`Partitioned::settle`]), losing nothing, and with `@purge` an
 //! instance idle for longer than the idle period is dropped at the next purge time.
 
 use serde::{Deserialize, Serialize};
-use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
 
-/// The hasher of the key table: an instance is looked up twice per event (entering and
-/// leaving it), where SipHash or an ordered map's comparisons would cost more than the lookup.
+/// The hasher of the key table: an instance is looked up once per event (entering it; leaving
+/// it goes by its [`Place`]), where SipHash or an ordered map's comparisons would cost more.
 type KeyHasher = foldhash::fast::RandomState;
 
 /// `@purge(interval = ..., idle.period = ...)`, in ms.
@@ -32,19 +31,39 @@ pub struct Slot<I> {
     pub last_seen: i64,
 }
 
-/// A key's slot in the table, with whether the key is in the timed set (so that an event
-/// leaving an untimed instance untimed touches no ordered set).
+/// Where a key's instance is held: found by one hash lookup on entering the key, it reaches the
+/// instance again without hashing. A place outlives its key's instance safely: once the key is
+/// dropped, the place finds nothing (even if its room holds another key's instance by then).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place {
+    room: usize,
+    generation: u32,
+}
+
+/// A key's slot, with whether the key is in the timed set (so that an event leaving an untimed
+/// instance untimed touches no ordered set).
 #[derive(Clone, Debug)]
-struct Held<I> {
+struct Held<K, I> {
+    key: K,
     slot: Slot<I>,
     timed: bool,
+}
+
+/// A room for one key's instance; its generation grows each time an instance leaves it.
+#[derive(Clone, Debug)]
+struct Room<K, I> {
+    generation: u32,
+    held: Option<Held<K, I>>,
 }
 
 /// The instances of a partition, by key.
 #[derive(Clone, Debug)]
 pub struct Partitioned<K, I> {
-    /// The keys' slots, found by hash.
-    slots: HashMap<K, Held<I>, KeyHasher>,
+    /// Each key's room, found by hash.
+    rooms_by_key: HashMap<K, usize, KeyHasher>,
+    rooms: Vec<Room<K, I>>,
+    /// Empty rooms, reused before new ones are added.
+    free: Vec<usize>,
     /// The keys in order: every visit of all keys (delivery without a key, snapshots) follows
     /// it, so that it does not depend on the hasher's seed.
     order: BTreeSet<K>,
@@ -58,7 +77,9 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
     /// An empty partition, purging idle keys when `purge` is given.
     pub fn new(purge: Option<Purge>) -> Self {
         Partitioned {
-            slots: HashMap::default(),
+            rooms_by_key: HashMap::default(),
+            rooms: Vec::new(),
+            free: Vec::new(),
             order: BTreeSet::new(),
             timed: BTreeSet::new(),
             purge,
@@ -73,89 +94,160 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
             .and_then(|p| crate::event::due_after(origin, p.interval.max(1)));
     }
 
-    /// The instance of `key`, created by `make` if the key is new, marked as seen at `now`.
-    pub fn get_or_insert_with<E>(
+    fn held(&self, key: &K) -> Option<&Held<K, I>> {
+        let room = *self.rooms_by_key.get(key)?;
+        self.rooms.get(room)?.held.as_ref()
+    }
+
+    fn held_mut(&mut self, key: &K) -> Option<&mut Held<K, I>> {
+        let room = *self.rooms_by_key.get(key)?;
+        self.rooms.get_mut(room)?.held.as_mut()
+    }
+
+    fn held_at(&mut self, place: Place) -> Option<&mut Held<K, I>> {
+        let room = self.rooms.get_mut(place.room)?;
+        if room.generation == place.generation {
+            room.held.as_mut()
+        } else {
+            None
+        }
+    }
+
+    /// Moves `held` into an empty room (a new one when none is free).
+    fn accommodate(&mut self, held: Held<K, I>) -> usize {
+        match self.free.pop() {
+            Some(room) => {
+                if let Some(r) = self.rooms.get_mut(room) {
+                    r.held = Some(held);
+                }
+                room
+            }
+            None => {
+                self.rooms.push(Room {
+                    generation: 0,
+                    held: Some(held),
+                });
+                self.rooms.len() - 1
+            }
+        }
+    }
+
+    /// The instance of `key`, created by `make` if the key is new, marked as seen at `now`,
+    /// with its place.
+    pub fn enter<E>(
         &mut self,
         key: &K,
         now: i64,
         make: impl FnOnce() -> Result<I, E>,
-    ) -> Result<&mut I, E> {
-        let held = match self.slots.entry(key.clone()) {
-            Entry::Occupied(o) => o.into_mut(),
-            Entry::Vacant(v) => {
-                let held = v.insert(Held {
+    ) -> Result<(Place, &mut I), E> {
+        let room = match self.rooms_by_key.get(key) {
+            Some(room) => *room,
+            None => {
+                let held = Held {
+                    key: key.clone(),
                     slot: Slot {
                         instance: make()?,
                         last_seen: now,
                     },
                     timed: false,
-                });
+                };
+                let room = self.accommodate(held);
+                self.rooms_by_key.insert(key.clone(), room);
                 self.order.insert(key.clone());
-                held
+                room
             }
         };
-        held.slot.last_seen = held.slot.last_seen.max(now);
-        Ok(&mut held.slot.instance)
+        let r = &mut self.rooms[room];
+        let place = Place {
+            room,
+            generation: r.generation,
+        };
+        match r.held.as_mut() {
+            Some(held) => {
+                held.slot.last_seen = held.slot.last_seen.max(now);
+                Ok((place, &mut held.slot.instance))
+            }
+            None => unreachable!("a key's room holds its instance"),
+        }
     }
 
-    /// Marks `key` as seen at `now`.
-    pub fn touch(&mut self, key: &K, now: i64) {
-        self.touched(key, now);
+    /// Where `key`'s instance is held, if it exists.
+    pub fn place(&self, key: &K) -> Option<Place> {
+        let room = *self.rooms_by_key.get(key)?;
+        let r = self.rooms.get(room)?;
+        r.held.as_ref().map(|_| Place {
+            room,
+            generation: r.generation,
+        })
     }
 
-    /// The instance of `key`, if it exists, marked as seen at `now`.
-    pub fn touched(&mut self, key: &K, now: i64) -> Option<&mut I> {
-        let held = self.slots.get_mut(key)?;
-        held.slot.last_seen = held.slot.last_seen.max(now);
-        Some(&mut held.slot.instance)
+    /// The instance at `place`, if its key still holds one.
+    pub fn at_mut(&mut self, place: Place) -> Option<&mut I> {
+        self.held_at(place).map(|h| &mut h.slot.instance)
     }
 
-    /// After `key`'s instance took events: drops it if `droppable` and `empty` says it holds
-    /// nothing, else records whether `timed` says it has pending timers (one lookup for both).
+    /// Marks the key at `place` as seen at `now`.
+    pub fn touch_at(&mut self, place: Place, now: i64) {
+        if let Some(held) = self.held_at(place) {
+            held.slot.last_seen = held.slot.last_seen.max(now);
+        }
+    }
+
+    /// After the instance at `place` took events: drops it if `droppable` and `empty` says it
+    /// holds nothing, else records whether `timed` says it has pending timers.
     pub fn settle(
         &mut self,
-        key: &K,
+        place: Place,
         droppable: bool,
         empty: impl FnOnce(&I) -> bool,
         timed: impl FnOnce(&I) -> bool,
     ) {
-        let Some(held) = self.slots.get_mut(key) else {
-            self.timed.remove(key);
+        let Some(held) = self.held_at(place) else {
             return;
         };
         if droppable && empty(&held.slot.instance) {
-            self.forget(key);
+            let key = held.key.clone();
+            self.forget(&key);
             return;
         }
         let now_timed = timed(&held.slot.instance);
-        mark_timed(&mut self.timed, held, key, now_timed);
+        self.set_timed_at(place, now_timed);
     }
 
     /// Drops `key` and its instance.
     fn forget(&mut self, key: &K) {
-        self.slots.remove(key);
+        if let Some(room) = self.rooms_by_key.remove(key)
+            && let Some(r) = self.rooms.get_mut(room)
+        {
+            r.held = None;
+            r.generation = r.generation.wrapping_add(1);
+            self.free.push(room);
+        }
         self.order.remove(key);
         self.timed.remove(key);
     }
 
     /// The instance of `key`, if it exists.
     pub fn get_mut(&mut self, key: &K) -> Option<&mut I> {
-        self.slots.get_mut(key).map(|h| &mut h.slot.instance)
+        self.held_mut(key).map(|h| &mut h.slot.instance)
     }
 
-    /// Drops `key`'s instance if `empty` says it holds nothing.
-    pub fn drop_if(&mut self, key: &K, empty: impl FnOnce(&I) -> bool) {
-        if self.slots.get(key).is_some_and(|h| empty(&h.slot.instance)) {
-            self.forget(key);
+    /// Records whether the instance at `place` has pending timers (call after it changed).
+    pub fn set_timed_at(&mut self, place: Place, timed: bool) {
+        let Some(room) = self.rooms.get_mut(place.room) else {
+            return;
+        };
+        if room.generation != place.generation {
+            return;
         }
-    }
-
-    /// Records whether `key`'s instance has pending timers (call after it changed).
-    pub fn set_timed(&mut self, key: &K, timed: bool) {
-        match self.slots.get_mut(key) {
-            Some(held) => mark_timed(&mut self.timed, held, key, timed),
-            None => {
-                self.timed.remove(key);
+        if let Some(held) = room.held.as_mut()
+            && held.timed != timed
+        {
+            held.timed = timed;
+            if timed {
+                self.timed.insert(held.key.clone());
+            } else {
+                self.timed.remove(&held.key);
             }
         }
     }
@@ -164,7 +256,7 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
     pub fn timed(&self) -> impl Iterator<Item = (&K, &I)> {
         self.timed
             .iter()
-            .filter_map(|k| self.slots.get(k).map(|h| (k, &h.slot.instance)))
+            .filter_map(|k| self.held(k).map(|h| (k, &h.slot.instance)))
     }
 
     /// The keys held, in order.
@@ -174,26 +266,19 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
 
     /// How many keys hold an instance.
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.rooms_by_key.len()
     }
 
     /// Whether no key holds an instance.
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.rooms_by_key.is_empty()
     }
 
     /// Every key's slot, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&K, &Slot<I>)> {
         self.order
             .iter()
-            .filter_map(|k| self.slots.get_key_value(k).map(|(k, h)| (k, &h.slot)))
-    }
-
-    /// Every key's instance, to change it, in key order.
-    pub fn instances_mut(&mut self) -> impl Iterator<Item = (&K, &mut I)> {
-        let mut slots: Vec<(&K, &mut Held<I>)> = self.slots.iter_mut().collect();
-        slots.sort_by(|a, b| a.0.cmp(b.0));
-        slots.into_iter().map(|(k, h)| (k, &mut h.slot.instance))
+            .filter_map(|k| self.held(k).map(|h| (&h.key, &h.slot)))
     }
 
     /// When the next purge is due.
@@ -209,43 +294,53 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
         if due > now {
             return;
         }
-        self.slots
-            .retain(|_, h| now - h.slot.last_seen < purge.idle);
-        let slots = &self.slots;
-        self.order.retain(|k| slots.contains_key(k));
-        self.timed.retain(|k| slots.contains_key(k));
+        let idle: Vec<K> = self
+            .rooms
+            .iter()
+            .filter_map(|r| r.held.as_ref())
+            .filter(|h| now - h.slot.last_seen >= purge.idle)
+            .map(|h| h.key.clone())
+            .collect();
+        for key in &idle {
+            self.forget(key);
+        }
         self.next_purge = crate::event::due_after(due, purge.interval.max(1));
     }
 
     /// With no key held, moves the next purge past `horizon` in one step.
     pub fn skip_idle(&mut self, horizon: i64) {
-        if let (true, Some(purge), Some(next)) =
-            (self.slots.is_empty(), self.purge, self.next_purge)
-        {
+        if let (true, Some(purge), Some(next)) = (self.is_empty(), self.purge, self.next_purge) {
             self.next_purge = crate::event::first_due_after(next, purge.interval.max(1), horizon);
         }
     }
 
     /// Replaces every instance (restoring a snapshot).
     pub fn replace(&mut self, slots: impl IntoIterator<Item = (K, Slot<I>)>) {
-        self.slots = slots
-            .into_iter()
-            .map(|(k, slot)| (k, Held { slot, timed: true }))
-            .collect();
-        self.order = self.slots.keys().cloned().collect();
-        self.timed = self.order.clone();
-    }
-}
-
-/// Records in `held` and in the ordered `set` of timed keys whether `key` has pending timers,
-/// touching the set only when that changes.
-fn mark_timed<K: Ord + Clone, I>(set: &mut BTreeSet<K>, held: &mut Held<I>, key: &K, timed: bool) {
-    if held.timed != timed {
-        held.timed = timed;
-        if timed {
-            set.insert(key.clone());
-        } else {
-            set.remove(key);
+        self.rooms_by_key.clear();
+        self.rooms.clear();
+        self.free.clear();
+        self.order.clear();
+        self.timed.clear();
+        for (key, slot) in slots {
+            if let Some(room) = self.rooms_by_key.get(&key).copied() {
+                self.rooms[room].held = Some(Held {
+                    key: key.clone(),
+                    slot,
+                    timed: true,
+                });
+                continue;
+            }
+            self.rooms.push(Room {
+                generation: 0,
+                held: Some(Held {
+                    key: key.clone(),
+                    slot,
+                    timed: true,
+                }),
+            });
+            self.rooms_by_key.insert(key.clone(), self.rooms.len() - 1);
+            self.order.insert(key.clone());
+            self.timed.insert(key);
         }
     }
 }
@@ -264,18 +359,23 @@ pub fn text_key(key: crate::value::Value) -> crate::value::Value {
 mod tests {
     use super::*;
 
+    fn enter(p: &mut Partitioned<&'static str, Vec<i32>>, key: &'static str, now: i64) -> Place {
+        let made = p.enter(&key, now, || Ok::<_, ()>(vec![]));
+        made.map(|(place, _)| place)
+            .unwrap_or_else(|()| unreachable!())
+    }
+
     #[test]
     fn idle_keys_are_purged_and_empty_ones_dropped() {
-        let mut p: Partitioned<&str, Vec<i32>> = Partitioned::new(Some(Purge {
+        let mut p = Partitioned::new(Some(Purge {
             interval: 1_000,
             idle: 2_000,
         }));
         p.anchor(0);
-        p.get_or_insert_with(&"a", 100, || Ok::<_, ()>(vec![1]))
-            .unwrap();
-        p.get_or_insert_with(&"b", 2_500, || Ok::<_, ()>(vec![]))
-            .unwrap();
-        p.drop_if(&"b", |i| i.is_empty());
+        let a = enter(&mut p, "a", 100);
+        p.at_mut(a).into_iter().for_each(|i| i.push(1));
+        let b = enter(&mut p, "b", 2_500);
+        p.settle(b, true, |i| i.is_empty(), |_| false);
         assert_eq!(p.keys(), vec!["a"]);
         assert_eq!(p.next_due(), Some(1_000));
         p.on_time(1_000);
@@ -283,26 +383,38 @@ mod tests {
         p.on_time(3_000);
         assert!(p.is_empty());
         assert_eq!(p.next_due(), Some(3_000));
+        assert!(p.at_mut(a).is_none());
     }
 
     #[test]
     fn settling_tracks_timed_instances_and_drops_empty_ones() {
-        let mut p: Partitioned<&str, Vec<i32>> = Partitioned::new(None);
-        p.get_or_insert_with(&"a", 0, || Ok::<_, ()>(vec![1]))
-            .unwrap();
-        p.get_or_insert_with(&"b", 0, || Ok::<_, ()>(vec![]))
-            .unwrap();
-        p.settle(&"a", true, |i| i.is_empty(), |_| true);
+        let mut p = Partitioned::new(None);
+        let a = enter(&mut p, "a", 0);
+        p.at_mut(a).into_iter().for_each(|i| i.push(1));
+        let b = enter(&mut p, "b", 0);
+        p.settle(a, true, |i| i.is_empty(), |_| true);
         assert_eq!(p.timed().map(|(k, _)| *k).collect::<Vec<_>>(), vec!["a"]);
-        p.settle(&"a", true, |i| i.is_empty(), |_| false);
+        p.settle(a, true, |i| i.is_empty(), |_| false);
         assert_eq!(p.timed().count(), 0);
         // An empty instance stays while it may not be dropped, and goes when it may.
-        p.settle(&"b", false, |i| i.is_empty(), |_| true);
+        p.settle(b, false, |i| i.is_empty(), |_| true);
         assert_eq!(p.keys(), vec!["a", "b"]);
-        p.settle(&"b", true, |i| i.is_empty(), |_| true);
+        p.settle(b, true, |i| i.is_empty(), |_| true);
         assert_eq!(p.keys(), vec!["a"]);
         assert_eq!(p.timed().count(), 0);
-        assert_eq!(p.touched(&"a", 5).map(|i| i.len()), Some(1));
-        assert!(p.touched(&"b", 5).is_none());
+        assert_eq!(p.at_mut(a).map(|i| i.len()), Some(1));
+        assert!(p.at_mut(b).is_none());
+    }
+
+    #[test]
+    fn a_place_outliving_its_key_finds_nothing_in_its_reused_room() {
+        let mut p = Partitioned::new(None);
+        let a = enter(&mut p, "a", 0);
+        p.settle(a, true, |i| i.is_empty(), |_| false);
+        let b = enter(&mut p, "b", 0);
+        assert!(p.at_mut(a).is_none());
+        assert!(p.at_mut(b).is_some());
+        assert_eq!(p.place(&"b"), Some(b));
+        assert_eq!(p.place(&"a"), None);
     }
 }

@@ -224,9 +224,9 @@ pub fn emit(
                         keys
                     };
                     for key in keys {
-                        let previous = self.#enter(&key, Some(ev.timestamp));
+                        let entered = self.#enter(&key, Some(ev.timestamp));
                         #(self.#member_ones(now, ev.clone());)*
-                        self.#leave(&key, previous);
+                        self.#leave(entered);
                     }
                 }
             });
@@ -284,10 +284,10 @@ pub fn emit(
             /// Runs `run` (events of one key) through `key`'s instance, then empties it.
             fn #run_method(&mut self, now: i64, key: &#key_ty, run: &mut __ef::Chunk<#st>) {
                 let seen = run.first().map(|ev| ev.timestamp);
-                let previous = self.#enter(key, seen);
+                let entered = self.#enter(key, seen);
                 let chunk = &mut *run;
                 #runs
-                self.#leave(key, previous);
+                self.#leave(entered);
                 run.clear();
             }
         });
@@ -314,8 +314,8 @@ pub fn emit(
                     return;
                 }
                 self.__depth += 1;
-                if let Some(key) = self.#active.clone() {
-                    self.#map.touch(&key, self.__clock);
+                if let Some(place) = self.#active {
+                    self.#map.touch_at(place, self.__clock);
                 }
                 let now = self.__clock;
                 #runs
@@ -328,50 +328,67 @@ pub fn emit(
     let exchange = quote!(#(::std::mem::swap(&mut self.#q_fields, &mut instance.#q_fields);)*);
     methods.push(quote! {
         /// Makes `key`'s instance the active one (creating it for an event seen at `seen`);
-        /// returns the key that was active before.
-        fn #enter(&mut self, key: &#key_ty, seen: Option<i64>) -> Option<#key_ty> {
+        /// returns where it is held and the place of the instance that was active before.
+        fn #enter(
+            &mut self,
+            key: &#key_ty,
+            seen: Option<i64>,
+        ) -> (Option<__ef::partition::Place>, Option<__ef::partition::Place>) {
             let previous = self.#active.take();
-            if let Some(previous) = &previous {
+            if let Some(previous) = previous {
                 self.#swap(previous);
             }
-            match seen {
+            let place = match seen {
                 Some(seen) => {
                     let origin = self.__origin;
                     let seen = seen.max(self.__clock);
-                    let made = self.#map.get_or_insert_with(key, seen, || {
+                    let made = self.#map.enter(key, seen, || {
                         Ok::<_, ::std::convert::Infallible>(#instance::new(origin))
                     });
-                    let instance = match made {
-                        Ok(instance) => instance,
+                    let (place, instance) = match made {
+                        Ok(made) => made,
                         Err(never) => match never {},
                     };
                     #exchange
+                    Some(place)
                 }
-                None => self.#swap(key),
-            }
-            self.#active = Some(key.clone());
-            previous
+                None => {
+                    let place = self.#map.place(key);
+                    if let Some(place) = place {
+                        self.#swap(place);
+                    }
+                    place
+                }
+            };
+            self.#active = place;
+            (place, previous)
         }
 
-        /// Puts `key`'s instance back and makes `previous` active again.
-        fn #leave(&mut self, key: &#key_ty, previous: Option<#key_ty>) {
+        /// Puts the instance `#enter` made active back (recording whether it has pending
+        /// timers) and makes the one active before it active again.
+        fn #leave(
+            &mut self,
+            (place, previous): (Option<__ef::partition::Place>, Option<__ef::partition::Place>),
+        ) {
             self.#active = None;
-            let timed = match self.#map.get_mut(key) {
-                Some(instance) => {
-                    #exchange
-                    instance.next_due().is_some()
-                }
-                None => false,
-            };
-            self.#map.set_timed(key, timed);
+            if let Some(place) = place {
+                let timed = match self.#map.at_mut(place) {
+                    Some(instance) => {
+                        #exchange
+                        instance.next_due().is_some()
+                    }
+                    None => false,
+                };
+                self.#map.set_timed_at(place, timed);
+            }
             if let Some(previous) = previous {
-                self.#swap(&previous);
+                self.#swap(previous);
                 self.#active = Some(previous);
             }
         }
 
-        fn #swap(&mut self, key: &#key_ty) {
-            if let Some(instance) = self.#map.get_mut(key) {
+        fn #swap(&mut self, place: __ef::partition::Place) {
+            if let Some(instance) = self.#map.at_mut(place) {
                 #exchange
             }
         }
@@ -421,7 +438,7 @@ pub fn emit(
         items,
         fields: quote! {
             #map: __ef::partition::Partitioned<#key_ty, #instance>,
-            #active: Option<#key_ty>,
+            #active: Option<__ef::partition::Place>,
         },
         inits: quote! {
             #map: __ef::partition::Partitioned::new(#purge_config),
@@ -456,7 +473,7 @@ pub fn emit(
                 if self.#map.get_mut(&key).is_none() {
                     return;
                 }
-                let previous = self.#enter(&key, None);
+                let entered = self.#enter(&key, None);
                 match i {
                     #(#member_index => {
                         self.#q_on_time(due);
@@ -464,7 +481,7 @@ pub fn emit(
                     })*
                     _ => {}
                 }
-                self.#leave(&key, previous);
+                self.#leave(entered);
                 return;
             }
         },

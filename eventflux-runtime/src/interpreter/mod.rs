@@ -24,7 +24,7 @@ pub mod table;
 mod window;
 
 use crate::event::{Chunk, Event, EventKind};
-use crate::partition::{Partitioned, Purge, Slot};
+use crate::partition::{Partitioned, Place, Purge, Slot};
 use crate::state::{self, StateError};
 use crate::store::{StoreError, StoreRegistry};
 use crate::value::{RowMisfit, Value};
@@ -832,17 +832,22 @@ impl App {
                 self.queries[i].skip_idle(horizon);
             }
             Timer::PartitionQuery(p, key, i) => {
-                let Some(queries) = self.partitions[p].instances.get_mut(&key) else {
+                let instances = &mut self.partitions[p].instances;
+                let Some(place) = instances.place(&key) else {
                     return;
                 };
-                let rows = queries[i].on_time(due, &self.tables);
-                let dest = queries[i].destination.clone();
-                let name = queries[i].name.clone();
-                self.emit(&dest, &name, rows, Some((p, key.clone())));
-                if let Some(queries) = self.partitions[p].instances.get_mut(&key) {
-                    queries[i].skip_idle(horizon);
+                let Some(q) = instances.at_mut(place).and_then(|qs| qs.get_mut(i)) else {
+                    return;
+                };
+                let rows = q.on_time(due, &self.tables);
+                let dest = q.destination.clone();
+                let name = q.name.clone();
+                self.emit(&dest, &name, rows, Some((p, &key, place)));
+                let instances = &mut self.partitions[p].instances;
+                if let Some(q) = instances.at_mut(place).and_then(|qs| qs.get_mut(i)) {
+                    q.skip_idle(horizon);
                 }
-                self.note_timers(p, &key);
+                self.note_timers(p, place);
             }
             Timer::Purge(p) => {
                 let instances = &mut self.partitions[p].instances;
@@ -1041,7 +1046,7 @@ impl App {
         dest: &Destination,
         query: &str,
         mut rows: Vec<Event<Row>>,
-        partition: Option<(usize, Value)>,
+        partition: Option<(usize, &Value, Place)>,
     ) -> Vec<Event<Row>> {
         if rows.is_empty() {
             return rows;
@@ -1054,9 +1059,9 @@ impl App {
                 }
             }
             Destination::Inner(name) => {
-                if let Some((p, key)) = partition {
+                if let Some((p, key, place)) = partition {
                     let chunk = self.chunk_of(&mut rows);
-                    self.instance_deliver(p, &key, name, true, chunk);
+                    self.instance_deliver(p, key, place, name, true, chunk);
                 }
             }
             Destination::Window(name) => {
@@ -1271,39 +1276,42 @@ impl App {
         let now = events.first().map_or(self.clock, |e| e.timestamp);
         let part = &mut self.partitions[p];
         let templates = &part.templates;
-        let created = part.instances.get_or_insert_with(&key, now, || {
+        let created = part.instances.enter(&key, now, || {
             templates
                 .iter()
                 .map(QueryRt::fresh)
                 .collect::<Result<Vec<_>, _>>()
         });
-        if created.is_err() {
+        let Ok((place, _)) = created else {
             return;
-        }
-        self.instance_deliver(p, &key, source, false, events);
+        };
+        self.instance_deliver(p, &key, place, source, false, events);
         let part = &mut self.partitions[p];
         part.instances.settle(
-            &key,
+            place,
             !part.reads_unkeyed,
             |queries| queries.iter().all(QueryRt::is_empty),
             |queries| queries.iter().any(|q| q.next_due().is_some()),
         );
     }
 
-    /// Records whether partition `p`'s instance for `key` has pending timers.
-    fn note_timers(&mut self, p: usize, key: &Value) {
+    /// Records whether partition `p`'s instance at `place` has pending timers.
+    fn note_timers(&mut self, p: usize, place: Place) {
         let part = &mut self.partitions[p];
         let timed = part
             .instances
-            .get_mut(key)
+            .at_mut(place)
             .is_some_and(|queries| queries.iter().any(|q| q.next_due().is_some()));
-        part.instances.set_timed(key, timed);
+        part.instances.set_timed_at(place, timed);
     }
 
+    /// Delivers `chunk` of `source` to the queries of partition `p`'s instance for `key`, held
+    /// at `place`.
     fn instance_deliver(
         &mut self,
         p: usize,
         key: &Value,
+        place: Place,
         source: &str,
         inner: bool,
         chunk: Chunk<Single>,
@@ -1314,7 +1322,7 @@ impl App {
             return;
         }
         self.depth += 1;
-        self.instance_deliver_at_depth(p, key, source, inner, chunk);
+        self.instance_deliver_at_depth(p, key, place, source, inner, chunk);
         self.depth -= 1;
     }
 
@@ -1322,20 +1330,23 @@ impl App {
         &mut self,
         p: usize,
         key: &Value,
+        place: Place,
         source: &str,
         inner: bool,
         mut chunk: Chunk<Single>,
     ) {
         let now = self.clock;
-        let count = self.partitions[p]
-            .instances
-            .touched(key, now)
-            .map_or(0, |qs| qs.len());
+        let instances = &mut self.partitions[p].instances;
+        instances.touch_at(place, now);
+        let count = instances.at_mut(place).map_or(0, |qs| qs.len());
         for i in 0..count {
-            let Some(queries) = self.partitions[p].instances.get_mut(key) else {
+            let Some(q) = self.partitions[p]
+                .instances
+                .at_mut(place)
+                .and_then(|qs| qs.get_mut(i))
+            else {
                 return;
             };
-            let q = &mut queries[i];
             if !q.reads(source, inner) {
                 continue;
             }
@@ -1356,7 +1367,7 @@ impl App {
             let dest = q.destination.clone();
             let name = q.name.clone();
             self.recycle(events);
-            let rows = self.emit(&dest, &name, rows, Some((p, key.clone())));
+            let rows = self.emit(&dest, &name, rows, Some((p, key, place)));
             if self.spare_rows.len() < SPARE_BUFFERS && rows.capacity() > 0 {
                 self.spare_rows.push(rows);
             }
