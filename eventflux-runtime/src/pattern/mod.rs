@@ -756,7 +756,9 @@ impl<E: Data> StateMachine<E> {
         let mut starts: Vec<(u64, Partial<E>, Partial<E>)> = Vec::new();
         let mut candidates = std::mem::take(&mut self.candidate_ids);
         self.candidates(stream, e, &mut candidates);
-        for id in candidates.drain(..) {
+        // Plain loops, and no draining of empty buffers: this runs for every event, and most
+        // events start or spawn nothing.
+        for &id in &candidates {
             let Some(current) = self.get(id) else {
                 continue;
             };
@@ -813,19 +815,24 @@ impl<E: Data> StateMachine<E> {
                 }
             }
         }
-        for (id, p, q) in starts {
-            if self.pending_at(q.step) {
-                self.insert_as(id, p);
-            } else {
-                self.advance(id, p, q, &mut spawned);
+        if !starts.is_empty() {
+            for (id, p, q) in starts {
+                if self.pending_at(q.step) {
+                    self.insert_as(id, p);
+                } else {
+                    self.advance(id, p, q, &mut spawned);
+                }
             }
         }
+        candidates.clear();
         self.candidate_ids = candidates;
-        for s in spawned.drain(..) {
-            let duplicate = s.ready && self.ready_at(s.step);
-            if !duplicate {
-                let s = self.rearm(s, t);
-                self.insert(s);
+        if !spawned.is_empty() {
+            for s in spawned.drain(..) {
+                let duplicate = s.ready && self.ready_at(s.step);
+                if !duplicate {
+                    let s = self.rearm(s, t);
+                    self.insert(s);
+                }
             }
         }
         self.spawned = spawned;
