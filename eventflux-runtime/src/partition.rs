@@ -105,15 +105,23 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
     }
 
     fn held_at(&mut self, place: Place) -> Option<&mut Held<K, I>> {
-        let room = self.rooms.get_mut(place.room)?;
-        if room.generation == place.generation {
-            room.held.as_mut()
-        } else {
-            None
-        }
+        held_in(&mut self.rooms, place)
     }
 
-    /// Moves `held` into an empty room (a new one when none is free).
+    /// Moves `held` into an empty room (a new one when none is free) and files its key (in the
+    /// timed set too when `held` is timed); returns the room.
+    fn admit(&mut self, held: Held<K, I>) -> usize {
+        let key = held.key.clone();
+        if held.timed {
+            self.timed.insert(key.clone());
+        }
+        let room = self.accommodate(held);
+        self.rooms_by_key.insert(key.clone(), room);
+        self.order.insert(key);
+        room
+    }
+
+    /// Moves `held` into an empty room (a new one when none is free); returns the room.
     fn accommodate(&mut self, held: Held<K, I>) -> usize {
         match self.free.pop() {
             Some(room) => {
@@ -142,20 +150,14 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
     ) -> Result<(Place, &mut I), E> {
         let room = match self.rooms_by_key.get(key) {
             Some(room) => *room,
-            None => {
-                let held = Held {
-                    key: key.clone(),
-                    slot: Slot {
-                        instance: make()?,
-                        last_seen: now,
-                    },
-                    timed: false,
-                };
-                let room = self.accommodate(held);
-                self.rooms_by_key.insert(key.clone(), room);
-                self.order.insert(key.clone());
-                room
-            }
+            None => self.admit(Held {
+                key: key.clone(),
+                slot: Slot {
+                    instance: make()?,
+                    last_seen: now,
+                },
+                timed: false,
+            }),
         };
         let r = &mut self.rooms[room];
         let place = Place {
@@ -234,13 +236,7 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
 
     /// Records whether the instance at `place` has pending timers (call after it changed).
     pub fn set_timed_at(&mut self, place: Place, timed: bool) {
-        let Some(room) = self.rooms.get_mut(place.room) else {
-            return;
-        };
-        if room.generation != place.generation {
-            return;
-        }
-        if let Some(held) = room.held.as_mut()
+        if let Some(held) = held_in(&mut self.rooms, place)
             && held.timed != timed
         {
             held.timed = timed;
@@ -322,26 +318,23 @@ impl<K: Ord + Hash + Clone, I> Partitioned<K, I> {
         self.order.clear();
         self.timed.clear();
         for (key, slot) in slots {
-            if let Some(room) = self.rooms_by_key.get(&key).copied() {
-                self.rooms[room].held = Some(Held {
-                    key: key.clone(),
-                    slot,
-                    timed: true,
-                });
-                continue;
-            }
-            self.rooms.push(Room {
-                generation: 0,
-                held: Some(Held {
-                    key: key.clone(),
-                    slot,
-                    timed: true,
-                }),
+            self.forget(&key);
+            self.admit(Held {
+                key,
+                slot,
+                timed: true,
             });
-            self.rooms_by_key.insert(key.clone(), self.rooms.len() - 1);
-            self.order.insert(key.clone());
-            self.timed.insert(key);
         }
+    }
+}
+
+/// The key's slot held at `place` among `rooms`, if its key still holds one.
+fn held_in<K, I>(rooms: &mut [Room<K, I>], place: Place) -> Option<&mut Held<K, I>> {
+    let room = rooms.get_mut(place.room)?;
+    if room.generation == place.generation {
+        room.held.as_mut()
+    } else {
+        None
     }
 }
 

@@ -4,11 +4,11 @@
 //! partial, taking it out and putting it back under its id are index operations, and walking the
 //! arena visits partials in creation order. Taking an entry out leaves a hole; holes at the front
 //! are dropped at once, and [`Arena::sparse`] tells the owner when holes elsewhere outnumber the
-//! live entries, so that it renumbers them ([`Arena::drain`] and pushing again).
+//! live entries, so that it renumbers them ([`Arena::drain`] and putting them back).
 
 use std::collections::VecDeque;
 
-/// Entries in creation order, each under the id it was pushed with.
+/// Entries in creation order, each under the id it was put under.
 pub(super) struct Arena<T> {
     entries: VecDeque<Option<T>>,
     /// The id of `entries[0]`.
@@ -31,21 +31,13 @@ impl<T> Arena<T> {
         self.live
     }
 
-    /// The id the next pushed entry gets.
+    /// The id after every entry held: putting an entry there adds it last.
     pub(super) fn next_id(&self) -> u64 {
         self.base + self.entries.len() as u64
     }
 
     fn index(&self, id: u64) -> Option<usize> {
         usize::try_from(id.checked_sub(self.base)?).ok()
-    }
-
-    /// Adds `entry` under a new id, after every entry held.
-    pub(super) fn push(&mut self, entry: T) -> u64 {
-        let id = self.next_id();
-        self.entries.push_back(Some(entry));
-        self.live += 1;
-        id
     }
 
     /// The entry under `id`.
@@ -61,8 +53,9 @@ impl<T> Arena<T> {
         Some(entry)
     }
 
-    /// Puts `entry` under `id`, an id taken out earlier (its place in creation order is kept);
-    /// an entry already there is replaced.
+    /// Puts `entry` under `id`: an id taken out earlier (its place in creation order is kept),
+    /// or [`Arena::next_id`] to add it after every entry held; an entry already there is
+    /// replaced.
     pub(super) fn put(&mut self, id: u64, entry: T) {
         while id < self.base {
             self.entries.push_front(None);
@@ -90,7 +83,7 @@ impl<T> Arena<T> {
         self.entries.len() > 2 * self.live + 32
     }
 
-    /// Takes every entry out in creation order; later pushes continue the ids.
+    /// Takes every entry out in creation order; ids put later continue after the last one.
     pub(super) fn drain(&mut self) -> Vec<T> {
         self.base = self.next_id();
         self.live = 0;
@@ -118,12 +111,18 @@ impl<T> Arena<T> {
 mod tests {
     use super::Arena;
 
+    fn push<T>(a: &mut Arena<T>, entry: T) -> u64 {
+        let id = a.next_id();
+        a.put(id, entry);
+        id
+    }
+
     #[test]
     fn ids_follow_creation_and_holes_keep_places() {
         let mut a = Arena::new();
-        let x = a.push("x");
-        let y = a.push("y");
-        let z = a.push("z");
+        let x = push(&mut a, "x");
+        let y = push(&mut a, "y");
+        let z = push(&mut a, "z");
         assert_eq!((x, y, z), (0, 1, 2));
         assert_eq!(a.take(y), Some("y"));
         assert_eq!(a.get(y), None);
@@ -136,14 +135,14 @@ mod tests {
         a.take(x);
         a.trim();
         assert_eq!(a.get(y), Some(&"y2"));
-        assert_eq!(a.push("w"), 3);
+        assert_eq!(push(&mut a, "w"), 3);
     }
 
     #[test]
     fn drain_renumbers_after_the_last_id() {
         let mut a = Arena::new();
         for i in 0..100 {
-            a.push(i);
+            push(&mut a, i);
         }
         for id in 1..99 {
             a.take(id);
@@ -151,7 +150,7 @@ mod tests {
         assert!(a.sparse());
         assert_eq!(a.drain(), vec![0, 99]);
         assert_eq!(a.len(), 0);
-        assert_eq!(a.push(7), 100);
+        assert_eq!(push(&mut a, 7), 100);
         assert!(!a.sparse());
     }
 }

@@ -184,6 +184,7 @@ enum Outcome<E> {
 #[serde(bound = "E: Data")]
 struct MachineState<E> {
     partials: Vec<(u64, Partial<E>)>,
+    /// Written for the format's sake: a restored machine numbers its partials afresh.
     next_id: u64,
     dropped: u64,
 }
@@ -291,12 +292,10 @@ impl<E: Data> StateMachine<E> {
         }
     }
 
-    /// Files `p` under a new id.
+    /// Files `p` under a new id, after every partial held.
     fn insert(&mut self, p: Partial<E>) {
-        let filed = self.filed(&p);
-        let deadline = p.deadline;
-        let id = self.partials.push(Held { partial: p, filed });
-        self.index(id, filed, deadline);
+        let id = self.partials.next_id();
+        self.insert_as(id, p);
     }
 
     /// Drops the holes removed partials left at the front of the creation order, and renumbers
@@ -306,13 +305,9 @@ impl<E: Data> StateMachine<E> {
         self.partials.trim();
         if self.partials.sparse() {
             let held = self.partials.drain();
-            self.scanned.clear();
-            self.keyed.clear();
-            self.deadlines.clear();
-            for Held { partial, filed } in held {
-                let deadline = partial.deadline;
-                let id = self.partials.push(Held { partial, filed });
-                self.index(id, filed, deadline);
+            self.clear();
+            for h in held {
+                self.insert(h.partial);
             }
         }
     }
@@ -327,7 +322,8 @@ impl<E: Data> StateMachine<E> {
         self.partials.get(id).map(|h| &h.partial)
     }
 
-    /// Files `p` under `id`, an id it had before (its place in the creation order is kept).
+    /// Files `p` under `id`: an id it had before (its place in the creation order is kept), or
+    /// the next one.
     fn insert_as(&mut self, id: u64, p: Partial<E>) {
         let filed = self.filed(&p);
         let deadline = p.deadline;
