@@ -99,6 +99,7 @@ pub struct Earliest<T> {
 }
 
 impl<T> Default for Earliest<T> {
+    #[inline]
     fn default() -> Self {
         Earliest {
             best: None,
@@ -109,12 +110,14 @@ impl<T> Default for Earliest<T> {
 
 impl<T> Earliest<T> {
     /// Considers a timer due at `due` (`None`: nothing pending), in a group of its own.
+    #[inline]
     pub fn offer(&mut self, due: Option<i64>, timer: T) {
         self.offer_grouped(due, timer, None);
     }
 
     /// Considers a timer due at `due` (`None`: nothing pending) of group `group` (`None`: a
     /// group of its own).
+    #[inline]
     pub fn offer_grouped(&mut self, due: Option<i64>, timer: T, group: Option<u64>) {
         let Some(due) = due else {
             return;
@@ -141,6 +144,7 @@ impl<T> Earliest<T> {
 
     /// The earliest timer, its due time and its horizon (the next due time outside its
     /// group).
+    #[inline]
     pub fn finish(self) -> Option<(i64, T, Option<i64>)> {
         let second = self.second;
         self.best.map(|(due, timer, _)| (due, timer, second))
