@@ -1,6 +1,6 @@
 //! The API of a compiled app, end to end: typed sends and callbacks, nulls, batches, playback
-//! errors, snapshot and restore into a new instance, names that are Rust keywords, and the
-//! streams the compiled path refuses.
+//! errors, snapshot and restore into a new instance, names that are Rust keywords, names Rust
+//! cannot take as they are, and the names the compiled path refuses.
 
 use std::sync::{Arc, Mutex};
 
@@ -126,13 +126,59 @@ fn the_value_view_matches_the_typed_one() {
     assert_eq!(rows[0][2], Value::Long(1));
 }
 
+eventflux_runtime::eventflux!(
+    r#"
+    @app:name("Odd names")
+    @app:playback
+    define stream foo (v int);
+    define stream Foo (v int);
+    define stream FooAt (v int);
+    define stream i64 (None int, self int, self_ int);
+    define stream `my stream` (v int);
+    from foo select v insert into Result;
+    from Foo select v * 10 as v insert into Result;
+    from FooAt select v * 100 as v insert into Result;
+    from i64 select None + self + self_ as v insert into Result;
+    from `my stream` select v insert into Result;
+    "#
+);
+
 #[test]
-fn names_generated_code_relies_on_are_refused_with_their_place() {
-    let plan = eventflux_codegen::check_app(
-        "app",
-        "define stream Result (a int);\nfrom Result select a insert into Out;",
-    )
-    .expect("a valid app");
+fn names_rust_cannot_take_as_they_are_get_other_rust_names() {
+    let mut app = odd_names::App::new();
+    let rows = Arc::new(Mutex::new(Vec::new()));
+    let sink = rows.clone();
+    app.on_result(move |row: &odd_names::Result_| {
+        sink.lock().expect("not poisoned").push(row.v);
+    });
+    app.send_foo_at(1, odd_names::foo::new(1))
+        .expect("in order");
+    app.send_foo_2_at(2, odd_names::Foo::new(2))
+        .expect("in order");
+    app.send_foo_at_2_at(3, odd_names::FooAt::new(3))
+        .expect("in order");
+    let row = odd_names::i64_ {
+        None_: Some(1),
+        self_: Some(2),
+        self__: Some(3),
+    };
+    app.send_i64_at(4, row).expect("in order");
+    app.send_my_stream_at(5, odd_names::my_20_stream::new(5))
+        .expect("in order");
+    let rows = rows.lock().expect("not poisoned").clone();
+    assert_eq!(rows, [Some(1), Some(20), Some(300), Some(6), Some(5)]);
+}
+
+#[test]
+fn names_that_would_still_share_a_struct_are_refused_with_their_place() {
+    let text = "define stream `my stream` (a int);\ndefine stream my_20_stream (a int);\nfrom my_20_stream select a insert into Out;";
+    let plan = eventflux_codegen::check_app("app", text).expect("a valid app");
     let missing = eventflux_codegen::emit::emit_app(&plan).expect_err("refused");
-    assert!(missing[0].feature.contains("`Result`"));
+    assert!(
+        missing[0].feature.contains("`my_20_stream`"),
+        "{}",
+        missing[0].feature
+    );
+    let second_line = text.find('\n').expect("two lines");
+    assert!(missing[0].span.start > second_line);
 }

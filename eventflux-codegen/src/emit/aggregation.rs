@@ -5,7 +5,9 @@
 
 use super::Unsupported;
 use super::expr::{self, Cx, Statics, convert, key_type, key_value};
-use super::names::{aggregation_add, aggregation_field, aggregation_row, ident, stream_rust_name};
+use super::names::{
+    aggregation_add, aggregation_field, aggregation_row, field, fields, ident, type_name,
+};
 use super::query::aggregate;
 use crate::plan::{AggregationInfo, HandlerPlan, Plan, StreamKind, Type};
 use proc_macro2::{Ident, TokenStream};
@@ -44,8 +46,8 @@ pub fn emit(
         ));
     }
     let input = &a.input.schema;
-    let event = ident(&stream_rust_name(&a.input.name));
-    let row = ident(&a.name);
+    let event = type_name(&a.input.name);
+    let row = type_name(&a.name);
     let cx = Cx::event(input, None, a.span);
     let mut filters = Vec::new();
     for h in &a.input.handlers {
@@ -86,36 +88,35 @@ pub fn emit(
         ..cx.clone()
     };
     // The row: `AGG_TIMESTAMP` then the select outputs.
-    let outputs = a.schema.attributes.iter().skip(1);
+    let outputs = fields(&a.schema)
+        .into_iter()
+        .zip(&a.schema.attributes)
+        .skip(1);
     if a.select.items.len() != a.schema.attributes.len().saturating_sub(1) {
         return Err(unsupported(
             "an aggregation whose rows differ from its selection",
         ));
     }
-    let stamp = a
-        .schema
-        .attributes
-        .first()
-        .map(|f| ident(&f.name))
-        .ok_or_else(|| unsupported("an aggregation without AGG_TIMESTAMP"))?;
+    let stamp =
+        field(&a.schema, 0).ok_or_else(|| unsupported("an aggregation without AGG_TIMESTAMP"))?;
     let fields = a
         .select
         .items
         .iter()
         .zip(outputs)
-        .map(|((_, e), f)| {
-            let name = ident(&f.name);
+        .map(|((_, e), (name, f))| {
             let v = convert(expr::emit(e, &project_cx, statics)?, e.ty, f.ty);
             Ok(quote!(#name: #v))
         })
         .collect::<Result<Vec<_>, Unsupported>>()?;
+    let time_field = a.timestamp.and_then(|p| field(input, p));
     let time = match a.timestamp.and_then(|p| input.attributes.get(p)) {
         Some(attr) if matches!(attr.ty, Type::Int | Type::Long | Type::Float | Type::Double) => {
-            let f = ident(&attr.name);
+            let f = &time_field;
             quote!(e.#f.map_or(ev.timestamp, |t| t as i64))
         }
         Some(attr) if attr.ty == Type::String => {
-            let f = ident(&attr.name);
+            let f = &time_field;
             quote! {
                 e.#f
                     .as_deref()

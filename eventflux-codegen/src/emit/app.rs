@@ -4,13 +4,15 @@
 use super::Unsupported;
 use super::aggregation::{self, AggregationCode};
 use super::expr::{Statics, rust_type, type_tokens};
-use super::names::{deliver, ident, method, window_emit, window_insert};
+use super::names::{
+    MethodBases, deliver, deliver_one_observed, fields, method, type_bare, type_name, window_emit,
+    window_insert,
+};
 use super::partition::{self, PartitionCode};
 use super::query::{self, QueryCode};
 use crate::plan::{
     Attribute, EventType, NamedWindowInfo, Plan, Schema, StreamKind, TriggerSchedule, Type,
 };
-use heck::ToSnakeCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 
@@ -18,28 +20,38 @@ use quote::quote;
 /// inferred stream, or a trigger (`triggered_time long`).
 struct Stream {
     name: String,
-    /// The name its struct and methods are made from (`XFault` for the fault stream `!X`).
-    rust: String,
+    /// Its struct.
+    ty: Ident,
     schema: Schema,
-    /// The fault stream its processing errors go to, if any (`!X`, and its `rust` name).
-    fault: Option<(String, String)>,
+    /// The fault stream its processing errors go to, if any (`!X`).
+    fault: Option<String>,
 }
 
 impl Stream {
     fn new(name: &str, schema: &Schema) -> Self {
         Stream {
             name: name.to_string(),
-            rust: super::names::stream_rust_name(name),
+            ty: type_name(name),
             schema: schema.clone(),
             fault: None,
         }
     }
 }
 
+/// The `App` field holding the chunk buffer of stream `name`.
+fn in_buffer(name: &str) -> Ident {
+    quote::format_ident!("__in_{}", type_bare(name))
+}
+
+/// The `App` field holding the callbacks of stream `name`.
+fn callbacks(name: &str) -> Ident {
+    quote::format_ident!("__on_{}", type_bare(name))
+}
+
 fn stream_struct(s: &Stream) -> TokenStream {
-    let name = ident(&s.rust);
+    let name = &s.ty;
     let stream = &s.name;
-    let fields: Vec<_> = s.schema.attributes.iter().map(|a| ident(&a.name)).collect();
+    let fields = fields(&s.schema);
     let types: Vec<_> = s
         .schema
         .attributes
@@ -186,8 +198,8 @@ fn deliver_one(
     partitions: &[PartitionCode],
     s: &Stream,
 ) -> DeliverOne {
-    let buffer = ident(&format!("__in_{}", s.rust.to_snake_case()));
-    let deliver_fn = deliver(&s.rust);
+    let buffer = in_buffer(&s.name);
+    let deliver_fn = deliver(&s.name);
     // The readers in the order `consume` gives chunks to them: definition order.
     let reading = |sources: &[(String, Ident)]| sources.iter().any(|(name, _)| *name == s.name);
     let one_of = |ones: &'_ [(String, Ident)]| {
@@ -220,7 +232,7 @@ fn deliver_one(
         };
     }
     let stream = &s.name;
-    let cb = ident(&format!("__on_{}", s.rust.to_snake_case()));
+    let cb = callbacks(&s.name);
     if ones.is_empty() {
         // Only callbacks see the event: they cannot send to the app, so nothing can raise an
         // error or close a cycle here.
@@ -241,8 +253,8 @@ fn deliver_one(
         }
     });
     let calls: Vec<TokenStream> = calls.collect();
-    let observed = super::names::deliver_one_observed(&s.rust);
-    let name = ident(&s.rust);
+    let observed = deliver_one_observed(&s.name);
+    let name = &s.ty;
     // The readers run one level deeper; their errors are logged together.
     let run = quote! {
         self.__depth += 1;
@@ -298,7 +310,7 @@ fn named_window(
     partitions: &[PartitionCode],
     statics: &mut Statics,
 ) -> Result<NamedWindowCode, Unsupported> {
-    let name = ident(&w.name);
+    let name = type_name(&w.name);
     let event = quote!(#name);
     let condition = quote::format_ident!("__WindowCond{}", index);
     let query::Window { ty, init, items } =
@@ -392,7 +404,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             let mut stream = Stream::new(&s.name, &s.schema);
             let fault = format!("!{}", s.name);
             if plan.streams.iter().any(|f| f.name == fault) {
-                stream.fault = Some((fault.clone(), super::names::stream_rust_name(&fault)));
+                stream.fault = Some(fault);
             }
             stream
         })
@@ -406,15 +418,25 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
             Stream::new(&t.name, &schema)
         }))
         .collect();
+    let mut bases = MethodBases::default();
+    for s in &streams {
+        bases.add_stream(&s.name);
+    }
+    for q in &plan.queries {
+        if matches!(q.output, crate::plan::OutputPlan::Return { .. }) {
+            bases.add_return(&q.name);
+        }
+    }
     for s in &streams {
         let clash = streams
             .iter()
-            .any(|other| other.name != s.name && other.rust == s.rust);
+            .any(|other| other.name != s.name && type_bare(&other.name) == type_bare(&s.name));
         if clash && s.name.starts_with('!') {
             errors.push(unsupported(
                 &format!(
                     "the fault stream `{}` next to a stream named `{}`",
-                    s.name, s.rust
+                    s.name,
+                    type_bare(&s.name)
                 ),
                 plan.stream(&s.name).map(|i| i.span).unwrap_or_default(),
             ));
@@ -467,7 +489,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         .iter()
         .filter_map(|s| match s.kind {
             StreamKind::Inner { partition } => Some(Stream {
-                rust: super::names::inner_struct(partition, &s.name).to_string(),
+                ty: super::names::inner_struct(partition, &s.name),
                 ..Stream::new(&s.name, &s.schema)
             }),
             _ => None,
@@ -643,7 +665,7 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         .zip(trigger_cron.iter().zip(&trigger_next))
         .map(|(t, (cron, field))| {
             let next = next_after(&t.schedule, cron, quote!(due));
-            let name = ident(&t.name);
+            let name = type_name(&t.name);
             let deliver_fn = deliver(&t.name);
             quote! {
                 self.#field = #next;
@@ -667,28 +689,28 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let mut subscribe_arms = Vec::new();
     let mut send_arms = Vec::new();
     for s in &streams {
-        let name = ident(&s.rust);
+        let name = &s.ty;
         let stream = &s.name;
-        let cb = ident(&format!("__on_{}", s.rust.to_snake_case()));
-        let deliver_fn = deliver(&s.rust);
-        let send = method("send", &s.rust);
+        let cb = callbacks(&s.name);
+        let deliver_fn = deliver(&s.name);
+        let send = method("send", bases.stream(&s.name));
         let send_at = quote::format_ident!("{}_at", send);
         let send_all = quote::format_ident!("{}_all", send);
-        let on = method("on", &s.rust);
+        let on = method("on", bases.stream(&s.name));
         let on_event = quote::format_ident!("{}_event", on);
         let internal_send = quote::format_ident!("__send_{}", send);
         let consume = consume(&aggregations, &queries, &partitions, &s.name);
-        let deliver_one_fn = super::names::deliver_one(&s.rust);
+        let deliver_one_fn = super::names::deliver_one(&s.name);
         let DeliverOne {
             body: deliver_one_body,
             observed: deliver_one_observed,
         } = deliver_one(&aggregations, &queries, &partitions, s);
-        let buffer = ident(&format!("__in_{}", s.rust.to_snake_case()));
+        let buffer = in_buffer(&s.name);
         let (keep, report) = match &s.fault {
-            Some((_, fault)) => {
-                let fault_ty = ident(fault);
+            Some(fault) => {
+                let fault_ty = type_name(fault);
                 let fault_deliver = deliver(fault);
-                let fields = s.schema.attributes.iter().map(|a| ident(&a.name));
+                let fields = fields(&s.schema);
                 let error_ty = plan
                     .stream(&format!("!{}", s.name))
                     .and_then(|f| f.schema.attributes.iter().find(|a| a.name == "_error"))
@@ -823,10 +845,10 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
         if !matches!(q.output, crate::plan::OutputPlan::Return { .. }) {
             continue;
         }
-        let name = ident(&q.name);
+        let name = type_name(&q.name);
         let query = &q.name;
         let cb = super::names::return_callbacks(i);
-        let on = method("on", &q.name);
+        let on = method("on", bases.return_query(&q.name));
         let on_event = quote::format_ident!("{}_event", on);
         let on_doc = format!("Calls `callback` with every row query `{query}` returns.");
         let on_event_doc = format!(

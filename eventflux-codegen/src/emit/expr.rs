@@ -3,7 +3,7 @@
 //! built-in functions are hoisted into statics, built once.
 
 use super::Unsupported;
-use super::names::{ident, private};
+use super::names::{field, private};
 use super::table::TableCode;
 use crate::plan::{
     AttrRef, BinaryOp, EventIndex, ExprNode, Function, Schema, Type, TypedExpr, Value as Constant,
@@ -152,10 +152,6 @@ pub fn convert(tokens: TokenStream, from: Type, to: Type) -> TokenStream {
     }
     let t = rust_type(to);
     quote!(__ef::Convert::<#t>::convert(#tokens))
-}
-
-fn field(schema: &Schema, position: usize) -> Option<proc_macro2::Ident> {
-    schema.attributes.get(position).map(|a| ident(&a.name))
 }
 
 /// The event a pattern reference picks out of a slot's list `events` (`Option<&Enum>`).

@@ -11,7 +11,7 @@
 
 use super::Unsupported;
 use super::expr::{self, Cx, Statics, key_type, key_value};
-use super::names::{ident, inner_deliver, inner_struct};
+use super::names::{inner_deliver, inner_struct, type_name};
 use super::query::QueryCode;
 use crate::plan::{
     PartitionKeyKind, PartitionPlan, Plan, StreamKind, Type, TypedExpr, Value as Constant,
@@ -159,7 +159,7 @@ pub fn emit(
             None if plan.triggers.iter().any(|t| t.name == *stream) => &ticks,
             None => return Err(unsupported("a partitioned stream the app does not define")),
         };
-        let st = ident(stream);
+        let st = type_name(stream);
         let cx = Cx::event(schema, None, span);
         let as_key = |e: &TypedExpr, statics: &mut Statics| -> Result<TokenStream, Unsupported> {
             let v = expr::emit(e, &cx, statics)?;

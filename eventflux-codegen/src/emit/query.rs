@@ -4,7 +4,7 @@
 
 use super::Unsupported;
 use super::expr::{self, Cx, Inputs, SlotAccess, Statics, convert, key_type, key_value, rust_type};
-use super::names::{ident, private};
+use super::names::{self, field, fields, private, type_name};
 use super::table::TableCode;
 use crate::catalog::{AggregatorKind, WindowKind};
 use crate::plan::{
@@ -250,7 +250,7 @@ fn key_fn(schema: &Schema, positions: &[usize], event: &TokenStream) -> (TokenSt
         .iter()
         .map(|p| {
             let a = &schema.attributes[*p];
-            let f = ident(&a.name);
+            let f = field(schema, *p);
             key_value(quote!(e.#f.clone()), a.ty)
         })
         .collect();
@@ -280,7 +280,7 @@ pub fn window(
             .attribute(i)
             .ok_or_else(|| unsupported("a window without its timestamp attribute"))?;
         let a = &schema.attributes[p];
-        let f = ident(&a.name);
+        let f = field(schema, p);
         let value = convert(quote!(e.#f.clone()), a.ty, Type::Long);
         Ok(quote!((|e: &#event| -> i64 { #value.unwrap_or(0) }) as fn(&#event) -> i64))
     };
@@ -362,7 +362,7 @@ pub fn window(
             let replace = match (w.flag(4), w.attribute(0)) {
                 (Some(true), Some(p)) => {
                     let a = &schema.attributes[p];
-                    let f = ident(&a.name);
+                    let f = field(schema, p);
                     let value = convert(quote!(Some(t)), Type::Long, a.ty);
                     quote!(Some(::std::sync::Arc::new(|e: &mut #event, t: i64| { e.#f = #value; })))
                 }
@@ -387,7 +387,7 @@ pub fn window(
         WindowKind::Sort => {
             let (length, keys) = w.sort_keys();
             let steps = keys.iter().map(|(p, desc)| {
-                let f = ident(&schema.attributes[*p].name);
+                let f = field(schema, *p);
                 let ord = quote!(__ef::ops::order(&x.#f, &y.#f));
                 let ord = if *desc { quote!(#ord.reverse()) } else { ord };
                 quote! {
@@ -451,7 +451,7 @@ pub fn window(
             match w.attribute(1) {
                 Some(p) => {
                     let a = &schema.attributes[p];
-                    let (kt, f) = (key_type(a.ty), ident(&a.name));
+                    let (kt, f) = (key_type(a.ty), field(schema, p));
                     let value = key_value(quote!(e.#f.clone()), a.ty);
                     let latency = d(2);
                     Window {
@@ -872,7 +872,7 @@ impl AddedAttributes<'_> {
             }
             None => (quote!(), quote!()),
         };
-        let fields: Vec<Ident> = all.iter().map(|a| ident(&a.name)).collect();
+        let fields: Vec<Ident> = fields(&source.schema);
         let types: Vec<TokenStream> = all.iter().map(|a| rust_type(a.ty)).collect();
         let kept_fields = &fields[..kept];
         let locals: Vec<Ident> = (0..fields.len()).map(|i| private("d", i)).collect();
@@ -953,7 +953,7 @@ impl AddedAttributes<'_> {
 fn source_struct(source: &SourcePlan, q: &QueryPlan) -> Ident {
     match (source.kind, q.partition) {
         (SourceKind::InnerStream, Some(p)) => super::names::inner_struct(p, &source.name),
-        _ => ident(&super::names::stream_rust_name(&source_key(source))),
+        _ => type_name(&source_key(source)),
     }
 }
 
@@ -1066,9 +1066,9 @@ impl StepsBuilder<'_> {
             return quote!(None);
         };
         let ev = &self.events.name;
-        let own_f = ident(&self.plan.slots[slot].schema.attributes[own].name);
+        let own_f = field(&self.plan.slots[slot].schema, own);
         let own_a = PatternEvents::accessor(self.events.slot_stream[slot]);
-        let earlier_f = ident(&self.plan.slots[earlier].schema.attributes[position].name);
+        let earlier_f = field(&self.plan.slots[earlier].schema, position);
         let earlier_a = PatternEvents::accessor(self.events.slot_stream[earlier]);
         quote! {
             Some(__ef::pattern::StepKey {
@@ -1198,7 +1198,7 @@ fn pattern_events(
                 super::names::inner_struct(p, &slot.stream),
             ),
             (false, _) if plain_stream(plan, &slot.stream) => {
-                (slot.stream.clone(), ident(&slot.stream))
+                (slot.stream.clone(), type_name(&slot.stream))
             }
             _ => {
                 return Err(Unsupported::new(
@@ -1855,7 +1855,7 @@ struct Sink {
 
 /// A struct for the output row of a query that changes a table (its select items).
 fn row_struct(name: &Ident, schema: &Schema) -> TokenStream {
-    let fields: Vec<Ident> = schema.attributes.iter().map(|a| ident(&a.name)).collect();
+    let fields: Vec<Ident> = fields(schema);
     let types: Vec<TokenStream> = schema.attributes.iter().map(|a| rust_type(a.ty)).collect();
     quote! {
         #[doc(hidden)]
@@ -1896,7 +1896,7 @@ fn sink(
             let deliver = super::names::deliver(name);
             let deliver_one = super::names::deliver_one(name);
             Ok(Sink {
-                out: ident(name),
+                out: type_name(name),
                 schema,
                 events: *events,
                 items: quote!(),
@@ -1951,7 +1951,7 @@ fn sink(
                 .ok_or_else(|| unsupported("a named window the app does not define"))?;
             let insert = super::names::window_insert(i);
             Ok(Sink {
-                out: ident(name),
+                out: type_name(name),
                 schema: w.schema.clone(),
                 events: *events,
                 items: quote!(),
@@ -1990,13 +1990,13 @@ fn sink(
                 || plan.table(&q.name).is_some()
                 || plan.windows.iter().any(|w| w.name == q.name)
                 || plan.triggers.iter().any(|t| t.name == q.name);
-            if taken || super::names::SHADOWING.contains(&q.name.as_str()) {
+            if taken {
                 return Err(unsupported(
                     "a `return` query named like a stream, table, window or trigger (its rows get a struct of that name)",
                 ));
             }
             let schema = q.select.output_schema();
-            let out = ident(&q.name);
+            let out = type_name(&q.name);
             let callbacks = super::names::return_callbacks(index);
             Ok(Sink {
                 out: out.clone(),
@@ -2058,7 +2058,7 @@ fn sink(
                             let a = t.info.schema.attributes.get(*p).ok_or_else(|| {
                                 unsupported("an update of an attribute the table does not have")
                             })?;
-                            let f = ident(&a.name);
+                            let f = field(&t.info.schema, *p);
                             let v = convert(expr::emit(e, &table_cx, statics)?, e.ty, a.ty);
                             // In place: the value reads the row as the assignments before left it.
                             Ok(quote! {
@@ -2076,13 +2076,18 @@ fn sink(
                                 "update or insert whose selection differs from the table's attributes",
                             ));
                         }
-                        let fields = t.info.schema.attributes.iter().zip(&schema.attributes).map(
-                            |(ta, ra)| {
-                                let (tf, rf) = (ident(&ta.name), ident(&ra.name));
+                        let (table_fields, row_fields) = (fields(&t.info.schema), fields(&schema));
+                        let fields = t
+                            .info
+                            .schema
+                            .attributes
+                            .iter()
+                            .zip(&schema.attributes)
+                            .zip(table_fields.iter().zip(&row_fields))
+                            .map(|((ta, ra), (tf, rf))| {
                                 let v = convert(quote!(row.#rf.clone()), ra.ty, ta.ty);
                                 quote!(#tf: #v)
-                            },
-                        );
+                            });
                         quote! {
                             if !matched {
                                 let _ = self.#tf.try_insert(#trow { #(#fields,)* });
@@ -2257,9 +2262,8 @@ pub fn emit(
     let parts = select
         .items
         .iter()
-        .zip(&target_schema.attributes)
-        .map(|((_, e), a)| {
-            let f = ident(&a.name);
+        .zip(target_schema.attributes.iter().zip(fields(target_schema)))
+        .map(|((_, e), (a, f))| {
             let v = convert(expr::emit(e, &project_cx, statics)?, e.ty, a.ty);
             Ok((f, v))
         })
@@ -2290,7 +2294,7 @@ pub fn emit(
         quote!()
     } else {
         let steps = select.order_by.iter().map(|(p, o)| {
-            let f = ident(&target_schema.attributes[*p].name);
+            let f = field(target_schema, *p);
             let descending = *o == SortOrder::Desc;
             let ord = quote!(__ef::ops::order_by(&a.#f, &b.#f, #descending));
             quote! {
@@ -2336,13 +2340,12 @@ pub fn emit(
         Some(RatePlan::Snapshot { .. })
             if SnapshotKind::of(windowed, &aggregate_outputs) == SnapshotKind::SomeAggregates =>
         {
-            let (aggregated, plain): (Vec<_>, Vec<_>) = target_schema
-                .attributes
-                .iter()
+            let (aggregated, plain): (Vec<_>, Vec<_>) = names::fields(target_schema)
+                .into_iter()
                 .zip(&aggregate_outputs)
                 .partition(|(_, aggregate)| **aggregate);
-            let aggregated: Vec<Ident> = aggregated.iter().map(|(a, _)| ident(&a.name)).collect();
-            let plain: Vec<Ident> = plain.iter().map(|(a, _)| ident(&a.name)).collect();
+            let aggregated: Vec<Ident> = aggregated.into_iter().map(|(f, _)| f).collect();
+            let plain: Vec<Ident> = plain.into_iter().map(|(f, _)| f).collect();
             (
                 quote! {
                     #[doc(hidden)]
@@ -2517,11 +2520,9 @@ pub fn emit(
                         input: 0,
                         index: None,
                         position,
-                    }) if e.ty == a.ty && reads.get(*position) == Some(&1) => source
-                        .schema
-                        .attributes
-                        .get(*position)
-                        .map(|attr| ident(&attr.name)),
+                    }) if e.ty == a.ty && reads.get(*position) == Some(&1) => {
+                        names::field(&source.schema, *position)
+                    }
                     _ => None,
                 };
                 match moved {

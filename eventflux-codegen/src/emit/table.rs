@@ -5,7 +5,7 @@
 
 use super::Unsupported;
 use super::expr::{self, Cx, Statics, convert, key_type, key_value};
-use super::names::{ident, private};
+use super::names::{field, private, type_name};
 use crate::plan::{Plan, TableInfo, Type, TypedExpr};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
@@ -32,7 +32,7 @@ pub fn tables(plan: &Plan) -> Vec<TableCode<'_>> {
         .enumerate()
         .map(|(i, info)| TableCode {
             info,
-            row: ident(&info.name),
+            row: type_name(&info.name),
             key: private("TableKey", i),
             field: private("table", i),
             store: info
@@ -103,7 +103,7 @@ impl TableCode<'_> {
         let (row, key) = (&self.row, &self.key);
         let value = |p: usize| {
             let a = &self.info.schema.attributes[p];
-            let f = ident(&a.name);
+            let f = field(&self.info.schema, p);
             key_value(quote!(r.#f.clone()), a.ty)
         };
         let primary = if self.info.primary_key.is_empty() {
@@ -123,7 +123,7 @@ impl TableCode<'_> {
         let scan_order = match self.info.primary_key[..] {
             [p] if self.info.schema.attributes[p].ty.is_numeric() => {
                 let a = &self.info.schema.attributes[p];
-                let f = ident(&a.name);
+                let f = field(&self.info.schema, p);
                 let key = match a.ty {
                     Type::Float | Type::Double => quote!(double(r.#f.map(f64::from))),
                     _ => quote!(long(r.#f.map(i64::from))),
@@ -224,7 +224,7 @@ impl TableCode<'_> {
             .info
             .primary_key
             .iter()
-            .map(|p| ident(&self.info.schema.attributes[*p].name));
+            .map(|p| field(&self.info.schema, *p));
         quote! {
             ::std::format!(
                 "table '{}' already has a row with primary key ({})",
