@@ -64,18 +64,21 @@ fn identifier_char(c: char) -> bool {
         || (c.is_alphanumeric() && syn::parse_str::<syn::Ident>(&format!("a{c}")).is_ok())
 }
 
+/// Whether `c` may start a Rust identifier (`_` and letters that Rust accepts there; a combining
+/// mark is a letter but may not start one).
+fn identifier_start(c: char) -> bool {
+    c == '_'
+        || c.is_ascii_alphabetic()
+        || (c.is_alphabetic() && syn::parse_str::<syn::Ident>(&c.to_string()).is_ok())
+}
+
 /// An identifier for `name` as written (raw when it is a keyword; `name_` when it cannot be).
 pub fn ident(name: &str) -> Ident {
     let clean: String = name
         .chars()
         .map(|c| if identifier_char(c) { c } else { '_' })
         .collect();
-    let starts = |c: char| {
-        c == '_'
-            || c.is_ascii_alphabetic()
-            || (c.is_alphabetic() && syn::parse_str::<syn::Ident>(&c.to_string()).is_ok())
-    };
-    let clean = if !clean.starts_with(starts) {
+    let clean = if !clean.starts_with(identifier_start) {
         format!("_{clean}")
     } else {
         clean
@@ -115,7 +118,7 @@ pub fn type_bare(name: &str) -> String {
             bare.push_str(&format!("_{:x}_", c as u32));
         }
     }
-    if !bare.starts_with(|c: char| c == '_' || c.is_alphabetic()) || bare.is_empty() {
+    if !bare.starts_with(identifier_start) {
         bare.insert(0, '_');
     }
     if RESERVED.contains(&bare.as_str())
@@ -335,6 +338,24 @@ mod tests {
         assert_eq!(type_bare("!S"), "SFault");
         assert_eq!(type_bare("#inner"), "inner");
         assert_eq!(type_name("type").to_string(), "r#type");
+    }
+
+    #[test]
+    fn every_name_gets_a_valid_identifier() {
+        let names = [
+            "", "_", "__", "\u{345}x", "9", "é", "x\u{345}", "ß", "日本", "a b", "😀", "r#x", "$",
+            "Self", "crate", "super", "type", "#", "!", "!!x",
+        ];
+        for name in names {
+            let ty = type_name(name).to_string();
+            assert!(syn::parse_str::<syn::Ident>(&ty).is_ok(), "{name:?} -> {ty}");
+            let schema = Schema::new([(name.to_string(), Type::Int), (name.to_string(), Type::Int)]);
+            let fields = fields(&schema);
+            assert_ne!(fields[0], fields[1], "{name:?}");
+            for f in fields {
+                assert!(syn::parse_str::<syn::Ident>(&f.to_string()).is_ok(), "{name:?} -> {f}");
+            }
+        }
     }
 
     #[test]
