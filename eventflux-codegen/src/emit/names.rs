@@ -348,12 +348,19 @@ mod tests {
         ];
         for name in names {
             let ty = type_name(name).to_string();
-            assert!(syn::parse_str::<syn::Ident>(&ty).is_ok(), "{name:?} -> {ty}");
-            let schema = Schema::new([(name.to_string(), Type::Int), (name.to_string(), Type::Int)]);
+            assert!(
+                syn::parse_str::<syn::Ident>(&ty).is_ok(),
+                "{name:?} -> {ty}"
+            );
+            let schema =
+                Schema::new([(name.to_string(), Type::Int), (name.to_string(), Type::Int)]);
             let fields = fields(&schema);
             assert_ne!(fields[0], fields[1], "{name:?}");
             for f in fields {
-                assert!(syn::parse_str::<syn::Ident>(&f.to_string()).is_ok(), "{name:?} -> {f}");
+                assert!(
+                    syn::parse_str::<syn::Ident>(&f.to_string()).is_ok(),
+                    "{name:?} -> {f}"
+                );
             }
         }
     }

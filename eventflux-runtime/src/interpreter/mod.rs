@@ -33,7 +33,7 @@ use eventflux_codegen::plan::{
     EventType, NamedWindowInfo, PartitionKeyKind, Plan, StreamKind, TriggerSchedule, Type,
 };
 use expr::{CompileError, Ctx, Eval, Pred, Row, compile, compile_predicate};
-use query::{Destination, QueryRt};
+use query::{Destination, QueryRt, Route};
 use select::Single;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
@@ -426,7 +426,7 @@ impl App {
                 .queries
                 .iter()
                 .filter(|q| q.partition == Some(index))
-                .map(QueryRt::new)
+                .map(|q| QueryRt::new(q).map(|rt| app.resolve_target(rt)))
                 .collect::<Result<Vec<_>, _>>()?;
             let mut sources: Vec<String> = templates
                 .iter()
@@ -462,7 +462,7 @@ impl App {
             }
         }
         for q in plan.queries.iter().filter(|q| q.partition.is_none()) {
-            let rt = QueryRt::new(q)?;
+            let rt = app.resolve_target(QueryRt::new(q)?);
             let id = app.queries.len();
             for (source, _) in rt.sources.clone() {
                 app.subscribe_consumer(&source, Consumer::Query(id));
@@ -825,9 +825,10 @@ impl App {
             }
             Timer::Query(i) => {
                 let rows = self.queries[i].on_time(due, &self.tables);
-                let dest = self.queries[i].destination.clone();
-                let name = self.queries[i].name.clone();
-                let rows = self.emit(&dest, &name, rows, None);
+                let rows = match self.queries[i].route() {
+                    Route::Stream(id) => self.emit_to_stream(id, rows),
+                    Route::Other(dest, name) => self.emit(&dest, &name, rows, None),
+                };
                 self.queries[i].recycle_rows(rows);
                 self.queries[i].skip_idle(horizon);
             }
@@ -840,9 +841,12 @@ impl App {
                     return;
                 };
                 let rows = q.on_time(due, &self.tables);
-                let dest = q.destination.clone();
-                let name = q.name.clone();
-                self.emit(&dest, &name, rows, Some((p, &key, place)));
+                match q.route() {
+                    Route::Stream(id) => self.emit_to_stream(id, rows),
+                    Route::Other(dest, name) => {
+                        self.emit(&dest, &name, rows, Some((p, &key, place)))
+                    }
+                };
                 let instances = &mut self.partitions[p].instances;
                 if let Some(q) = instances.at_mut(place).and_then(|qs| qs.get_mut(i)) {
                     q.skip_idle(horizon);
@@ -974,9 +978,10 @@ impl App {
             Consumer::Query(q) => {
                 let now = self.clock;
                 let rows = self.queries[q].process(now, source, false, &mut chunk, &self.tables);
-                let dest = self.queries[q].destination.clone();
-                let name = self.queries[q].name.clone();
-                let rows = self.emit(&dest, &name, rows, None);
+                let rows = match self.queries[q].route() {
+                    Route::Stream(id) => self.emit_to_stream(id, rows),
+                    Route::Other(dest, name) => self.emit(&dest, &name, rows, None),
+                };
                 self.queries[q].recycle_rows(rows);
                 chunk
             }
@@ -1054,8 +1059,7 @@ impl App {
         match dest {
             Destination::Stream(name) => {
                 if let Some(id) = self.stream_ids.get(name).copied() {
-                    let chunk = self.chunk_of(&mut rows);
-                    self.deliver(id, chunk);
+                    return self.emit_to_stream(id, rows);
                 }
             }
             Destination::Inner(name) => {
@@ -1083,6 +1087,25 @@ impl App {
             _ => self.emit_to_table(dest, query, std::mem::take(&mut rows)),
         }
         rows
+    }
+
+    /// Sends a query's output rows on to stream `id`; returns the emptied buffer (as
+    /// [`App::emit`]).
+    fn emit_to_stream(&mut self, id: usize, mut rows: Vec<Event<Row>>) -> Vec<Event<Row>> {
+        if !rows.is_empty() {
+            let chunk = self.chunk_of(&mut rows);
+            self.deliver(id, chunk);
+        }
+        rows
+    }
+
+    /// The query `rt` with the stream its rows go to resolved (see
+    /// [`QueryRt::target_stream`]).
+    fn resolve_target(&self, mut rt: QueryRt) -> QueryRt {
+        if let Destination::Stream(name) = &*rt.destination {
+            rt.target_stream = self.stream_ids.get(name).copied();
+        }
+        rt
     }
 
     /// Applies a query's output rows to a table (insert, delete, update) or hands them to the
@@ -1364,10 +1387,12 @@ impl App {
                 q.recycle_rows(buffer);
             }
             let rows = q.process(now, source, inner, &mut events, &self.tables);
-            let dest = q.destination.clone();
-            let name = q.name.clone();
+            let route = q.route();
             self.recycle(events);
-            let rows = self.emit(&dest, &name, rows, Some((p, key, place)));
+            let rows = match route {
+                Route::Stream(id) => self.emit_to_stream(id, rows),
+                Route::Other(dest, name) => self.emit(&dest, &name, rows, Some((p, key, place))),
+            };
             if self.spare_rows.len() < SPARE_BUFFERS && rows.capacity() > 0 {
                 self.spare_rows.push(rows);
             }

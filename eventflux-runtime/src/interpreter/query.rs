@@ -86,6 +86,14 @@ enum InputRt {
     State(Box<StateRt>),
 }
 
+/// Where a query's rows go, as the app sends them on.
+pub enum Route {
+    /// The app's stream with this id.
+    Stream(usize),
+    /// Any other destination, with the query's name.
+    Other(Arc<Destination>, Arc<str>),
+}
+
 /// A query ready to run.
 pub struct QueryRt {
     /// The query's name.
@@ -98,6 +106,9 @@ pub struct QueryRt {
     rate: Option<RateLimiter<GroupKey, Row>>,
     /// Where its rows go.
     pub destination: Arc<Destination>,
+    /// The id of the app's stream its rows go to, once the app resolved
+    /// [`Destination::Stream`] (the usual destination, then reached without a name lookup).
+    pub target_stream: Option<usize>,
     /// The selector's output buffer, kept between chunks.
     selected: Vec<Selected<GroupKey, Row>>,
     /// The buffer of events a window's timer releases, kept between firings.
@@ -268,6 +279,7 @@ impl QueryRt {
             window_out: Vec::new(),
             rows: Vec::new(),
             destination: Arc::new(destination(&plan.output)?),
+            target_stream: None,
             plan: Arc::new(plan.clone()),
             origin: 0,
         })
@@ -284,10 +296,19 @@ impl QueryRt {
         }
     }
 
+    /// Where its rows go: the resolved stream, or the destination to look up.
+    pub fn route(&self) -> Route {
+        match self.target_stream {
+            Some(id) => Route::Stream(id),
+            None => Route::Other(self.destination.clone(), self.name.clone()),
+        }
+    }
+
     /// A copy with empty state (a partition key's own instance).
     pub fn fresh(&self) -> Result<Self, CompileError> {
         let mut q = QueryRt::new(&self.plan)?;
         q.anchor(self.origin);
+        q.target_stream = self.target_stream;
         Ok(q)
     }
 
