@@ -327,6 +327,13 @@ impl Value {
         } else {
             Some(a.total_cmp(b))
         };
+        Self::holds(op, ord)
+    }
+
+    /// Whether comparison `op` holds for two non-null values ordered `ord` (`None`: unordered,
+    /// a NaN, where only `!=` holds).
+    #[inline]
+    pub fn holds(op: BinaryOp, ord: Option<Ordering>) -> bool {
         let Some(ord) = ord else {
             return op == BinaryOp::Ne;
         };

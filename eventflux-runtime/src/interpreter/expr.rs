@@ -268,6 +268,17 @@ fn attribute_against_constant(e: &TypedExpr) -> Option<Pred> {
     };
     let (op, operand, input, index, position) = (*op, *operand, *input, *index, *position);
     let k = super::const_value(k).to_numeric(operand);
+    // A double attribute against a double constant (the usual numeric filter) compares the
+    // two doubles directly; any other value takes the general comparison.
+    if let (Type::Double, Value::Double(kd)) = (operand, &k) {
+        let kd = *kd;
+        return Some(Arc::new(move |c: &Ctx| {
+            match input_value(c, input, index, position).unwrap_or(&Value::Null) {
+                Value::Double(v) => Value::holds(op, v.partial_cmp(&kd)),
+                v => Value::compare(op, operand, v, &k),
+            }
+        }));
+    }
     Some(Arc::new(move |c: &Ctx| {
         let v = input_value(c, input, index, position).unwrap_or(&Value::Null);
         Value::compare(op, operand, v, &k)
