@@ -370,7 +370,6 @@ fn named_window(
 /// Emits the whole app, or every part of it the compiled path cannot emit yet.
 pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     let mut errors = Vec::new();
-    let unsupported = |what: &str, span| Unsupported::new(what, span);
     let tables = super::table::tables(plan);
     for t in &tables {
         if let Err(e) = t.check() {
@@ -425,21 +424,6 @@ pub fn emit(plan: &Plan) -> Result<TokenStream, Vec<Unsupported>> {
     for q in &plan.queries {
         if matches!(q.output, crate::plan::OutputPlan::Return { .. }) {
             bases.add_return(&q.name);
-        }
-    }
-    for s in &streams {
-        let clash = streams
-            .iter()
-            .any(|other| other.name != s.name && type_bare(&other.name) == type_bare(&s.name));
-        if clash && s.name.starts_with('!') {
-            errors.push(unsupported(
-                &format!(
-                    "the fault stream `{}` next to a stream named `{}`",
-                    s.name,
-                    type_bare(&s.name)
-                ),
-                plan.stream(&s.name).map(|i| i.span).unwrap_or_default(),
-            ));
         }
     }
     let mut statics = Statics::default();

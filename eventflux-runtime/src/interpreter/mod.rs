@@ -825,10 +825,8 @@ impl App {
             }
             Timer::Query(i) => {
                 let rows = self.queries[i].on_time(due, &self.tables);
-                let rows = match self.queries[i].route() {
-                    Route::Stream(id) => self.emit_to_stream(id, rows),
-                    Route::Other(dest, name) => self.emit(&dest, &name, rows, None),
-                };
+                let route = self.queries[i].route();
+                let rows = self.emit_routed(route, rows, None);
                 self.queries[i].recycle_rows(rows);
                 self.queries[i].skip_idle(horizon);
             }
@@ -841,12 +839,8 @@ impl App {
                     return;
                 };
                 let rows = q.on_time(due, &self.tables);
-                match q.route() {
-                    Route::Stream(id) => self.emit_to_stream(id, rows),
-                    Route::Other(dest, name) => {
-                        self.emit(&dest, &name, rows, Some((p, &key, place)))
-                    }
-                };
+                let route = q.route();
+                self.emit_routed(route, rows, Some((p, &key, place)));
                 let instances = &mut self.partitions[p].instances;
                 if let Some(q) = instances.at_mut(place).and_then(|qs| qs.get_mut(i)) {
                     q.skip_idle(horizon);
@@ -978,10 +972,8 @@ impl App {
             Consumer::Query(q) => {
                 let now = self.clock;
                 let rows = self.queries[q].process(now, source, false, &mut chunk, &self.tables);
-                let rows = match self.queries[q].route() {
-                    Route::Stream(id) => self.emit_to_stream(id, rows),
-                    Route::Other(dest, name) => self.emit(&dest, &name, rows, None),
-                };
+                let route = self.queries[q].route();
+                let rows = self.emit_routed(route, rows, None);
                 self.queries[q].recycle_rows(rows);
                 chunk
             }
@@ -1087,6 +1079,20 @@ impl App {
             _ => self.emit_to_table(dest, query, std::mem::take(&mut rows)),
         }
         rows
+    }
+
+    /// Sends a query's output rows on by its route; returns the emptied buffer (as
+    /// [`App::emit`]).
+    fn emit_routed(
+        &mut self,
+        route: Route,
+        rows: Vec<Event<Row>>,
+        partition: Option<(usize, &Value, Place)>,
+    ) -> Vec<Event<Row>> {
+        match route {
+            Route::Stream(id) => self.emit_to_stream(id, rows),
+            Route::Other(dest, name) => self.emit(&dest, &name, rows, partition),
+        }
     }
 
     /// Sends a query's output rows on to stream `id`; returns the emptied buffer (as
@@ -1389,10 +1395,7 @@ impl App {
             let rows = q.process(now, source, inner, &mut events, &self.tables);
             let route = q.route();
             self.recycle(events);
-            let rows = match route {
-                Route::Stream(id) => self.emit_to_stream(id, rows),
-                Route::Other(dest, name) => self.emit(&dest, &name, rows, Some((p, key, place))),
-            };
+            let rows = self.emit_routed(route, rows, Some((p, key, place)));
             if self.spare_rows.len() < SPARE_BUFFERS && rows.capacity() > 0 {
                 self.spare_rows.push(rows);
             }
