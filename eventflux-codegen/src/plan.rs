@@ -1180,6 +1180,52 @@ impl TypedExpr {
         }
     }
 
+    /// The conjuncts of a pattern element's filter on slot `slot` that read the candidate event
+    /// alone, with operators only (no function call, table or other slot), in order: an event
+    /// that fails one cannot fill the slot whatever the earlier events, so a step need not look
+    /// up the partial matches it might extend.
+    pub fn candidate_conjuncts<'a>(&'a self, slot: usize, out: &mut Vec<&'a TypedExpr>) {
+        match &self.kind {
+            ExprNode::And(a, b) => {
+                a.candidate_conjuncts(slot, out);
+                b.candidate_conjuncts(slot, out);
+            }
+            _ if self.reads_candidate_only(slot) => out.push(self),
+            _ => {}
+        }
+    }
+
+    /// Whether the expression is operators over constants and unindexed attributes of slot
+    /// `slot` (the candidate), and reads some attribute.
+    fn reads_candidate_only(&self, slot: usize) -> bool {
+        fn pure(e: &TypedExpr, slot: usize, reads: &mut bool) -> bool {
+            match &e.kind {
+                ExprNode::Const(_) => true,
+                ExprNode::Attr(AttrRef::Input {
+                    input, index: None, ..
+                }) if *input == slot => {
+                    *reads = true;
+                    true
+                }
+                ExprNode::Neg(a) | ExprNode::Not(a) | ExprNode::IsNull(a) => pure(a, slot, reads),
+                ExprNode::Arith { lhs, rhs, .. } | ExprNode::Compare { lhs, rhs, .. } => {
+                    pure(lhs, slot, reads) && pure(rhs, slot, reads)
+                }
+                ExprNode::And(a, b) | ExprNode::Or(a, b) => {
+                    pure(a, slot, reads) && pure(b, slot, reads)
+                }
+                ExprNode::Attr(_)
+                | ExprNode::Aggregate(_)
+                | ExprNode::EventIsNull { .. }
+                | ExprNode::InputTimestamp(_)
+                | ExprNode::InTable { .. }
+                | ExprNode::Call { .. } => false,
+            }
+        }
+        let mut reads = false;
+        pure(self, slot, &mut reads) && reads
+    }
+
     /// The `candidate.attr == earlier.attr` conjuncts of a pattern element's filter on slot
     /// `slot`, in order: (candidate position, earlier slot, earlier position). A step indexes
     /// its waiting partial matches by such an equality.

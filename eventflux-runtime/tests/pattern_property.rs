@@ -83,12 +83,17 @@ fn reference_two_steps(input: &[Ev], every: bool, within: Option<i64>) -> Vec<Ve
         .collect()
 }
 
-/// `every e1=A -> e2=B[v == e1.v]` (partials indexed by the key): each A completes at the
-/// first later B with the same value.
-fn reference_keyed(input: &[Ev]) -> Vec<Vec<i32>> {
+/// `every e1=A -> e2=B[v == e1.v and v > above] [within w]` (partials indexed by the key, and
+/// `v > above` checked before looking them up): each A completes at the first later B with the
+/// same value above `above`, within `w` of the A.
+fn reference_keyed(input: &[Ev], above: i32, within: Option<i64>) -> Vec<Vec<i32>> {
     let mut matches = Vec::new();
     for (i, a) in input.iter().enumerate().filter(|(_, e)| e.stream == 0) {
-        if let Some(j) = (i + 1..input.len()).find(|&j| input[j].stream == 1 && input[j].v == a.v) {
+        let found = (i + 1..input.len())
+            .find(|&j| input[j].stream == 1 && input[j].v == a.v && input[j].v > above);
+        if let Some(j) = found
+            && within.is_none_or(|w| input[j].t - a.t <= w)
+        {
             matches.push((j, i, vec![a.v, input[j].v]));
         }
     }
@@ -160,7 +165,13 @@ proptest! {
     #[test]
     fn keyed_pattern_matches_the_reference(input in events()) {
         let got = run("from every e1=A -> e2=B[v == e1.v] select e1.v as a, e2.v as b insert into Out;", &input);
-        prop_assert_eq!(got, reference_keyed(&input));
+        prop_assert_eq!(got, reference_keyed(&input, i32::MIN, None));
+    }
+
+    #[test]
+    fn keyed_pattern_with_a_candidate_condition_matches_the_reference(input in events()) {
+        let got = run("from every e1=A -> e2=B[v == e1.v and v > 4] within 60 millisec select e1.v as a, e2.v as b insert into Out;", &input);
+        prop_assert_eq!(got, reference_keyed(&input, 4, Some(60)));
     }
 
     #[test]

@@ -1026,15 +1026,9 @@ struct StepsBuilder<'a> {
 }
 
 impl StepsBuilder<'_> {
-    fn unit(
-        &mut self,
-        slot: usize,
-        filters: &[TypedExpr],
-        statics: &mut Statics,
-    ) -> Result<TokenStream, Unsupported> {
-        let ev = &self.events.name;
-        let stream = self.events.slot_stream[slot];
-        let cx = Cx {
+    /// The context of a condition on slot `slot`'s candidate event.
+    fn condition_cx(&self, slot: usize) -> Cx<'_> {
+        Cx {
             input: Some(Inputs::Slots {
                 slots: self.access,
                 candidate: Some(slot),
@@ -1045,7 +1039,18 @@ impl StepsBuilder<'_> {
             aggregates: false,
             timestamp: quote!(0i64),
             span: self.span,
-        };
+        }
+    }
+
+    fn unit(
+        &mut self,
+        slot: usize,
+        filters: &[TypedExpr],
+        statics: &mut Statics,
+    ) -> Result<TokenStream, Unsupported> {
+        let ev = &self.events.name;
+        let stream = self.events.slot_stream[slot];
+        let cx = self.condition_cx(slot);
         let conditions = filters
             .iter()
             .map(|f| expr::condition(f, &cx, statics))
@@ -1061,16 +1066,38 @@ impl StepsBuilder<'_> {
         })
     }
 
-    fn key(&self, slot: usize, filters: &[TypedExpr]) -> TokenStream {
+    fn key(
+        &self,
+        slot: usize,
+        filters: &[TypedExpr],
+        statics: &mut Statics,
+    ) -> Result<TokenStream, Unsupported> {
         let Some((own, earlier, position)) = step_equality(slot, filters, &self.plan.slots) else {
-            return quote!(None);
+            return Ok(quote!(None));
+        };
+        let mut conjuncts = Vec::new();
+        for f in filters {
+            f.candidate_conjuncts(slot, &mut conjuncts);
+        }
+        let guard = if conjuncts.is_empty() {
+            quote!(None)
+        } else {
+            let cx = self.condition_cx(slot);
+            let conditions = conjuncts
+                .into_iter()
+                .map(|f| expr::condition(f, &cx, statics))
+                .collect::<Result<Vec<_>, _>>()?;
+            let ev = &self.events.name;
+            quote! {
+                Some(::std::sync::Arc::new(|cand: &#ev| -> bool { true #(&& #conditions)* }))
+            }
         };
         let ev = &self.events.name;
         let own_f = field(&self.plan.slots[slot].schema, own);
         let own_a = PatternEvents::accessor(self.events.slot_stream[slot]);
         let earlier_f = field(&self.plan.slots[earlier].schema, position);
         let earlier_a = PatternEvents::accessor(self.events.slot_stream[earlier]);
-        quote! {
+        Ok(quote! {
             Some(__ef::pattern::StepKey {
                 event: ::std::sync::Arc::new(|cand: &#ev| {
                     __ef::ops::hash_key(&cand.#own_a().and_then(|v| v.#own_f.as_ref()))
@@ -1084,8 +1111,9 @@ impl StepsBuilder<'_> {
                             .and_then(|v| v.#earlier_f.as_ref()),
                     )
                 }),
+                guard: #guard,
             })
-        }
+        })
     }
 
     fn part(
@@ -1147,7 +1175,7 @@ impl StepsBuilder<'_> {
                     min: #min,
                     max: #max,
                 }));
-                let key = self.key(*slot, filters);
+                let key = self.key(*slot, filters, statics)?;
                 self.keys.push(key);
                 Ok(())
             }

@@ -6,7 +6,9 @@ use super::expr::{CompileError, Ctx, Pred, Row, compile_predicate};
 use super::select::{Matched, Single};
 use super::table::TableSet;
 use crate::event::{Chunk, Event, EventKind};
-use crate::pattern::{EveryRange, Part, Predicate, Slot, StateMachine, Step, StepKey, Unit};
+use crate::pattern::{
+    EveryRange, Guard, Part, Predicate, Slot, StateMachine, Step, StepKey, Unit,
+};
 use crate::state::StateError;
 use crate::value::Value;
 use eventflux_codegen::plan::{LogicalOp, StateKind, StateNode, StatePlan, TypedExpr};
@@ -40,6 +42,7 @@ fn step_key(slot: usize, filters: &[TypedExpr]) -> Option<StepKey<Row>> {
     }
     let (own, earlier, position) = equalities.first().copied()?;
     Some(StepKey {
+        guard: guard(slot, filters),
         event: Arc::new(move |row: &Row| hash(row.get(own).unwrap_or(&Value::Null))),
         partial: Arc::new(move |slots: &[Slot<Row>]| {
             hash(
@@ -51,6 +54,32 @@ fn step_key(slot: usize, filters: &[TypedExpr]) -> Option<StepKey<Row>> {
             )
         }),
     })
+}
+
+/// The conditions of the filters on slot `slot` that read the candidate alone, as one
+/// predicate on it; `None` when there are none, or when one does not compile (the element's
+/// predicate reports that).
+fn guard(slot: usize, filters: &[TypedExpr]) -> Option<Guard<Row>> {
+    let mut conjuncts = Vec::new();
+    for f in filters {
+        f.candidate_conjuncts(slot, &mut conjuncts);
+    }
+    if conjuncts.is_empty() {
+        return None;
+    }
+    let conditions: Vec<Pred> = conjuncts
+        .into_iter()
+        .map(compile_predicate)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let tables = Arc::new(TableSet::default());
+    Some(Arc::new(move |candidate: &Row| {
+        let c = Ctx {
+            candidate: Some((slot, candidate)),
+            ..Ctx::single(&[], 0, &tables)
+        };
+        conditions.iter().all(|f| f(&c))
+    }))
 }
 
 fn predicate(slot: usize, filters: &[TypedExpr]) -> Result<Predicate<Row>, CompileError> {

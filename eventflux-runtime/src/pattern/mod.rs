@@ -34,7 +34,8 @@
 //! Per-event cost does not grow with unrelated partials: a step whose condition compares the
 //! candidate with an earlier event for equality (`sym == e1.sym`) has a [`StepKey`], partials
 //! waiting there are indexed by it, and an event visits only the partials under its own key (plus
-//! the unindexed ones). Absent deadlines are kept in time order.
+//! the unindexed ones), and none when it fails the step's conditions on itself alone
+//! (`price < 10.0`). Absent deadlines are kept in time order.
 //!
 //! The number of live partials is bounded by [`StateMachine::MAX_PARTIALS`]: past it the oldest
 //! pending partial is dropped, and [`StateMachine::dropped`] counts how many were.
@@ -75,6 +76,9 @@ impl<E> Unit<E> {
 /// Computes a partial match's key from the events it holds (one list per slot).
 pub type PartialKey<E> = Arc<dyn Fn(&[Slot<E>]) -> u64 + Send + Sync>;
 
+/// A condition on a candidate event alone.
+pub type Guard<E> = Arc<dyn Fn(&E) -> bool + Send + Sync>;
+
 /// An equality between a step's candidate event and an event matched earlier, as hashes:
 /// partials waiting at the step are indexed by `partial`, arriving events look up by `event`.
 #[derive(Clone)]
@@ -83,6 +87,9 @@ pub struct StepKey<E> {
     pub event: Arc<dyn Fn(&E) -> u64 + Send + Sync>,
     /// The key of a partial match (from its earlier events).
     pub partial: PartialKey<E>,
+    /// The step's conditions on the candidate alone, when it has some: an event failing them
+    /// extends no partial waiting at the step, so it does not look them up.
+    pub guard: Option<Guard<E>>,
 }
 
 /// One side of a logical step.
@@ -389,7 +396,10 @@ impl<E: Data> StateMachine<E> {
             let (Some(key), Some(Step::Stream { unit, .. })) = (key, self.steps.get(step)) else {
                 continue;
             };
-            if unit.stream != stream || self.keyed.is_empty() {
+            if unit.stream != stream
+                || self.keyed.is_empty()
+                || key.guard.as_ref().is_some_and(|guard| !guard(e))
+            {
                 continue;
             }
             if let Some(found) = self.keyed.get(&(step, (key.event)(e))) {
