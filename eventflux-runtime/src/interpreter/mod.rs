@@ -163,6 +163,14 @@ impl InputHandle {
     }
 }
 
+/// Where the events handed to a consumer come from: a stream or a named window, by index (so
+/// that handing them on copies no name).
+#[derive(Clone, Copy)]
+enum Source {
+    Stream(usize),
+    Window(usize),
+}
+
 struct NamedWindowRt {
     name: String,
     window: Box<dyn Window<Single>>,
@@ -913,7 +921,6 @@ impl App {
                 cb(&out);
             }
         }
-        let name = name.clone();
         let raised = self.errors.len();
         // The last consumer takes the chunk itself unless a fault stream may need its events.
         let keep = self.streams[id].fault_stream.is_some();
@@ -926,7 +933,7 @@ impl App {
                 (Some(events), false) => events.clone(),
                 (None, _) => Vec::new(),
             };
-            let emptied = self.consume(c, &name, events);
+            let emptied = self.consume(c, Source::Stream(id), events);
             self.recycle(emptied);
         }
         if self.errors.len() > raised {
@@ -965,12 +972,16 @@ impl App {
     fn consume(
         &mut self,
         consumer: Consumer,
-        source: &str,
+        source: Source,
         mut chunk: Chunk<Single>,
     ) -> Chunk<Single> {
         match consumer {
             Consumer::Query(q) => {
                 let now = self.clock;
+                let source = match source {
+                    Source::Stream(s) => &*self.streams[s].name,
+                    Source::Window(w) => self.windows[w].name.as_str(),
+                };
                 let rows = self.queries[q].process(now, source, false, &mut chunk, &self.tables);
                 let route = self.queries[q].route();
                 let rows = self.emit_routed(route, rows, None);
@@ -978,7 +989,11 @@ impl App {
                 chunk
             }
             Consumer::Partition(p) => {
-                self.partition_deliver(p, source, chunk);
+                let source: Arc<str> = match source {
+                    Source::Stream(s) => self.streams[s].name.clone(),
+                    Source::Window(w) => Arc::from(self.windows[w].name.as_str()),
+                };
+                self.partition_deliver(p, &source, chunk);
                 Vec::new()
             }
             Consumer::Aggregation(a) => {
@@ -1029,9 +1044,8 @@ impl App {
         if chunk.is_empty() {
             return;
         }
-        let name = self.windows[w].name.clone();
         for c in self.windows[w].consumers.clone() {
-            let emptied = self.consume(c, &name, chunk.clone());
+            let emptied = self.consume(c, Source::Window(w), chunk.clone());
             self.recycle(emptied);
         }
     }

@@ -6,9 +6,7 @@ use super::expr::{CompileError, Ctx, Pred, Row, compile_predicate};
 use super::select::{Matched, Single};
 use super::table::TableSet;
 use crate::event::{Chunk, Event, EventKind};
-use crate::pattern::{
-    EveryRange, Guard, Part, Predicate, Slot, StateMachine, Step, StepKey, Unit,
-};
+use crate::pattern::{EveryRange, Guard, Part, Predicate, Slot, StateMachine, Step, StepKey, Unit};
 use crate::state::StateError;
 use crate::value::Value;
 use eventflux_codegen::plan::{LogicalOp, StateKind, StateNode, StatePlan, TypedExpr};
