@@ -296,6 +296,9 @@ pub struct App {
     /// Empty output-row buffers lent to partition instances' queries (see
     /// [`QueryRt::recycle_rows`]).
     spare_rows: Vec<Vec<Event<Row>>>,
+    /// Whether the app has no timer at all (no trigger, named window or partition, and no
+    /// query with one): moving its clock then looks for none.
+    untimed: bool,
 }
 
 /// How many emptied chunks, and how many emptied row buffers, an app keeps for reuse (a
@@ -372,6 +375,7 @@ impl App {
             cascade: 0,
             spare_chunks: Vec::new(),
             spare_rows: Vec::new(),
+            untimed: false,
         };
         for s in &plan.streams {
             if matches!(s.kind, StreamKind::Inner { .. }) {
@@ -488,6 +492,10 @@ impl App {
             }
         }
         app.order_consumers(&plan);
+        app.untimed = app.triggers.is_empty()
+            && app.windows.is_empty()
+            && app.partitions.is_empty()
+            && app.queries.iter().all(QueryRt::untimed);
         let origin = if app.playback {
             0
         } else {
@@ -746,7 +754,7 @@ impl App {
 
     /// Moves the clock to `time`, firing every timer due on the way, in order.
     pub fn advance_to(&mut self, time: i64) {
-        if self.next_due().is_some_and(|due| due <= time) {
+        if !self.untimed && self.next_due().is_some_and(|due| due <= time) {
             let _time = self.playback_time(time.max(self.clock));
             crate::clock::advance_to(&mut TimersOf(self), time)
         } else {

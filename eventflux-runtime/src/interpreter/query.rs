@@ -511,6 +511,16 @@ impl QueryRt {
         earliest
     }
 
+    /// Whether the query can never have a timer: [`QueryRt::next_due`] is always `None` (no
+    /// window, join, pattern or rate limit).
+    pub fn untimed(&self) -> bool {
+        let input = match &self.input {
+            InputRt::Single(stages) => !stages.iter().any(|s| matches!(s, Stage::Window(_))),
+            InputRt::Join(_) | InputRt::State(_) => false,
+        };
+        input && self.rate.is_none()
+    }
+
     /// Fires the timers due at or before `now`; returns the rows to send on.
     pub fn on_time(&mut self, now: i64, tables: &TableSet) -> Vec<Event<Row>> {
         let mut rows = Vec::new();
