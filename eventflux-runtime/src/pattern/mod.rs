@@ -229,6 +229,13 @@ pub struct StateMachine<E: Data> {
     candidate_ids: Vec<u64>,
     /// The restart copies spawned by the event being processed (kept to reuse the buffer).
     spawned: Vec<Partial<E>>,
+    /// `within`: no partial [`StateMachine::prune`] would reach expires at or before this time
+    /// (at most the first partial with a first event, in creation order, plus `within`), so
+    /// pruning until then has nothing to do.
+    prune_idle_until: i64,
+    /// The partial the last prune stopped at: taking it or one before it out may bring an
+    /// older one first, so that the next prune looks again.
+    prune_head: u64,
 }
 
 /// A completed match: the time it completed and the events of each slot.
@@ -262,6 +269,8 @@ impl<E: Data> StateMachine<E> {
             dropped: 0,
             candidate_ids: Vec::new(),
             spawned: Vec::new(),
+            prune_idle_until: i64::MIN,
+            prune_head: 0,
         }
     }
 
@@ -279,6 +288,7 @@ impl<E: Data> StateMachine<E> {
         self.scanned.clear();
         self.keyed.clear();
         self.deadlines.clear();
+        self.prune_idle_until = i64::MIN;
     }
 
     /// Where partial `p` is filed.
@@ -332,6 +342,9 @@ impl<E: Data> StateMachine<E> {
     /// Files `p` under `id`: an id it had before (its place in the creation order is kept), or
     /// the next one.
     fn insert_as(&mut self, id: u64, p: Partial<E>) {
+        if let (Some(w), Some(start)) = (self.within, p.start) {
+            self.prune_idle_until = self.prune_idle_until.min(start.saturating_add(w));
+        }
         let filed = self.filed(&p);
         let deadline = p.deadline;
         self.partials.put(id, Held { partial: p, filed });
@@ -364,6 +377,9 @@ impl<E: Data> StateMachine<E> {
     /// Takes partial `id` out.
     fn remove(&mut self, id: u64) -> Option<Partial<E>> {
         let Held { partial: p, filed } = self.partials.take(id)?;
+        if id <= self.prune_head {
+            self.prune_idle_until = i64::MIN;
+        }
         match filed {
             Filed::Scanned => {
                 if let Ok(at) = self.scanned.binary_search(&id) {
@@ -728,23 +744,38 @@ impl<E: Data> StateMachine<E> {
     /// with an older start is dropped when an event reaches it, see
     /// [`StateMachine::expired`]).
     fn prune(&mut self, t: i64) {
-        if self.within.is_none() {
+        let Some(within) = self.within else {
+            return;
+        };
+        if t <= self.prune_idle_until {
             return;
         }
         let mut expired = Vec::new();
+        let mut head = None;
         for (id, p) in self.in_order() {
             match p.start {
                 None => continue,
                 Some(_) if self.expired(p, t) => expired.push(id),
-                Some(_) => break,
+                Some(start) => {
+                    head = Some((id, start));
+                    break;
+                }
             }
         }
+        let mut respawned = Vec::new();
         for id in expired {
             if let Some(p) = self.remove(id)
                 && let Some(r) = p.respawn
             {
-                self.insert(*r);
+                respawned.push(*r);
             }
+        }
+        (self.prune_head, self.prune_idle_until) = match head {
+            Some((id, start)) => (id, start.saturating_add(within)),
+            None => (u64::MAX, i64::MAX),
+        };
+        for r in respawned {
+            self.insert(r);
         }
     }
 
