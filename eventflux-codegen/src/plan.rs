@@ -1195,9 +1195,10 @@ impl TypedExpr {
         }
     }
 
-    /// Whether the expression is operators over constants and unindexed attributes of slot
-    /// `slot` (the candidate), and reads some attribute.
-    fn reads_candidate_only(&self, slot: usize) -> bool {
+    /// Whether the expression, a condition of a pattern element on slot `slot`, is operators over
+    /// constants and unindexed attributes of that slot (the candidate event), and reads some
+    /// attribute: its value depends on the candidate alone.
+    pub fn reads_candidate_only(&self, slot: usize) -> bool {
         fn pure(e: &TypedExpr, slot: usize, reads: &mut bool) -> bool {
             match &e.kind {
                 ExprNode::Const(_) => true,

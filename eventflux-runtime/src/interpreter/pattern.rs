@@ -70,21 +70,34 @@ fn guard(slot: usize, filters: &[TypedExpr]) -> Option<Guard<Row>> {
         .map(compile_predicate)
         .collect::<Result<_, _>>()
         .ok()?;
+    Some(on_candidate(slot, conditions))
+}
+
+/// Conditions that read slot `slot`'s candidate alone, as one predicate on it (no view of the
+/// earlier events is built).
+fn on_candidate(slot: usize, conditions: Vec<Pred>) -> Guard<Row> {
     let tables = Arc::new(TableSet::default());
-    Some(Arc::new(move |candidate: &Row| {
+    Arc::new(move |candidate: &Row| {
         let c = Ctx {
             candidate: Some((slot, candidate)),
             ..Ctx::single(&[], 0, &tables)
         };
         conditions.iter().all(|f| f(&c))
-    }))
+    })
 }
 
 fn predicate(slot: usize, filters: &[TypedExpr]) -> Result<Predicate<Row>, CompileError> {
-    let filters: Vec<Pred> = filters
+    let conditions: Vec<Pred> = filters
         .iter()
         .map(compile_predicate)
         .collect::<Result<_, _>>()?;
+    if filters.iter().all(|f| f.reads_candidate_only(slot)) {
+        let own = on_candidate(slot, conditions);
+        return Ok(Arc::new(move |_: &[Slot<Row>], candidate: &Row| {
+            own(candidate)
+        }));
+    }
+    let filters = conditions;
     let tables = Arc::new(TableSet::default());
     Ok(Arc::new(move |slots: &[Slot<Row>], candidate: &Row| {
         super::select::with_views(slots, |views| {
