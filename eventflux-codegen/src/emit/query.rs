@@ -1075,6 +1075,7 @@ impl StepsBuilder<'_> {
         let Some((own, earlier, position)) = step_equality(slot, filters, &self.plan.slots) else {
             return Ok(quote!(None));
         };
+        let ev = &self.events.name;
         let mut conjuncts = Vec::new();
         for f in filters {
             f.candidate_conjuncts(slot, &mut conjuncts);
@@ -1087,12 +1088,10 @@ impl StepsBuilder<'_> {
                 .into_iter()
                 .map(|f| expr::condition(f, &cx, statics))
                 .collect::<Result<Vec<_>, _>>()?;
-            let ev = &self.events.name;
             quote! {
                 Some(::std::sync::Arc::new(|cand: &#ev| -> bool { true #(&& #conditions)* }))
             }
         };
-        let ev = &self.events.name;
         let own_f = field(&self.plan.slots[slot].schema, own);
         let own_a = PatternEvents::accessor(self.events.slot_stream[slot]);
         let earlier_f = field(&self.plan.slots[earlier].schema, position);

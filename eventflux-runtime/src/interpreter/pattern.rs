@@ -97,7 +97,6 @@ fn predicate(slot: usize, filters: &[TypedExpr]) -> Result<Predicate<Row>, Compi
             own(candidate)
         }));
     }
-    let filters = conditions;
     let tables = Arc::new(TableSet::default());
     Ok(Arc::new(move |slots: &[Slot<Row>], candidate: &Row| {
         super::select::with_views(slots, |views| {
@@ -106,7 +105,7 @@ fn predicate(slot: usize, filters: &[TypedExpr]) -> Result<Predicate<Row>, Compi
                 input_timestamps: &[],
                 ..Ctx::single(views, 0, &tables)
             };
-            filters.iter().all(|f| f(&c))
+            conditions.iter().all(|f| f(&c))
         })
     }))
 }
